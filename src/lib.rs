@@ -1,0 +1,17 @@
+//! telnyx-2fa: verify a phone number with a one-time code sent by SMS.
+//!
+//! The flow is Telnyx's two-factor tutorial (`GET /`, `POST /request`,
+//! `POST /verify`); each code belongs to one browser and one number, expires,
+//! and allows a few tries.
+
+pub mod clock;
+pub mod errors;
+pub mod otp;
+pub mod pages;
+pub mod phone;
+pub mod routes;
+pub mod settings;
+pub mod sms;
+pub mod startup;
+pub mod state;
+pub mod verification;

@@ -1,0 +1,57 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::startup::Application;
+use tracing_subscriber::EnvFilter;
+
+/// Verify phone numbers with one-time codes sent by SMS through Telnyx.
+///
+/// Settings come from built-in defaults, then the config file, then
+/// TWOFA_<SECTION>__<KEY> environment variables (e.g. TWOFA_OTP__LENGTH=8).
+/// See config.example.toml for every key. RUST_LOG sets the log level.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML settings file [default: $TWOFA_CONFIG, else ./config.toml if it exists]
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let file = match cli.config.or_else(|| std::env::var_os("TWOFA_CONFIG").map(PathBuf::from)) {
+        Some(path) => ConfigFile::Required(path),
+        None => ConfigFile::IfPresent(Path::new("config.toml").to_path_buf()),
+    };
+    // Variables that are not Unicode cannot be settings; skip them rather than panic.
+    let env = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .collect();
+    let settings = match Settings::load(file, &env) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("telnyx-2fa: invalid settings: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("telnyx-2fa: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("telnyx-2fa: server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

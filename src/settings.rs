@@ -1,0 +1,399 @@
+//! Settings, layered: built-in defaults, then a TOML file, then `TWOFA_*`
+//! environment variables (`TWOFA_OTP__LENGTH` sets `otp.length`).
+//!
+//! `Settings::load` is the only way to get a `Settings`, and it checks every
+//! value, so the rest of the app takes them as given. A bad value is reported
+//! as one line naming its key.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::otp::{Alphabet, CodeFormat};
+use crate::phone::DefaultCountry;
+
+/// Which config file to read, if any.
+#[derive(Debug, Clone)]
+pub enum ConfigFile {
+    /// Named by `--config` or `TWOFA_CONFIG`: it must exist.
+    Required(PathBuf),
+    /// `./config.toml`, read when it is there.
+    IfPresent(PathBuf),
+    /// No file at all (tests).
+    None,
+}
+
+/// A setting that cannot be used, as one line: `otp.length must be ...`.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{key} {problem}")]
+    Invalid { key: &'static str, problem: String },
+    #[error("{0}")]
+    Unreadable(#[from] config::ConfigError),
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub sms: SmsSettings,
+    pub telnyx: TelnyxSettings,
+    pub otp: OtpSettings,
+    pub phone: PhoneSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    /// Texts codes through Telnyx's Messages API.
+    Telnyx,
+    /// Writes codes to the log instead: for development only.
+    Console,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// Unset means: Telnyx when an API key is configured, else the console.
+    pub provider: Option<SmsProvider>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelnyxSettings {
+    pub api_key: Option<SecretString>,
+    pub from_number: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    pub api_base: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpSettings {
+    pub length: usize,
+    pub alphabet: Alphabet,
+    pub ttl_secs: u64,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneSettings {
+    pub country_code: String,
+}
+
+/// Every default, as (key, value); `config.example.toml` documents the same.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("server.listen", "127.0.0.1:3000"),
+    ("telnyx.api_base", "https://api.telnyx.com"),
+    ("telnyx.timeout_secs", "10"),
+    ("otp.length", "6"),
+    ("otp.alphabet", "digits"),
+    ("otp.ttl_secs", "600"),
+    ("otp.max_attempts", "5"),
+    ("phone.country_code", "+1"),
+];
+
+impl Settings {
+    /// Reads and checks the settings from `file` and the environment `env`
+    /// (passed in, rather than read here, so tests can give their own).
+    pub fn load(file: ConfigFile, env: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let mut builder = Config::builder();
+        for (key, value) in DEFAULTS {
+            builder = builder.set_default(*key, *value)?;
+        }
+        builder = match file {
+            ConfigFile::Required(path) => builder.add_source(File::from(path).format(FileFormat::Toml)),
+            ConfigFile::IfPresent(path) => builder.add_source(
+                File::from(path)
+                    .format(FileFormat::Toml)
+                    .required(false),
+            ),
+            ConfigFile::None => builder,
+        };
+        let mut env = env.clone();
+        // `TWOFA_CONFIG` names the file; it is not a setting.
+        env.remove("TWOFA_CONFIG");
+        if !env.contains_key("TWOFA_TELNYX__API_KEY")
+            && let Some(key) = env.get("TELNYX_API_KEY").cloned()
+        {
+            env.insert("TWOFA_TELNYX__API_KEY".into(), key);
+        }
+        builder = builder.add_source(
+            Environment::with_prefix("TWOFA")
+                .prefix_separator("_")
+                .separator("__")
+                .source(Some(env.into_iter().collect())),
+        );
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        self.server
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|_| invalid("server.listen", format!("must be an address such as 127.0.0.1:3000 (got {:?})", self.server.listen)))?;
+        let length = self.otp.length;
+        if !CodeFormat::LENGTHS.contains(&length) {
+            return Err(invalid("otp.length", format!("must be between 4 and 10 (got {length})")));
+        }
+        if self.otp.ttl_secs == 0 {
+            return Err(invalid("otp.ttl_secs", "must be at least 1"));
+        }
+        if self.otp.max_attempts == 0 {
+            return Err(invalid("otp.max_attempts", "must be at least 1"));
+        }
+        if self.telnyx.timeout_secs == 0 {
+            return Err(invalid("telnyx.timeout_secs", "must be at least 1"));
+        }
+        self.default_country()?;
+        let base = &self.telnyx.api_base;
+        if !(base.starts_with("https://") || base.starts_with("http://")) || reqwest::Url::parse(base).is_err() {
+            return Err(invalid("telnyx.api_base", format!("must be an http(s) URL (got {base:?})")));
+        }
+        if self.sms_provider() == SmsProvider::Telnyx {
+            if self.telnyx.api_key.is_none() {
+                return Err(invalid(
+                    "telnyx.api_key",
+                    "is required when sms.provider is \"telnyx\" (set TWOFA_TELNYX__API_KEY or TELNYX_API_KEY)",
+                ));
+            }
+            if self.telnyx.from_number.is_none() && self.telnyx.messaging_profile_id.is_none() {
+                return Err(invalid(
+                    "telnyx.from_number",
+                    "or telnyx.messaging_profile_id is required when sms.provider is \"telnyx\"",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The provider in use: the configured one, else Telnyx when an API key
+    /// is set, else the console.
+    pub fn sms_provider(&self) -> SmsProvider {
+        match (self.sms.provider, &self.telnyx.api_key) {
+            (Some(provider), _) => provider,
+            (None, Some(_)) => SmsProvider::Telnyx,
+            (None, None) => SmsProvider::Console,
+        }
+    }
+
+    pub fn listen_address(&self) -> SocketAddr {
+        // Checked in `load`; the fallback only keeps this total.
+        self.server
+            .listen
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 3000)))
+    }
+
+    pub fn default_country(&self) -> Result<DefaultCountry, SettingsError> {
+        self.phone
+            .country_code
+            .parse()
+            .map_err(|problem| invalid("phone.country_code", problem))
+    }
+
+    pub fn code_format(&self) -> CodeFormat {
+        CodeFormat {
+            alphabet: self.otp.alphabet,
+            length: self.otp.length,
+        }
+    }
+
+    pub fn code_ttl(&self) -> Duration {
+        Duration::from_secs(self.otp.ttl_secs)
+    }
+
+    pub fn telnyx_timeout(&self) -> Duration {
+        Duration::from_secs(self.telnyx.timeout_secs)
+    }
+
+    /// Things that work but that an operator should hear about at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.sms_provider() == SmsProvider::Console {
+            warnings.push(
+                "SMS PROVIDER IS \"console\": codes are written to this log, NOT texted. \
+                 Set TWOFA_TELNYX__API_KEY and TWOFA_TELNYX__FROM_NUMBER to send real SMS."
+                    .to_owned(),
+            );
+        }
+        let format = self.code_format();
+        if format.is_weak() {
+            warnings.push(format!(
+                "otp.length {} with the {:?} alphabet gives only {} possible codes, \
+                 under the 1,000,000 (about 20 bits) NIST SP 800-63B asks for",
+                format.length,
+                format.alphabet,
+                format.code_space()
+            ));
+        }
+        if self.otp.ttl_secs > 600 {
+            warnings.push(format!(
+                "otp.ttl_secs is {}: NIST SP 800-63B and OWASP ASVS ask for codes to expire within 600",
+                self.otp.ttl_secs
+            ));
+        }
+        warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(ConfigFile::None, &env)
+    }
+
+    fn error(env: &[(&str, &str)]) -> String {
+        match load(env) {
+            Ok(_) => panic!("{env:?} should be refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn with_nothing_configured_the_defaults_use_the_console() {
+        let settings = load(&[]).expect("defaults are valid");
+        assert_eq!(settings.listen_address().to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.sms_provider(), SmsProvider::Console);
+        assert_eq!(settings.otp.length, 6);
+        assert_eq!(settings.otp.alphabet, Alphabet::Digits);
+        assert_eq!(settings.otp.ttl_secs, 600);
+        assert_eq!(settings.otp.max_attempts, 5);
+        assert_eq!(settings.telnyx.api_base, "https://api.telnyx.com");
+        assert_eq!(settings.telnyx_timeout(), Duration::from_secs(10));
+        assert_eq!(settings.phone.country_code, "+1");
+        assert!(settings.warnings().iter().any(|w| w.contains("NOT texted")));
+    }
+
+    #[test]
+    fn environment_variables_override_defaults() {
+        let settings = load(&[
+            ("TWOFA_SERVER__LISTEN", "0.0.0.0:8080"),
+            ("TWOFA_OTP__LENGTH", "8"),
+            ("TWOFA_OTP__ALPHABET", "hex"),
+            ("TWOFA_PHONE__COUNTRY_CODE", "+44"),
+        ])
+        .expect("valid");
+        assert_eq!(settings.listen_address().to_string(), "0.0.0.0:8080");
+        assert_eq!(settings.otp.length, 8);
+        assert_eq!(settings.otp.alphabet, Alphabet::Hex);
+        assert_eq!(settings.default_country().map(|c| c.code()).ok(), Some(44));
+    }
+
+    #[test]
+    fn an_api_key_alone_selects_telnyx_and_needs_a_sender() {
+        let problem = error(&[("TWOFA_TELNYX__API_KEY", "KEY")]);
+        assert!(problem.starts_with("telnyx.from_number or telnyx.messaging_profile_id is required"), "{problem}");
+        let settings = load(&[("TWOFA_TELNYX__API_KEY", "KEY"), ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111")])
+            .expect("valid");
+        assert_eq!(settings.sms_provider(), SmsProvider::Telnyx);
+        assert!(settings.warnings().is_empty());
+    }
+
+    #[test]
+    fn telnyx_api_key_is_honoured_but_twofa_wins() {
+        let settings = load(&[("TELNYX_API_KEY", "plain"), ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p")]).expect("valid");
+        assert_eq!(settings.telnyx.api_key.as_ref().map(|k| k.expose_secret().to_owned()), Some("plain".into()));
+        let settings = load(&[
+            ("TELNYX_API_KEY", "plain"),
+            ("TWOFA_TELNYX__API_KEY", "prefixed"),
+            ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p"),
+        ])
+        .expect("valid");
+        assert_eq!(settings.telnyx.api_key.as_ref().map(|k| k.expose_secret().to_owned()), Some("prefixed".into()));
+    }
+
+    #[test]
+    fn the_telnyx_provider_without_a_key_is_refused() {
+        let problem = error(&[("TWOFA_SMS__PROVIDER", "telnyx")]);
+        assert!(problem.starts_with("telnyx.api_key is required"), "{problem}");
+    }
+
+    #[test]
+    fn bad_values_are_named_in_one_line() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("TWOFA_OTP__LENGTH", "42")], "otp.length must be between 4 and 10 (got 42)"),
+            (&[("TWOFA_OTP__LENGTH", "3")], "otp.length must be between 4 and 10 (got 3)"),
+            (&[("TWOFA_OTP__TTL_SECS", "0")], "otp.ttl_secs must be at least 1"),
+            (&[("TWOFA_OTP__MAX_ATTEMPTS", "0")], "otp.max_attempts must be at least 1"),
+            (&[("TWOFA_TELNYX__TIMEOUT_SECS", "0")], "telnyx.timeout_secs must be at least 1"),
+            (&[("TWOFA_SERVER__LISTEN", "localhost")], "server.listen must be an address"),
+            (&[("TWOFA_PHONE__COUNTRY_CODE", "1")], "phone.country_code must be a calling code"),
+            (&[("TWOFA_TELNYX__API_BASE", "ftp://x")], "telnyx.api_base must be an http(s) URL"),
+        ];
+        for (env, expected) in cases {
+            let problem = error(env);
+            assert!(problem.starts_with(expected), "{problem:?} should start with {expected:?}");
+            assert!(!problem.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_or_unknown_names_are_refused_with_their_key() {
+        for (env, key) in [
+            (("TWOFA_OTP__LENGTH", "six"), "otp.length"),
+            (("TWOFA_OTP__ALPHABET", "emoji"), "otp.alphabet"),
+            (("TWOFA_SMS__PROVIDER", "pigeon"), "sms.provider"),
+            (("TWOFA_OTP__LENGHT", "6"), "lenght"),
+        ] {
+            let problem = error(&[env]);
+            assert!(problem.contains(key), "{problem:?} should name {key}");
+        }
+    }
+
+    #[test]
+    fn a_weak_code_is_allowed_with_a_warning() {
+        let settings = load(&[("TWOFA_OTP__LENGTH", "4"), ("TWOFA_OTP__ALPHABET", "hex")]).expect("valid");
+        assert!(settings.warnings().iter().any(|w| w.contains("65536 possible codes")));
+    }
+
+    #[test]
+    fn a_config_file_is_read_and_the_environment_wins_over_it() {
+        let dir = std::env::temp_dir().join(format!("twofa-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "[otp]\nlength = 8\nttl_secs = 300\n").expect("write");
+        let env = HashMap::from([("TWOFA_OTP__LENGTH".to_owned(), "7".to_owned())]);
+        let settings = Settings::load(ConfigFile::Required(path.clone()), &env).expect("valid");
+        assert_eq!((settings.otp.length, settings.otp.ttl_secs), (7, 300));
+        let missing = Settings::load(ConfigFile::Required(dir.join("nope.toml")), &HashMap::new());
+        assert!(missing.is_err());
+        let absent = Settings::load(ConfigFile::IfPresent(dir.join("nope.toml")), &HashMap::new());
+        assert!(absent.is_ok());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_example_config_file_is_valid_and_matches_the_defaults() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let settings = Settings::load(ConfigFile::Required(path), &HashMap::new()).expect("example is valid");
+        assert_eq!(settings.otp.length, 6);
+        assert_eq!(settings.sms_provider(), SmsProvider::Console);
+    }
+}

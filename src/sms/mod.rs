@@ -1,0 +1,82 @@
+//! Sending the code: through Telnyx, or to the log when no provider is set up.
+
+mod telnyx;
+
+pub use telnyx::{ApiError, TelnyxClient};
+
+use crate::otp::OtpCode;
+use crate::phone::PhoneNumber;
+use crate::settings::{Settings, SmsProvider};
+
+/// Where codes go. A closed set, so an enum rather than a trait object.
+#[derive(Debug)]
+pub enum SmsSender {
+    Telnyx(TelnyxClient),
+    /// Writes each SMS to the log; for development without a Telnyx account.
+    Console,
+}
+
+/// Why an SMS could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsError {
+    #[error("Telnyx is rate limiting us (HTTP 429)")]
+    RateLimited,
+    #[error("Telnyx refused our credentials (HTTP {status}): check telnyx.api_key, from_number and messaging_profile_id: {errors}")]
+    Misconfigured { status: u16, errors: ApiErrors },
+    #[error("Telnyx refused the message (HTTP {status}): {errors}")]
+    Rejected { status: u16, errors: ApiErrors },
+    #[error("Telnyx failed (HTTP {status}): {errors}")]
+    ProviderFailed { status: u16, errors: ApiErrors },
+    #[error("Telnyx did not answer within the timeout")]
+    Timeout,
+    #[error("could not reach Telnyx: {0}")]
+    Unreachable(String),
+}
+
+/// The `errors[]` of a Telnyx error body, shown as `code title; ...`.
+#[derive(Debug, Clone, Default)]
+pub struct ApiErrors(pub Vec<ApiError>);
+
+impl std::fmt::Display for ApiErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no error details");
+        }
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl SmsSender {
+    pub fn from_settings(settings: &Settings) -> Result<Self, reqwest::Error> {
+        Ok(match settings.sms_provider() {
+            SmsProvider::Telnyx => SmsSender::Telnyx(TelnyxClient::from_settings(settings)?),
+            SmsProvider::Console => SmsSender::Console,
+        })
+    }
+
+    /// Sends `text` to `to`. Never logs the text, except the console sender,
+    /// whose whole job is to log it.
+    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SmsError> {
+        match self {
+            SmsSender::Telnyx(client) => client.send(to, text).await,
+            SmsSender::Console => {
+                tracing::warn!(
+                    to = to.e164(),
+                    "console SMS provider, message NOT sent: {text}"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The SMS text. The code stands alone as a word, so phones offer to copy it.
+pub fn code_message(code: &OtpCode) -> String {
+    format!("Your verification code is {}", code.as_str())
+}

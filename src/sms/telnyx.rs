@@ -1,0 +1,164 @@
+//! A small client for Telnyx's `POST /v2/messages`.
+//!
+//! One `reqwest::Client` per process, so connections to Telnyx are kept alive
+//! and reused. A failed send is not retried: Telnyx takes no idempotency key,
+//! so a retry after a timeout could text the code twice.
+
+use std::fmt;
+
+use reqwest::{StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiErrors, SmsError};
+use crate::phone::PhoneNumber;
+use crate::settings::Settings;
+
+#[derive(Debug)]
+pub struct TelnyxClient {
+    http: reqwest::Client,
+    messages_url: Url,
+    api_key: SecretString,
+    from_number: Option<String>,
+    messaging_profile_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SendMessage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    to: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messaging_profile_id: Option<&'a str>,
+}
+
+/// The part of a sent message we read; the rest differs between API editions.
+#[derive(Deserialize)]
+struct Sent {
+    data: SentMessage,
+}
+
+#[derive(Deserialize)]
+struct SentMessage {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ApiError>,
+}
+
+/// One entry of Telnyx's `errors[]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiError {
+    /// A string in the spec; accept a number too.
+    #[serde(default)]
+    pub code: serde_json::Value,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            serde_json::Value::String(code) => write!(f, "{code} {}", self.title)?,
+            serde_json::Value::Null => write!(f, "{}", self.title)?,
+            code => write!(f, "{code} {}", self.title)?,
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+impl TelnyxClient {
+    pub fn from_settings(settings: &Settings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.telnyx_timeout())
+            .user_agent(concat!("telnyx-2fa/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        // `load` checked that api_base parses as a URL.
+        let base = settings.telnyx.api_base.trim_end_matches('/');
+        let messages_url = Url::parse(&format!("{base}/v2/messages"))
+            .unwrap_or_else(|_| Url::parse("https://api.telnyx.com/v2/messages").expect("a valid literal URL"));
+        Ok(Self {
+            http,
+            messages_url,
+            api_key: settings.telnyx.api_key.clone().unwrap_or_else(|| SecretString::from("")),
+            from_number: settings.telnyx.from_number.clone(),
+            messaging_profile_id: settings.telnyx.messaging_profile_id.clone(),
+        })
+    }
+
+    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SmsError> {
+        let body = SendMessage {
+            from: self.from_number.as_deref(),
+            to: to.e164(),
+            text,
+            messaging_profile_id: self.messaging_profile_id.as_deref(),
+        };
+        let response = self
+            .http
+            .post(self.messages_url.clone())
+            .bearer_auth(self.api_key.expose_secret())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            match serde_json::from_slice::<Sent>(&body) {
+                Ok(sent) => tracing::info!(to = %to, message_id = %sent.data.id, "SMS accepted by Telnyx"),
+                // Telnyx took the message; an odd body is no reason to fail the user.
+                Err(_) => tracing::warn!(to = %to, "SMS accepted by Telnyx, but its answer had no message id"),
+            }
+            return Ok(());
+        }
+        let errors = ApiErrors(
+            serde_json::from_slice::<ErrorBody>(&body)
+                .map(|b| b.errors)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.masking(to))
+                .collect(),
+        );
+        let code = status.as_u16();
+        Err(match status {
+            StatusCode::TOO_MANY_REQUESTS => SmsError::RateLimited,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                SmsError::Misconfigured { status: code, errors }
+            }
+            s if s.is_client_error() => SmsError::Rejected { status: code, errors },
+            _ => SmsError::ProviderFailed { status: code, errors },
+        })
+    }
+}
+
+impl ApiError {
+    /// Telnyx's `detail` may quote the number; keep only its masked form.
+    fn masking(mut self, to: &PhoneNumber) -> Self {
+        let masked = to.to_string();
+        self.detail = self.detail.map(|detail| {
+            detail
+                .replace(to.e164(), &masked)
+                .replace(&to.e164()[1..], &masked)
+        });
+        self
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> SmsError {
+    if error.is_timeout() {
+        SmsError::Timeout
+    } else {
+        // The URL in the message is Telnyx's; it carries no secret.
+        SmsError::Unreachable(error.without_url().to_string())
+    }
+}

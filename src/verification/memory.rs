@@ -1,0 +1,151 @@
+//! The in-process store: a map behind a `Mutex`, never held across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::{CheckOutcome, Verification, VerificationId};
+use crate::clock::Timestamp;
+use crate::otp::OtpCode;
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    verifications: Mutex<HashMap<VerificationId, Verification>>,
+}
+
+impl MemoryStore {
+    /// A panic elsewhere while holding the lock leaves the map consistent
+    /// (every change is a single map operation), so a poisoned lock is used as is.
+    fn map(&self) -> MutexGuard<'_, HashMap<VerificationId, Verification>> {
+        self.verifications
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn insert(&self, id: VerificationId, verification: Verification) {
+        self.map().insert(id, verification);
+    }
+
+    pub fn get(&self, id: &VerificationId) -> Option<Verification> {
+        self.map().get(id).cloned()
+    }
+
+    pub fn remove(&self, id: &VerificationId) {
+        self.map().remove(id);
+    }
+
+    pub fn check(
+        &self,
+        id: &VerificationId,
+        attempt: &OtpCode,
+        now: Timestamp,
+        max_attempts: u32,
+    ) -> CheckOutcome {
+        match self.map().get_mut(id) {
+            Some(verification) => verification.check(attempt, now, max_attempts),
+            None => CheckOutcome::NotFound,
+        }
+    }
+
+    pub fn sweep(&self, now: Timestamp) -> usize {
+        let mut map = self.map();
+        let before = map.len();
+        map.retain(|_, verification| verification.expires > now);
+        before - map.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::otp::{Alphabet, CodeFormat};
+    use crate::phone::PhoneNumber;
+    use crate::verification::State;
+
+    const FORMAT: CodeFormat = CodeFormat {
+        alphabet: Alphabet::Digits,
+        length: 6,
+    };
+    const START: Timestamp = Timestamp::from_millis(1_000_000);
+    const TTL: Duration = Duration::from_secs(600);
+
+    fn pending(code: &OtpCode) -> Verification {
+        let phone = PhoneNumber::parse("+12015550123", &"+1".parse().expect("+1")).expect("valid");
+        Verification {
+            phone,
+            code: code.clone(),
+            created: START,
+            expires: START.after(TTL),
+            wrong_tries: 0,
+            state: State::Pending,
+        }
+    }
+
+    fn store_with(code: &OtpCode) -> (MemoryStore, VerificationId) {
+        let store = MemoryStore::default();
+        let id = VerificationId::random();
+        store.insert(id.clone(), pending(code));
+        (store, id)
+    }
+
+    fn other_than(code: &OtpCode) -> OtpCode {
+        loop {
+            let other = FORMAT.generate();
+            if !other.matches(code) {
+                return other;
+            }
+        }
+    }
+
+    #[test]
+    fn the_right_code_verifies_once() {
+        let code = FORMAT.generate();
+        let (store, id) = store_with(&code);
+        assert!(matches!(store.check(&id, &code, START, 5), CheckOutcome::Verified { .. }));
+        assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::AlreadyUsed);
+    }
+
+    #[test]
+    fn wrong_codes_count_down_to_a_lock_that_the_right_code_cannot_open() {
+        let code = FORMAT.generate();
+        let wrong = other_than(&code);
+        let (store, id) = store_with(&code);
+        for left in (1..5).rev() {
+            let outcome = store.check(&id, &wrong, START, 5);
+            assert!(matches!(outcome, CheckOutcome::WrongCode { tries_left, .. } if tries_left == left), "{outcome:?}");
+        }
+        assert_eq!(store.check(&id, &wrong, START, 5), CheckOutcome::Locked);
+        assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::Locked);
+    }
+
+    #[test]
+    fn a_code_is_refused_from_the_moment_it_expires() {
+        let code = FORMAT.generate();
+        let (store, id) = store_with(&code);
+        assert_eq!(store.check(&id, &code, START.after(TTL), 5), CheckOutcome::Expired);
+    }
+
+    #[test]
+    fn an_unknown_id_is_not_found() {
+        let code = FORMAT.generate();
+        let (store, _) = store_with(&code);
+        assert_eq!(store.check(&VerificationId::random(), &code, START, 5), CheckOutcome::NotFound);
+    }
+
+    #[test]
+    fn sweeping_forgets_only_expired_verifications() {
+        let code = FORMAT.generate();
+        let (store, id) = store_with(&code);
+        let mut later = pending(&code);
+        later.expires = START.after(TTL * 2);
+        store.insert(VerificationId::random(), later);
+        assert_eq!(store.sweep(START.after(TTL)), 1);
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::NotFound);
+    }
+}

@@ -1,0 +1,196 @@
+//! Verifications: one browser, one phone number, one code.
+//!
+//! The browser holds only a random `VerificationId` (in a cookie); the store
+//! maps it to the rest. A code is checked against its own verification only,
+//! so a code sent to one number can never verify another browser.
+
+mod memory;
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+
+pub use memory::MemoryStore;
+
+use crate::clock::Timestamp;
+use crate::otp::OtpCode;
+use crate::phone::PhoneNumber;
+
+/// 128 random bits, written as 22 URL-safe base64 characters.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct VerificationId([u8; 16]);
+
+impl VerificationId {
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// Reads an id back from a cookie; anything else is `None`.
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        bytes.try_into().ok().map(Self)
+    }
+}
+
+/// The id is as good as a password while the code is pending: keep it out of logs.
+impl fmt::Debug for VerificationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VerificationId(••••)")
+    }
+}
+
+/// One pending (or finished) phone verification.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub phone: PhoneNumber,
+    pub code: OtpCode,
+    pub created: Timestamp,
+    pub expires: Timestamp,
+    pub wrong_tries: u32,
+    pub state: State,
+}
+
+/// Where a verification is in its life; expiry is read from the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    /// The right code was given; kept until it expires so a replay is told so.
+    Used,
+    /// `otp.max_attempts` wrong codes were given; only a new code can help.
+    Locked,
+}
+
+/// What checking a code against a verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Verified { phone: PhoneNumber },
+    WrongCode { phone: PhoneNumber, tries_left: u32 },
+    /// This wrong code was the last allowed one, or an earlier one was.
+    Locked,
+    Expired,
+    AlreadyUsed,
+    NotFound,
+}
+
+/// Where verifications live. Handlers see only this; a shared store becomes
+/// another variant here.
+#[derive(Debug)]
+pub enum VerificationStore {
+    Memory(MemoryStore),
+}
+
+impl Default for VerificationStore {
+    fn default() -> Self {
+        VerificationStore::Memory(MemoryStore::default())
+    }
+}
+
+impl VerificationStore {
+    pub async fn insert(&self, id: VerificationId, verification: Verification) {
+        match self {
+            VerificationStore::Memory(store) => store.insert(id, verification),
+        }
+    }
+
+    pub async fn get(&self, id: &VerificationId) -> Option<Verification> {
+        match self {
+            VerificationStore::Memory(store) => store.get(id),
+        }
+    }
+
+    pub async fn remove(&self, id: &VerificationId) {
+        match self {
+            VerificationStore::Memory(store) => store.remove(id),
+        }
+    }
+
+    /// Checks `attempt` and records the result in one atomic step: a right
+    /// code is used up, a wrong one counted.
+    pub async fn check(
+        &self,
+        id: &VerificationId,
+        attempt: &OtpCode,
+        now: Timestamp,
+        max_attempts: u32,
+    ) -> CheckOutcome {
+        match self {
+            VerificationStore::Memory(store) => store.check(id, attempt, now, max_attempts),
+        }
+    }
+
+    /// Forgets verifications that have expired; returns how many.
+    pub async fn sweep(&self, now: Timestamp) -> usize {
+        match self {
+            VerificationStore::Memory(store) => store.sweep(now),
+        }
+    }
+
+    pub async fn len(&self) -> usize {
+        match self {
+            VerificationStore::Memory(store) => store.len(),
+        }
+    }
+}
+
+impl Verification {
+    /// The rules for one attempt, applied to the verification in place.
+    fn check(&mut self, attempt: &OtpCode, now: Timestamp, max_attempts: u32) -> CheckOutcome {
+        if now >= self.expires {
+            return CheckOutcome::Expired;
+        }
+        match self.state {
+            State::Used => return CheckOutcome::AlreadyUsed,
+            State::Locked => return CheckOutcome::Locked,
+            State::Pending => {}
+        }
+        if self.code.matches(attempt) {
+            self.state = State::Used;
+            return CheckOutcome::Verified {
+                phone: self.phone.clone(),
+            };
+        }
+        self.wrong_tries += 1;
+        let tries_left = max_attempts.saturating_sub(self.wrong_tries);
+        if tries_left == 0 {
+            self.state = State::Locked;
+            return CheckOutcome::Locked;
+        }
+        CheckOutcome::WrongCode {
+            phone: self.phone.clone(),
+            tries_left,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_survives_a_round_trip_through_text() {
+        let id = VerificationId::random();
+        assert_eq!(id.encode().len(), 22);
+        assert_eq!(VerificationId::decode(&id.encode()), Some(id));
+    }
+
+    #[test]
+    fn text_that_is_not_an_id_is_refused() {
+        for text in ["", "short", "!!!!!!!!!!!!!!!!!!!!!!", &"A".repeat(23), &"A".repeat(400)] {
+            assert_eq!(VerificationId::decode(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ids_do_not_show_in_debug_output() {
+        let id = VerificationId::random();
+        assert!(!format!("{id:?}").contains(&id.encode()));
+    }
+}
