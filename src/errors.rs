@@ -18,9 +18,15 @@ pub enum AppError {
     #[error("invalid phone number: {problem}")]
     InvalidPhone { typed: String, problem: PhoneError },
     #[error("wrong code, {tries_left} tries left")]
-    WrongCode { code_page: CodeFormPage, tries_left: u32 },
+    WrongCode {
+        code_page: CodeFormPage,
+        tries_left: u32,
+    },
     #[error("malformed code")]
-    MalformedCode { code_page: CodeFormPage, length: usize },
+    MalformedCode {
+        code_page: CodeFormPage,
+        length: usize,
+    },
     #[error("no verification in progress in this browser")]
     NoVerification,
     #[error("verification expired")]
@@ -65,15 +71,23 @@ impl IntoResponse for AppError {
                 };
                 (unprocessable, page).into_response()
             }
-            AppError::WrongCode { mut code_page, tries_left } => {
+            AppError::WrongCode {
+                mut code_page,
+                tries_left,
+            } => {
                 let tries = if tries_left == 1 { "try" } else { "tries" };
                 code_page.error = Some(format!(
                     "That code isn't right. Check the text and try again ({tries_left} {tries} left)."
                 ));
                 (unprocessable, code_page).into_response()
             }
-            AppError::MalformedCode { mut code_page, length } => {
-                code_page.error = Some(format!("Enter the {length}-character code from the text message."));
+            AppError::MalformedCode {
+                mut code_page,
+                length,
+            } => {
+                code_page.error = Some(format!(
+                    "Enter the {length}-character code from the text message."
+                ));
                 (unprocessable, code_page).into_response()
             }
             AppError::NoVerification => problem(
@@ -106,8 +120,9 @@ impl IntoResponse for AppError {
                 "We couldn't send your code",
                 "Something went wrong sending the text message. Please try again in a moment.",
             ),
-            AppError::BadForm(_) => problem(
-                StatusCode::BAD_REQUEST,
+            // 415 for another content type, 422 for missing fields, 413 for too much.
+            AppError::BadForm(rejection) => problem(
+                rejection.status(),
                 "That form didn't come through",
                 "The page sent something we couldn't read. Start again from the first page.",
             ),

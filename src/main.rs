@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,9 +24,15 @@ struct Cli {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
-    let file = match cli.config.or_else(|| std::env::var_os("TWOFA_CONFIG").map(PathBuf::from)) {
+    let file = match cli
+        .config
+        .or_else(|| std::env::var_os("TWOFA_CONFIG").map(PathBuf::from))
+    {
         Some(path) => ConfigFile::Required(path),
         None => ConfigFile::IfPresent(Path::new("config.toml").to_path_buf()),
     };

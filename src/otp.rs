@@ -23,7 +23,6 @@ impl Alphabet {
             Alphabet::Hex => b"0123456789ABCDEF",
         }
     }
-
 }
 
 /// The shape every code of this app has.
@@ -67,8 +66,8 @@ impl CodeFormat {
             .filter(|c| !c.is_whitespace() && *c != '-')
             .map(|c| c.to_ascii_uppercase())
             .collect();
-        let well_formed = code.len() == self.length
-            && code.bytes().all(|b| self.alphabet.symbols().contains(&b));
+        let well_formed =
+            code.len() == self.length && code.bytes().all(|b| self.alphabet.symbols().contains(&b));
         if well_formed {
             Ok(OtpCode(code))
         } else {
@@ -130,7 +129,11 @@ mod tests {
     #[test]
     fn hex_codes_are_upper_case() {
         let code = hex(9).generate();
-        assert!(code.as_str().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+        assert!(
+            code.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        );
     }
 
     #[test]
@@ -144,7 +147,10 @@ mod tests {
                 counts[value] += 1;
             }
         }
-        assert!(counts.iter().all(|&n| (1_100..1_400).contains(&n)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&n| (1_100..1_400).contains(&n)),
+            "{counts:?}"
+        );
     }
 
     #[test]
@@ -157,16 +163,31 @@ mod tests {
 
     #[test]
     fn spaces_dashes_and_case_in_a_typed_code_are_ignored() {
-        let typed = hex(6).read_attempt(" ab-12 9f ").map(|c| c.as_str().to_owned());
+        let typed = hex(6)
+            .read_attempt(" ab-12 9f ")
+            .map(|c| c.as_str().to_owned());
         assert_eq!(typed, Ok("AB129F".to_owned()));
-        let typed = DIGITS_6.read_attempt("123 456").map(|c| c.as_str().to_owned());
+        let typed = DIGITS_6
+            .read_attempt("123 456")
+            .map(|c| c.as_str().to_owned());
         assert_eq!(typed, Ok("123456".to_owned()));
     }
 
     #[test]
     fn typed_codes_of_the_wrong_length_or_symbols_are_malformed() {
-        for typed in ["", "12345", "1234567", "12a456", "１２３４５６", "12345\u{0}"] {
-            assert_eq!(DIGITS_6.read_attempt(typed), Err(MalformedCode), "{typed:?}");
+        for typed in [
+            "",
+            "12345",
+            "1234567",
+            "12a456",
+            "１２３４５６",
+            "12345\u{0}",
+        ] {
+            assert_eq!(
+                DIGITS_6.read_attempt(typed),
+                Err(MalformedCode),
+                "{typed:?}"
+            );
         }
         assert_eq!(hex(4).read_attempt("ABCG"), Err(MalformedCode));
     }
@@ -177,7 +198,13 @@ mod tests {
         assert!(!DIGITS_6.is_weak());
         assert!(!hex(5).is_weak());
         assert!(hex(4).is_weak());
-        assert!(CodeFormat { alphabet: Alphabet::Digits, length: 5 }.is_weak());
+        assert!(
+            CodeFormat {
+                alphabet: Alphabet::Digits,
+                length: 5
+            }
+            .is_weak()
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub struct ProblemPage {
 
 /// "10 minutes", "1 minute", "45 seconds".
 pub fn describe_duration(secs: u64) -> String {
-    let (n, unit) = if secs >= 60 && secs % 60 == 0 {
+    let (n, unit) = if secs >= 60 && secs.is_multiple_of(60) {
         (secs / 60, "minute")
     } else {
         (secs, "second")

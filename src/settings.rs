@@ -122,12 +122,12 @@ impl Settings {
             builder = builder.set_default(*key, *value)?;
         }
         builder = match file {
-            ConfigFile::Required(path) => builder.add_source(File::from(path).format(FileFormat::Toml)),
-            ConfigFile::IfPresent(path) => builder.add_source(
-                File::from(path)
-                    .format(FileFormat::Toml)
-                    .required(false),
-            ),
+            ConfigFile::Required(path) => {
+                builder.add_source(File::from(path).format(FileFormat::Toml))
+            }
+            ConfigFile::IfPresent(path) => {
+                builder.add_source(File::from(path).format(FileFormat::Toml).required(false))
+            }
             ConfigFile::None => builder,
         };
         let mut env = env.clone();
@@ -150,13 +150,21 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), SettingsError> {
-        self.server
-            .listen
-            .parse::<SocketAddr>()
-            .map_err(|_| invalid("server.listen", format!("must be an address such as 127.0.0.1:3000 (got {:?})", self.server.listen)))?;
+        self.server.listen.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "server.listen",
+                format!(
+                    "must be an address such as 127.0.0.1:3000 (got {:?})",
+                    self.server.listen
+                ),
+            )
+        })?;
         let length = self.otp.length;
         if !CodeFormat::LENGTHS.contains(&length) {
-            return Err(invalid("otp.length", format!("must be between 4 and 10 (got {length})")));
+            return Err(invalid(
+                "otp.length",
+                format!("must be between 4 and 10 (got {length})"),
+            ));
         }
         if self.otp.ttl_secs == 0 {
             return Err(invalid("otp.ttl_secs", "must be at least 1"));
@@ -169,8 +177,13 @@ impl Settings {
         }
         self.default_country()?;
         let base = &self.telnyx.api_base;
-        if !(base.starts_with("https://") || base.starts_with("http://")) || reqwest::Url::parse(base).is_err() {
-            return Err(invalid("telnyx.api_base", format!("must be an http(s) URL (got {base:?})")));
+        if !(base.starts_with("https://") || base.starts_with("http://"))
+            || reqwest::Url::parse(base).is_err()
+        {
+            return Err(invalid(
+                "telnyx.api_base",
+                format!("must be an http(s) URL (got {base:?})"),
+            ));
         }
         if self.sms_provider() == SmsProvider::Telnyx {
             if self.telnyx.api_key.is_none() {
@@ -265,7 +278,10 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::load(ConfigFile::None, &env)
     }
 
@@ -309,47 +325,101 @@ mod tests {
     #[test]
     fn an_api_key_alone_selects_telnyx_and_needs_a_sender() {
         let problem = error(&[("TWOFA_TELNYX__API_KEY", "KEY")]);
-        assert!(problem.starts_with("telnyx.from_number or telnyx.messaging_profile_id is required"), "{problem}");
-        let settings = load(&[("TWOFA_TELNYX__API_KEY", "KEY"), ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111")])
-            .expect("valid");
+        assert!(
+            problem.starts_with("telnyx.from_number or telnyx.messaging_profile_id is required"),
+            "{problem}"
+        );
+        let settings = load(&[
+            ("TWOFA_TELNYX__API_KEY", "KEY"),
+            ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111"),
+        ])
+        .expect("valid");
         assert_eq!(settings.sms_provider(), SmsProvider::Telnyx);
         assert!(settings.warnings().is_empty());
     }
 
     #[test]
     fn telnyx_api_key_is_honoured_but_twofa_wins() {
-        let settings = load(&[("TELNYX_API_KEY", "plain"), ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p")]).expect("valid");
-        assert_eq!(settings.telnyx.api_key.as_ref().map(|k| k.expose_secret().to_owned()), Some("plain".into()));
+        let settings = load(&[
+            ("TELNYX_API_KEY", "plain"),
+            ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings
+                .telnyx
+                .api_key
+                .as_ref()
+                .map(|k| k.expose_secret().to_owned()),
+            Some("plain".into())
+        );
         let settings = load(&[
             ("TELNYX_API_KEY", "plain"),
             ("TWOFA_TELNYX__API_KEY", "prefixed"),
             ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p"),
         ])
         .expect("valid");
-        assert_eq!(settings.telnyx.api_key.as_ref().map(|k| k.expose_secret().to_owned()), Some("prefixed".into()));
+        assert_eq!(
+            settings
+                .telnyx
+                .api_key
+                .as_ref()
+                .map(|k| k.expose_secret().to_owned()),
+            Some("prefixed".into())
+        );
     }
 
     #[test]
     fn the_telnyx_provider_without_a_key_is_refused() {
         let problem = error(&[("TWOFA_SMS__PROVIDER", "telnyx")]);
-        assert!(problem.starts_with("telnyx.api_key is required"), "{problem}");
+        assert!(
+            problem.starts_with("telnyx.api_key is required"),
+            "{problem}"
+        );
     }
 
     #[test]
     fn bad_values_are_named_in_one_line() {
         let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[("TWOFA_OTP__LENGTH", "42")], "otp.length must be between 4 and 10 (got 42)"),
-            (&[("TWOFA_OTP__LENGTH", "3")], "otp.length must be between 4 and 10 (got 3)"),
-            (&[("TWOFA_OTP__TTL_SECS", "0")], "otp.ttl_secs must be at least 1"),
-            (&[("TWOFA_OTP__MAX_ATTEMPTS", "0")], "otp.max_attempts must be at least 1"),
-            (&[("TWOFA_TELNYX__TIMEOUT_SECS", "0")], "telnyx.timeout_secs must be at least 1"),
-            (&[("TWOFA_SERVER__LISTEN", "localhost")], "server.listen must be an address"),
-            (&[("TWOFA_PHONE__COUNTRY_CODE", "1")], "phone.country_code must be a calling code"),
-            (&[("TWOFA_TELNYX__API_BASE", "ftp://x")], "telnyx.api_base must be an http(s) URL"),
+            (
+                &[("TWOFA_OTP__LENGTH", "42")],
+                "otp.length must be between 4 and 10 (got 42)",
+            ),
+            (
+                &[("TWOFA_OTP__LENGTH", "3")],
+                "otp.length must be between 4 and 10 (got 3)",
+            ),
+            (
+                &[("TWOFA_OTP__TTL_SECS", "0")],
+                "otp.ttl_secs must be at least 1",
+            ),
+            (
+                &[("TWOFA_OTP__MAX_ATTEMPTS", "0")],
+                "otp.max_attempts must be at least 1",
+            ),
+            (
+                &[("TWOFA_TELNYX__TIMEOUT_SECS", "0")],
+                "telnyx.timeout_secs must be at least 1",
+            ),
+            (
+                &[("TWOFA_SERVER__LISTEN", "localhost")],
+                "server.listen must be an address",
+            ),
+            (
+                &[("TWOFA_PHONE__COUNTRY_CODE", "1")],
+                "phone.country_code must be a calling code",
+            ),
+            (
+                &[("TWOFA_TELNYX__API_BASE", "ftp://x")],
+                "telnyx.api_base must be an http(s) URL",
+            ),
         ];
         for (env, expected) in cases {
             let problem = error(env);
-            assert!(problem.starts_with(expected), "{problem:?} should start with {expected:?}");
+            assert!(
+                problem.starts_with(expected),
+                "{problem:?} should start with {expected:?}"
+            );
             assert!(!problem.contains('\n'));
         }
     }
@@ -369,8 +439,14 @@ mod tests {
 
     #[test]
     fn a_weak_code_is_allowed_with_a_warning() {
-        let settings = load(&[("TWOFA_OTP__LENGTH", "4"), ("TWOFA_OTP__ALPHABET", "hex")]).expect("valid");
-        assert!(settings.warnings().iter().any(|w| w.contains("65536 possible codes")));
+        let settings =
+            load(&[("TWOFA_OTP__LENGTH", "4"), ("TWOFA_OTP__ALPHABET", "hex")]).expect("valid");
+        assert!(
+            settings
+                .warnings()
+                .iter()
+                .any(|w| w.contains("65536 possible codes"))
+        );
     }
 
     #[test]
@@ -384,7 +460,10 @@ mod tests {
         assert_eq!((settings.otp.length, settings.otp.ttl_secs), (7, 300));
         let missing = Settings::load(ConfigFile::Required(dir.join("nope.toml")), &HashMap::new());
         assert!(missing.is_err());
-        let absent = Settings::load(ConfigFile::IfPresent(dir.join("nope.toml")), &HashMap::new());
+        let absent = Settings::load(
+            ConfigFile::IfPresent(dir.join("nope.toml")),
+            &HashMap::new(),
+        );
         assert!(absent.is_ok());
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -392,7 +471,8 @@ mod tests {
     #[test]
     fn the_example_config_file_is_valid_and_matches_the_defaults() {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
-        let settings = Settings::load(ConfigFile::Required(path), &HashMap::new()).expect("example is valid");
+        let settings =
+            Settings::load(ConfigFile::Required(path), &HashMap::new()).expect("example is valid");
         assert_eq!(settings.otp.length, 6);
         assert_eq!(settings.sms_provider(), SmsProvider::Console);
     }

@@ -53,7 +53,10 @@ pub async fn request_code(
         return Err(error.into());
     }
     // A new code replaces whatever this browser was verifying before.
-    if let Some(previous) = jar.get(VERIFICATION_COOKIE).and_then(|c| VerificationId::decode(c.value())) {
+    if let Some(previous) = jar
+        .get(VERIFICATION_COOKIE)
+        .and_then(|c| VerificationId::decode(c.value()))
+    {
         app.store.remove(&previous).await;
     }
     tracing::info!(to = %phone, "code sent");
@@ -61,6 +64,8 @@ pub async fn request_code(
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
-        .max_age(time::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)));
+        .max_age(time::Duration::seconds(
+            i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
+        ));
     Ok((jar.add(cookie), CodeFormPage::new(&phone, ttl)))
 }

@@ -47,7 +47,12 @@ pub async fn check_code(
         CheckOutcome::Verified { phone } => {
             tracing::info!(to = %phone, "phone number verified");
             let jar = jar.remove(Cookie::build(VERIFICATION_COOKIE).path("/"));
-            Ok((jar, VerifiedPage { masked_phone: phone.masked() }))
+            Ok((
+                jar,
+                VerifiedPage {
+                    masked_phone: phone.masked(),
+                },
+            ))
         }
         CheckOutcome::WrongCode { phone, tries_left } => Err(AppError::WrongCode {
             code_page: CodeFormPage::new(&phone, ttl),

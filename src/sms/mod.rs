@@ -21,7 +21,9 @@ pub enum SmsSender {
 pub enum SmsError {
     #[error("Telnyx is rate limiting us (HTTP 429)")]
     RateLimited,
-    #[error("Telnyx refused our credentials (HTTP {status}): check telnyx.api_key, from_number and messaging_profile_id: {errors}")]
+    #[error(
+        "Telnyx refused our credentials (HTTP {status}): check telnyx.api_key, from_number and messaging_profile_id: {errors}"
+    )]
     Misconfigured { status: u16, errors: ApiErrors },
     #[error("Telnyx refused the message (HTTP {status}): {errors}")]
     Rejected { status: u16, errors: ApiErrors },

@@ -84,12 +84,17 @@ impl TelnyxClient {
             .build()?;
         // `load` checked that api_base parses as a URL.
         let base = settings.telnyx.api_base.trim_end_matches('/');
-        let messages_url = Url::parse(&format!("{base}/v2/messages"))
-            .unwrap_or_else(|_| Url::parse("https://api.telnyx.com/v2/messages").expect("a valid literal URL"));
+        let messages_url = Url::parse(&format!("{base}/v2/messages")).unwrap_or_else(|_| {
+            Url::parse("https://api.telnyx.com/v2/messages").expect("a valid literal URL")
+        });
         Ok(Self {
             http,
             messages_url,
-            api_key: settings.telnyx.api_key.clone().unwrap_or_else(|| SecretString::from("")),
+            api_key: settings
+                .telnyx
+                .api_key
+                .clone()
+                .unwrap_or_else(|| SecretString::from("")),
             from_number: settings.telnyx.from_number.clone(),
             messaging_profile_id: settings.telnyx.messaging_profile_id.clone(),
         })
@@ -115,9 +120,13 @@ impl TelnyxClient {
         let body = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
             match serde_json::from_slice::<Sent>(&body) {
-                Ok(sent) => tracing::info!(to = %to, message_id = %sent.data.id, "SMS accepted by Telnyx"),
+                Ok(sent) => {
+                    tracing::info!(to = %to, message_id = %sent.data.id, "SMS accepted by Telnyx")
+                }
                 // Telnyx took the message; an odd body is no reason to fail the user.
-                Err(_) => tracing::warn!(to = %to, "SMS accepted by Telnyx, but its answer had no message id"),
+                Err(_) => {
+                    tracing::warn!(to = %to, "SMS accepted by Telnyx, but its answer had no message id")
+                }
             }
             return Ok(());
         }
@@ -132,11 +141,18 @@ impl TelnyxClient {
         let code = status.as_u16();
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => SmsError::RateLimited,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                SmsError::Misconfigured { status: code, errors }
-            }
-            s if s.is_client_error() => SmsError::Rejected { status: code, errors },
-            _ => SmsError::ProviderFailed { status: code, errors },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SmsError::Misconfigured {
+                status: code,
+                errors,
+            },
+            s if s.is_client_error() => SmsError::Rejected {
+                status: code,
+                errors,
+            },
+            _ => SmsError::ProviderFailed {
+                status: code,
+                errors,
+            },
         })
     }
 }

@@ -53,7 +53,7 @@ impl MemoryStore {
         before - map.len()
     }
 
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.map().len()
     }
 }
@@ -106,7 +106,10 @@ mod tests {
     fn the_right_code_verifies_once() {
         let code = FORMAT.generate();
         let (store, id) = store_with(&code);
-        assert!(matches!(store.check(&id, &code, START, 5), CheckOutcome::Verified { .. }));
+        assert!(matches!(
+            store.check(&id, &code, START, 5),
+            CheckOutcome::Verified { .. }
+        ));
         assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::AlreadyUsed);
     }
 
@@ -117,7 +120,10 @@ mod tests {
         let (store, id) = store_with(&code);
         for left in (1..5).rev() {
             let outcome = store.check(&id, &wrong, START, 5);
-            assert!(matches!(outcome, CheckOutcome::WrongCode { tries_left, .. } if tries_left == left), "{outcome:?}");
+            assert!(
+                matches!(outcome, CheckOutcome::WrongCode { tries_left, .. } if tries_left == left),
+                "{outcome:?}"
+            );
         }
         assert_eq!(store.check(&id, &wrong, START, 5), CheckOutcome::Locked);
         assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::Locked);
@@ -127,14 +133,20 @@ mod tests {
     fn a_code_is_refused_from_the_moment_it_expires() {
         let code = FORMAT.generate();
         let (store, id) = store_with(&code);
-        assert_eq!(store.check(&id, &code, START.after(TTL), 5), CheckOutcome::Expired);
+        assert_eq!(
+            store.check(&id, &code, START.after(TTL), 5),
+            CheckOutcome::Expired
+        );
     }
 
     #[test]
     fn an_unknown_id_is_not_found() {
         let code = FORMAT.generate();
         let (store, _) = store_with(&code);
-        assert_eq!(store.check(&VerificationId::random(), &code, START, 5), CheckOutcome::NotFound);
+        assert_eq!(
+            store.check(&VerificationId::random(), &code, START, 5),
+            CheckOutcome::NotFound
+        );
     }
 
     #[test]
@@ -145,7 +157,7 @@ mod tests {
         later.expires = START.after(TTL * 2);
         store.insert(VerificationId::random(), later);
         assert_eq!(store.sweep(START.after(TTL)), 1);
-        assert_eq!(store.len(), 1);
+        assert_eq!(store.count(), 1);
         assert_eq!(store.check(&id, &code, START, 5), CheckOutcome::NotFound);
     }
 }

@@ -71,8 +71,13 @@ pub enum State {
 /// What checking a code against a verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckOutcome {
-    Verified { phone: PhoneNumber },
-    WrongCode { phone: PhoneNumber, tries_left: u32 },
+    Verified {
+        phone: PhoneNumber,
+    },
+    WrongCode {
+        phone: PhoneNumber,
+        tries_left: u32,
+    },
     /// This wrong code was the last allowed one, or an earlier one was.
     Locked,
     Expired,
@@ -133,9 +138,9 @@ impl VerificationStore {
         }
     }
 
-    pub async fn len(&self) -> usize {
+    pub async fn count(&self) -> usize {
         match self {
-            VerificationStore::Memory(store) => store.len(),
+            VerificationStore::Memory(store) => store.count(),
         }
     }
 }
@@ -183,7 +188,13 @@ mod tests {
 
     #[test]
     fn text_that_is_not_an_id_is_refused() {
-        for text in ["", "short", "!!!!!!!!!!!!!!!!!!!!!!", &"A".repeat(23), &"A".repeat(400)] {
+        for text in [
+            "",
+            "short",
+            "!!!!!!!!!!!!!!!!!!!!!!",
+            &"A".repeat(23),
+            &"A".repeat(400),
+        ] {
             assert_eq!(VerificationId::decode(text), None, "{text:?}");
         }
     }

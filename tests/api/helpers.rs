@@ -1,0 +1,344 @@
+//! Start the real app on port 0 against a wiremock Telnyx, and drive it like a
+//! browser: a client that keeps cookies and submits the pages' own forms,
+//! hidden fields included.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+use telnyx_2fa::clock::Clock;
+use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::startup::Application;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const API_KEY: &str = "KEY_test_0123456789abcdef";
+pub const FROM_NUMBER: &str = "+15550001111";
+/// libphonenumber's US example number.
+pub const PHONE: &str = "(201) 555-0123";
+pub const PHONE_E164: &str = "+12015550123";
+
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct CapturedLog;
+
+impl Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stderr().write_all(bytes)?;
+        }
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything the apps in this test binary have logged, at every level.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("telnyx_2fa=trace,tower_http=trace")
+            .with_ansi(false)
+            .with_writer(|| CapturedLog)
+            .try_init();
+    });
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub telnyx: MockServer,
+    pub clock: Clock,
+    pub browser: Browser,
+}
+
+/// The app with the Telnyx provider, pointed at a mock that accepts every message.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// As `spawn_app`, with extra environment settings (`("TWOFA_OTP__LENGTH", "8")`).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let telnyx = MockServer::start().await;
+    telnyx_answers(
+        &telnyx,
+        ResponseTemplate::new(200).set_body_json(message_sent()),
+    )
+    .await;
+    spawn_app_against(telnyx, overrides).await
+}
+
+/// Starts the app against a mock that the caller has already set up.
+pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
+    capture_logs();
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("TWOFA_SERVER__LISTEN".into(), "127.0.0.1:0".into()),
+        ("TWOFA_TELNYX__API_KEY".into(), API_KEY.into()),
+        ("TWOFA_TELNYX__FROM_NUMBER".into(), FROM_NUMBER.into()),
+        ("TWOFA_TELNYX__API_BASE".into(), telnyx.uri()),
+        ("TWOFA_TELNYX__TIMEOUT_SECS".into(), "1".into()),
+    ]);
+    for (key, value) in overrides {
+        env.insert((*key).into(), (*value).into());
+    }
+    env.retain(|_, value| !value.is_empty());
+    let settings = Settings::load(ConfigFile::None, &env).expect("test settings are valid");
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.clock();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        browser: Browser::new(&address),
+        address,
+        telnyx,
+        clock,
+    }
+}
+
+pub async fn telnyx_answers(telnyx: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/v2/messages"))
+        .respond_with(response)
+        .mount(telnyx)
+        .await;
+}
+
+/// Telnyx's 200 answer to `POST /v2/messages`, as the current spec has it.
+pub fn message_sent() -> serde_json::Value {
+    serde_json::json!({"data": {
+        "record_type": "message", "direction": "outbound",
+        "id": "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e", "type": "SMS",
+        "from": {"phone_number": FROM_NUMBER, "carrier": "Telnyx", "line_type": "Wireless"},
+        "to": [{"phone_number": PHONE_E164, "status": "queued", "carrier": "T-Mobile", "line_type": "Wireless"}],
+        "text": "Your verification code is 000000", "parts": 1, "encoding": "GSM-7",
+        "cost": null, "errors": []
+    }})
+}
+
+/// Telnyx's error body.
+pub fn telnyx_error(code: &str, title: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"code": code, "title": title, "detail": format!("{title} for {PHONE_E164}")}]})
+}
+
+/// A page as the browser got it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    pub fn contains(&self, text: &str) -> bool {
+        self.html.contains(text)
+    }
+
+    pub fn document(&self) -> Html {
+        Html::parse_document(&self.html)
+    }
+
+    /// The text of the first element matching `selector`.
+    pub fn text_of(&self, selector: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("a valid selector");
+        self.document()
+            .select(&selector)
+            .next()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+    }
+
+    /// The fields of the form posting to `action`: name → value, hidden ones included.
+    pub fn form_fields(&self, action: &str) -> Option<Vec<(String, String)>> {
+        let form = Selector::parse(&format!("form[action=\"{action}\"]")).expect("selector");
+        let input = Selector::parse("input[name], textarea[name], select[name]").expect("selector");
+        let document = self.document();
+        let form = document.select(&form).next()?;
+        Some(
+            form.select(&input)
+                .filter_map(|e| {
+                    let name = e.value().attr("name")?.to_owned();
+                    Some((name, e.value().attr("value").unwrap_or("").to_owned()))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A cookie-keeping client that uses the app the way a person's browser does.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The page this browser shows now.
+    pub page: Option<Page>,
+}
+
+impl Browser {
+    pub fn new(address: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        Self {
+            address: address.to_owned(),
+            client,
+            page: None,
+        }
+    }
+
+    async fn keep(&mut self, response: reqwest::Response) -> &Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let html = response.text().await.expect("a body");
+        self.page.insert(Page {
+            status,
+            headers,
+            html,
+        })
+    }
+
+    pub async fn get(&mut self, path: &str) -> &Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the app answers");
+        self.keep(response).await
+    }
+
+    /// Fills in `fields` on the current page's form for `action` and submits it.
+    pub async fn submit(&mut self, action: &str, fields: &[(&str, &str)]) -> &Page {
+        let page = self.page.as_ref().expect("a page is open");
+        let mut form = page
+            .form_fields(action)
+            .unwrap_or_else(|| panic!("no form for {action} on the page:\n{}", page.html));
+        for (name, value) in fields {
+            match form.iter_mut().find(|(n, _)| n == name) {
+                Some(field) => field.1 = (*value).to_owned(),
+                None => panic!("the form for {action} has no field {name}"),
+            }
+        }
+        self.post_form(action, &form).await
+    }
+
+    /// Posts exactly `fields`, whatever page is open (a script, not a person).
+    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        action: &str,
+        fields: &[(K, V)],
+    ) -> &Page {
+        let body: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        let response = self
+            .client
+            .post(format!("{}{action}", self.address))
+            .form(&body)
+            .send()
+            .await
+            .expect("the app answers");
+        self.keep(response).await
+    }
+
+    /// `name=value` of the cookie the last page set.
+    pub fn verification_cookie(&self) -> String {
+        self.page
+            .as_ref()
+            .and_then(|p| p.headers.get("set-cookie"))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("the page set a cookie")
+            .to_owned()
+    }
+
+    /// Opens the home page and asks for a code for `phone`.
+    pub async fn request_code(&mut self, phone: &str) -> &Page {
+        self.get("/").await;
+        self.submit("/request", &[("phone", phone)]).await
+    }
+
+    /// Types `code` into the code page's form.
+    pub async fn enter_code(&mut self, code: &str) -> &Page {
+        self.submit("/verify", &[("token", code)]).await
+    }
+}
+
+impl TestApp {
+    /// Another browser, with cookies of its own.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    /// Posts `fields` with exactly `cookie` and nothing else, as a script
+    /// replaying a captured request would.
+    pub async fn post_with_cookie(
+        &self,
+        action: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let response = reqwest::Client::new()
+            .post(format!("{}{action}", self.address))
+            .header("cookie", cookie)
+            .form(fields)
+            .send()
+            .await
+            .expect("the app answers");
+        let mut browser = self.new_browser();
+        browser.keep(response).await;
+        browser.page.take().expect("kept")
+    }
+
+    /// The JSON bodies Telnyx received, oldest first.
+    pub async fn sent_messages(&self) -> Vec<serde_json::Value> {
+        self.telnyx
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| serde_json::from_slice(&r.body).ok())
+            .collect()
+    }
+
+    /// The code in the latest SMS.
+    pub async fn last_code(&self) -> String {
+        let messages = self.sent_messages().await;
+        let text = messages
+            .last()
+            .and_then(|m| m["text"].as_str())
+            .expect("an SMS was sent");
+        code_in(text)
+    }
+}
+
+/// The word after "code is" in an SMS text.
+pub fn code_in(text: &str) -> String {
+    text.split("code is ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no code in {text:?}"))
+        .to_owned()
+}
+
+/// A code of the same shape as `code` that is not `code`.
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| match c {
+            '0' => '1',
+            'A' => 'B',
+            _ => '0',
+        })
+        .collect()
+}

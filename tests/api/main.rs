@@ -1,0 +1,9 @@
+//! Integration tests: the real app on port 0, a wiremock Telnyx, and a
+//! cookie-keeping client that uses the pages' forms. One binary, many modules.
+
+mod cli;
+mod flow;
+mod helpers;
+mod pages;
+mod phone_numbers;
+mod telnyx;
