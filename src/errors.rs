@@ -1,22 +1,25 @@
 //! The one place where errors become pages.
 //!
-//! Handlers return `AppError` for everything that is not the happy path. A
-//! user's mistake re-shows its form with a message and a 4xx; trouble with
-//! Telnyx gives a 502 (503 when Telnyx asks us to slow down); anything else a
-//! generic 500, with the cause in the log and none of it on the page.
+//! Handlers and extractors return `AppError` for everything that is not the
+//! happy path. A user's mistake re-shows its form with a message and a 4xx;
+//! a limit gives a 429 that says how long to wait; trouble with Telnyx gives a
+//! 502 (503 when Telnyx asks us to slow down). Responses that leave a layer
+//! without a page (a CSRF refusal, a timeout) get one from `status_page`.
 
-use axum::extract::rejection::FormRejection;
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage};
-use crate::phone::PhoneError;
+use crate::limits::{LimitKind, Refusal};
+use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage, describe_wait};
 use crate::sms::SmsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("invalid phone number: {problem}")]
-    InvalidPhone { typed: String, problem: PhoneError },
+    #[error("invalid phone number: {}", .0.error.as_deref().unwrap_or_default())]
+    InvalidPhone(PhoneFormPage),
     #[error("wrong code, {tries_left} tries left")]
     WrongCode {
         code_page: CodeFormPage,
@@ -33,12 +36,28 @@ pub enum AppError {
     Expired,
     #[error("verification already used")]
     AlreadyUsed,
-    #[error("too many wrong codes")]
+    #[error("too many wrong codes for this verification")]
     Locked,
+    #[error("limit reached: {:?}, retry in {:?}", .refusal.kind, .refusal.retry_after)]
+    TooManyRequests {
+        refusal: Refusal,
+        /// Shown with the wait when the user is on the code page.
+        code_page: Option<CodeFormPage>,
+    },
+    #[error("too many pending verifications")]
+    Busy,
     #[error("SMS not sent: {0}")]
     SmsFailed(#[from] SmsError),
-    #[error("unreadable form: {0}")]
-    BadForm(#[from] FormRejection),
+    #[error("missing or wrong anti-CSRF token")]
+    Forbidden,
+    #[error("body is not a form")]
+    NotAForm,
+    #[error("unreadable body: {0}")]
+    BadBody(#[from] BytesRejection),
+    #[error("client too slow sending its body")]
+    ClientTooSlow,
+    #[error("form fields missing or malformed")]
+    BadForm,
     #[error("no such page")]
     NotFound,
     #[error("method not allowed")]
@@ -53,6 +72,57 @@ fn problem(status: StatusCode, title: &'static str, message: impl Into<String>) 
     (status, page).into_response()
 }
 
+fn with_retry_after(mut response: Response, wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The sentence a 429 page shows.
+fn wait_message(refusal: &Refusal) -> String {
+    let wait = describe_wait(refusal.retry_after);
+    match refusal.kind {
+        LimitKind::ResendCooldown => {
+            format!("We just sent a code to this number. Wait {wait} before asking for another.")
+        }
+        LimitKind::SendsPerPhone => {
+            format!("We've sent this number as many codes as we can for now. Try again in {wait}.")
+        }
+        LimitKind::SendsPerAddress => {
+            format!("Too many codes have been asked for from your network. Try again in {wait}.")
+        }
+        LimitKind::VerifyFailuresPerAddress => {
+            format!("Too many wrong codes have been typed from your network. Try again in {wait}.")
+        }
+    }
+}
+
+/// A page for a response that has only a status, e.g. from a middleware.
+pub fn status_page(status: StatusCode) -> Response {
+    match status {
+        StatusCode::FORBIDDEN => AppError::Forbidden.into_response(),
+        StatusCode::NOT_FOUND => AppError::NotFound.into_response(),
+        StatusCode::REQUEST_TIMEOUT => AppError::ClientTooSlow.into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => problem(
+            status,
+            "That was too much",
+            "The form sent more than we accept. Start again from the first page.",
+        ),
+        _ if status.is_client_error() => problem(
+            status,
+            "Something went wrong",
+            "We couldn't handle that request. Start again from the first page.",
+        ),
+        _ => problem(
+            status,
+            "Something went wrong on our side",
+            "We're sorry: please try again in a moment.",
+        ),
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {
@@ -60,17 +130,12 @@ impl IntoResponse for AppError {
                 tracing::error!("TELNYX CONFIGURATION PROBLEM: {self}");
             }
             AppError::SmsFailed(_) => tracing::error!("{self}"),
+            AppError::Busy => tracing::warn!("{self}: refusing new verifications"),
             _ => tracing::info!("refused: {self}"),
         }
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
         match self {
-            AppError::InvalidPhone { typed, problem } => {
-                let page = PhoneFormPage {
-                    typed,
-                    error: Some(problem.to_string()),
-                };
-                (unprocessable, page).into_response()
-            }
+            AppError::InvalidPhone(page) => (unprocessable, page).into_response(),
             AppError::WrongCode {
                 mut code_page,
                 tries_left,
@@ -89,6 +154,17 @@ impl IntoResponse for AppError {
                     "Enter the {length}-character code from the text message."
                 ));
                 (unprocessable, code_page).into_response()
+            }
+            AppError::TooManyRequests { refusal, code_page } => {
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                let response = match code_page {
+                    Some(mut page) => {
+                        page.error = Some(wait_message(&refusal));
+                        (status, page).into_response()
+                    }
+                    None => problem(status, "Please wait", wait_message(&refusal)),
+                };
+                with_retry_after(response, refusal.retry_after)
             }
             AppError::NoVerification => problem(
                 StatusCode::BAD_REQUEST,
@@ -110,6 +186,11 @@ impl IntoResponse for AppError {
                 "Too many wrong codes",
                 "For your security this code no longer works. Start again to get a new one.",
             ),
+            AppError::Busy => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "We're very busy",
+                "Too many people are verifying right now. Please try again in a few minutes.",
+            ),
             AppError::SmsFailed(SmsError::RateLimited) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "We couldn't send your code",
@@ -120,9 +201,24 @@ impl IntoResponse for AppError {
                 "We couldn't send your code",
                 "Something went wrong sending the text message. Please try again in a moment.",
             ),
-            // 415 for another content type, 422 for missing fields, 413 for too much.
-            AppError::BadForm(rejection) => problem(
-                rejection.status(),
+            AppError::Forbidden => problem(
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "For your security we only accept forms from our own pages. Start again from the first page.",
+            ),
+            AppError::NotAForm => problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "That form didn't come through",
+                "The page sent something we couldn't read. Start again from the first page.",
+            ),
+            AppError::BadBody(rejection) => status_page(rejection.status()),
+            AppError::ClientTooSlow => problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "That took too long",
+                "The form didn't arrive in time. Check your connection and start again.",
+            ),
+            AppError::BadForm => problem(
+                unprocessable,
                 "That form didn't come through",
                 "The page sent something we couldn't read. Start again from the first page.",
             ),

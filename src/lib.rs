@@ -6,10 +6,12 @@
 
 pub mod clock;
 pub mod errors;
+pub mod limits;
 pub mod otp;
 pub mod pages;
 pub mod phone;
 pub mod routes;
+pub mod session;
 pub mod settings;
 pub mod sms;
 pub mod startup;

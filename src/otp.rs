@@ -2,8 +2,10 @@
 
 use std::fmt;
 
+use hmac::{Hmac, KeyInit, Mac};
 use rand::RngExt;
 use serde::Deserialize;
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// The symbols a code is made of.
@@ -89,9 +91,58 @@ impl OtpCode {
         &self.0
     }
 
-    /// Compares in time that does not depend on where the codes differ.
-    pub fn matches(&self, other: &OtpCode) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    /// Reads a code back from this app's own cookie; `None` if it is not one.
+    pub fn from_cookie(text: &str, format: CodeFormat) -> Option<Self> {
+        format.read_attempt(text).ok()
+    }
+}
+
+/// The secret that keys code digests. Only digests are stored, so a copy of
+/// the store does not give away a single code.
+#[derive(Clone)]
+pub struct CodeKey([u8; 32]);
+
+/// HMAC-SHA256 of a code, bound to the verification it was issued for.
+#[derive(Clone, Copy)]
+pub struct CodeDigest([u8; 32]);
+
+impl CodeKey {
+    /// Derived from the cookie key, so every instance sharing that key agrees.
+    pub fn derive_from(secret: &[u8]) -> Self {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+        mac.update(b"telnyx-2fa code digest v1");
+        Self(mac.finalize().into_bytes().into())
+    }
+
+    /// The digest of `code` for the verification `context` (its id), so equal
+    /// codes in two verifications have unrelated digests.
+    pub fn digest(&self, context: &[u8], code: &OtpCode) -> CodeDigest {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(context);
+        mac.update(b"\0");
+        mac.update(code.0.as_bytes());
+        CodeDigest(mac.finalize().into_bytes().into())
+    }
+}
+
+impl CodeDigest {
+    /// Compares in time that does not depend on where the digests differ.
+    pub fn matches(&self, other: &CodeDigest) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeKey(••••)")
+    }
+}
+
+impl fmt::Debug for CodeDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeDigest(••••)")
     }
 }
 
@@ -208,9 +259,14 @@ mod tests {
     }
 
     #[test]
-    fn a_code_matches_only_itself() {
-        let code = DIGITS_6.generate();
-        assert!(code.matches(&code.clone()));
-        assert!(!code.matches(&OtpCode("000000x".into())));
+    fn a_digest_matches_only_the_same_code_for_the_same_verification() {
+        let key = CodeKey::derive_from(b"a secret of any length");
+        let code = OtpCode("123456".into());
+        let digest = key.digest(b"verification-1", &code);
+        assert!(digest.matches(&key.digest(b"verification-1", &code)));
+        assert!(!digest.matches(&key.digest(b"verification-1", &OtpCode("123457".into()))));
+        assert!(!digest.matches(&key.digest(b"verification-2", &code)));
+        let other_key = CodeKey::derive_from(b"another secret");
+        assert!(!digest.matches(&other_key.digest(b"verification-1", &code)));
     }
 }

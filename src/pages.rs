@@ -1,35 +1,53 @@
 //! The pages, one struct per template in `templates/`.
 
+use std::time::Duration;
+
 use askama::Template;
 use askama_web::WebTemplate;
 
 use crate::phone::PhoneNumber;
-use std::time::Duration;
+use crate::session::Session;
 
 /// `GET /`, and `POST /request` when the number needs fixing.
-#[derive(Template, WebTemplate, Default)]
+#[derive(Debug, Template, WebTemplate)]
 #[template(path = "phone_form.html")]
 pub struct PhoneFormPage {
+    pub csrf: String,
     /// What the user typed, kept when the form is shown again.
     pub typed: String,
     pub error: Option<String>,
+}
+
+impl PhoneFormPage {
+    pub fn new(session: &Session) -> Self {
+        Self {
+            csrf: session.csrf_token().to_owned(),
+            typed: String::new(),
+            error: None,
+        }
+    }
 }
 
 /// After a code is sent, and when a typed code was wrong.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "code_form.html")]
 pub struct CodeFormPage {
+    pub csrf: String,
     pub masked_phone: String,
     /// "10 minutes"
     pub valid_for: String,
+    /// Set when the code was just texted again.
+    pub resent: bool,
     pub error: Option<String>,
 }
 
 impl CodeFormPage {
-    pub fn new(phone: &PhoneNumber, code_ttl: Duration) -> Self {
+    pub fn new(session: &Session, phone: &PhoneNumber, valid_for: Duration) -> Self {
         Self {
+            csrf: session.csrf_token().to_owned(),
             masked_phone: phone.masked(),
-            valid_for: describe_duration(code_ttl.as_secs()),
+            valid_for: describe_wait(valid_for),
+            resent: false,
             error: None,
         }
     }
@@ -49,9 +67,12 @@ pub struct ProblemPage {
     pub message: String,
 }
 
-/// "10 minutes", "1 minute", "45 seconds".
-pub fn describe_duration(secs: u64) -> String {
-    let (n, unit) = if secs >= 60 && secs.is_multiple_of(60) {
+/// "10 minutes", "1 minute", "45 seconds": rounded up, never "0 seconds".
+pub fn describe_wait(wait: Duration) -> String {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let (n, unit) = if secs >= 120 {
+        (secs.div_ceil(60), "minute")
+    } else if secs >= 60 && secs.is_multiple_of(60) {
         (secs / 60, "minute")
     } else {
         (secs, "second")
@@ -64,10 +85,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_naturally() {
-        assert_eq!(describe_duration(600), "10 minutes");
-        assert_eq!(describe_duration(60), "1 minute");
-        assert_eq!(describe_duration(90), "90 seconds");
-        assert_eq!(describe_duration(1), "1 second");
+    fn waits_read_naturally_and_round_up() {
+        let secs = Duration::from_secs;
+        assert_eq!(describe_wait(secs(600)), "10 minutes");
+        assert_eq!(describe_wait(secs(60)), "1 minute");
+        assert_eq!(describe_wait(secs(90)), "90 seconds");
+        assert_eq!(describe_wait(secs(1)), "1 second");
+        assert_eq!(describe_wait(Duration::from_millis(1_500)), "2 seconds");
+        assert_eq!(describe_wait(Duration::ZERO), "1 second");
+        assert_eq!(describe_wait(secs(3_599)), "60 minutes");
     }
 }

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use phonenumber::country;
 use phonenumber::metadata::DATABASE;
+use phonenumber::{Type, country};
 
 /// Longer input than this is not a phone number; refuse it before parsing.
 const MAX_INPUT_CHARS: usize = 64;
@@ -16,15 +16,129 @@ const MAX_INPUT_CHARS: usize = 64;
 pub struct PhoneNumber {
     e164: String,
     country_code: u16,
+    /// `None` for numbers that belong to no single country (e.g. +800).
+    region: Option<country::Id>,
+    line_type: Type,
 }
 
-/// Why typed text is not a phone number we can text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why typed text is not a phone number we will text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
     #[error("Enter your phone number.")]
     Empty,
     #[error("That doesn't look like a phone number. Check the digits and try again.")]
     NotANumber,
+    #[error("We can't send codes to numbers in {region}. We can text numbers in {allowed}.")]
+    CountryNotAllowed { region: String, allowed: String },
+    #[error(
+        "We can't send codes to premium-rate, shared-cost, toll-free or other service numbers. Use your mobile number."
+    )]
+    ServiceNumber,
+    #[error("This number can't receive text messages. Use your mobile number.")]
+    NotTextable,
+}
+
+/// Line types that can receive an SMS. libphonenumber cannot tell mobile from
+/// landline in the US and Canada, so those numbers are `FixedLineOrMobile`.
+const TEXTABLE: &[Type] = &[
+    Type::Mobile,
+    Type::FixedLineOrMobile,
+    Type::Voip,
+    Type::PersonalNumber,
+];
+
+/// Line types that cost the sender extra or reach a service, not a person:
+/// the numbers SMS-pumping fraud sends to.
+const SERVICE_NUMBERS: &[Type] = &[
+    Type::PremiumRate,
+    Type::SharedCost,
+    Type::TollFree,
+    Type::Pager,
+    Type::Voicemail,
+    Type::Uan,
+    Type::ShortCode,
+    Type::StandardRate,
+    Type::Carrier,
+    Type::Emergency,
+];
+
+/// Which countries codes may be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountryPolicy {
+    Any,
+    Only(Vec<country::Id>),
+}
+
+impl CountryPolicy {
+    /// From ISO codes (`["US", "CA"]`), or `["*"]` for every country.
+    pub fn parse(codes: &[String]) -> Result<Self, String> {
+        if codes.iter().any(|c| c == "*") {
+            return Ok(CountryPolicy::Any);
+        }
+        if codes.is_empty() {
+            return Err("must list at least one country code, or \"*\" for all".into());
+        }
+        codes
+            .iter()
+            .map(|code| {
+                code.trim()
+                    .to_ascii_uppercase()
+                    .parse::<country::Id>()
+                    .map_err(|_| {
+                        format!("must be ISO country codes such as US or GB (got {code:?})")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(CountryPolicy::Only)
+    }
+
+    fn allows(&self, region: Option<country::Id>) -> bool {
+        match self {
+            CountryPolicy::Any => true,
+            CountryPolicy::Only(allowed) => region.is_some_and(|r| allowed.contains(&r)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            CountryPolicy::Any => "any country".into(),
+            CountryPolicy::Only(allowed) => allowed
+                .iter()
+                .map(|id| id.as_ref())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// Everything that decides whether typed text is a number we will text.
+#[derive(Debug, Clone)]
+pub struct PhoneRules {
+    pub default_country: DefaultCountry,
+    pub countries: CountryPolicy,
+}
+
+impl PhoneRules {
+    /// Reads the number, then refuses countries not allowed and numbers that
+    /// cannot receive an SMS or are service numbers.
+    pub fn parse(&self, typed: &str) -> Result<PhoneNumber, PhoneError> {
+        let number = PhoneNumber::parse(typed, &self.default_country)?;
+        if !self.countries.allows(number.region) {
+            return Err(PhoneError::CountryNotAllowed {
+                region: number
+                    .region
+                    .map_or("that region".into(), |id| id.as_ref().to_owned()),
+                allowed: self.countries.describe(),
+            });
+        }
+        if SERVICE_NUMBERS.contains(&number.line_type) {
+            return Err(PhoneError::ServiceNumber);
+        }
+        if !TEXTABLE.contains(&number.line_type) {
+            return Err(PhoneError::NotTextable);
+        }
+        Ok(number)
+    }
 }
 
 /// The calling code numbers without a `+` belong to, e.g. `+1`.
@@ -90,6 +204,8 @@ impl PhoneNumber {
         Ok(Self {
             e164: number.format().mode(phonenumber::Mode::E164).to_string(),
             country_code: number.code().value(),
+            region: number.country().id(),
+            line_type: number.number_type(&DATABASE),
         })
     }
 
@@ -205,6 +321,71 @@ mod tests {
         assert_eq!(number.masked(), "+1 ••• ••• 0123");
         assert_eq!(number.to_string(), "+1201•••0123");
         assert_eq!(format!("{number:?}"), "PhoneNumber(+1201•••0123)");
+    }
+
+    fn rules(countries: &[&str]) -> PhoneRules {
+        let codes: Vec<String> = countries.iter().map(|c| c.to_string()).collect();
+        PhoneRules {
+            default_country: us(),
+            countries: CountryPolicy::parse(&codes).expect("valid codes"),
+        }
+    }
+
+    #[test]
+    fn only_allowed_countries_pass_including_caribbean_numbers_under_plus_one() {
+        let us_and_canada = rules(&["US", "CA"]);
+        assert!(us_and_canada.parse("(201) 555-0123").is_ok());
+        assert!(us_and_canada.parse("+1 613 555 0123").is_ok(), "Ottawa");
+        for (typed, region) in [
+            ("+1 242 359 1234", "BS"),
+            ("+1 876 210 1234", "JM"),
+            ("+44 7400 123456", "GB"),
+        ] {
+            match us_and_canada.parse(typed) {
+                Err(PhoneError::CountryNotAllowed { region: r, .. }) => {
+                    assert_eq!(r, region, "{typed}")
+                }
+                other => panic!("{typed}: {other:?}"),
+            }
+        }
+        assert!(rules(&["*"]).parse("+44 7400 123456").is_ok());
+    }
+
+    #[test]
+    fn service_numbers_are_refused() {
+        let rules = rules(&["*"]);
+        for typed in [
+            "+1 900 555 0123",  // US premium rate
+            "+1 800 555 0123",  // US toll free
+            "+44 909 876 5432", // GB premium rate
+            "+44 843 123 4567", // GB shared cost
+            "+44 7640 123456",  // GB pager
+            "+44 55 1234 5678", // GB UAN
+        ] {
+            assert_eq!(
+                rules.parse(typed),
+                Err(PhoneError::ServiceNumber),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn landlines_that_cannot_take_a_text_are_refused() {
+        assert_eq!(
+            rules(&["GB"]).parse("+44 20 7031 3000"),
+            Err(PhoneError::NotTextable)
+        );
+    }
+
+    #[test]
+    fn country_lists_must_be_iso_codes() {
+        assert_eq!(
+            CountryPolicy::parse(&["us".into(), "GB".into()]).map(|p| p.describe()),
+            Ok("US, GB".into())
+        );
+        assert!(CountryPolicy::parse(&["USA".into()]).is_err());
+        assert!(CountryPolicy::parse(&[]).is_err());
     }
 
     #[test]

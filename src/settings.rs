@@ -11,11 +11,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
-use secrecy::SecretString;
 use serde::Deserialize;
 
+use axum_extra::extract::cookie::Key;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::otp::{Alphabet, CodeFormat};
-use crate::phone::DefaultCountry;
+use crate::phone::{CountryPolicy, DefaultCountry};
 
 /// Which config file to read, if any.
 #[derive(Debug, Clone)]
@@ -44,6 +49,13 @@ fn invalid(key: &'static str, problem: impl Into<String>) -> SettingsError {
     }
 }
 
+fn http_url(key: &'static str, text: &str) -> Result<Url, SettingsError> {
+    Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .ok_or_else(|| invalid(key, format!("must be an http(s) URL (got {text:?})")))
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -52,12 +64,31 @@ pub struct Settings {
     pub telnyx: TelnyxSettings,
     pub otp: OtpSettings,
     pub phone: PhoneSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub listen: String,
+    /// Where users reach the app, e.g. `https://verify.example.com`.
+    pub public_url: Option<String>,
+    /// Base64 of at least 32 random bytes; encrypts cookies and keys code HMACs.
+    pub cookie_key: Option<SecretString>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy).
+    pub trust_forwarded_for: bool,
+    /// Time a client gets to send its request headers, and again its body.
+    pub client_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub resend_cooldown_secs: u64,
+    pub sends_per_phone_per_hour: u32,
+    pub sends_per_ip_per_hour: u32,
+    pub max_pending: usize,
+    pub verify_failures_per_ip_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -99,11 +130,34 @@ pub struct OtpSettings {
 #[serde(deny_unknown_fields)]
 pub struct PhoneSettings {
     pub country_code: String,
+    /// ISO country codes (`US`), or `*` for every country.
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_countries: Vec<String>,
+}
+
+/// A list from TOML (`["US", "CA"]`) or from the environment (`US,CA`).
+fn comma_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Items(Vec<String>),
+        Text(String),
+    }
+    Ok(match List::deserialize(deserializer)? {
+        List::Items(items) => items,
+        List::Text(text) => text
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    })
 }
 
 /// Every default, as (key, value); `config.example.toml` documents the same.
 const DEFAULTS: &[(&str, &str)] = &[
     ("server.listen", "127.0.0.1:3000"),
+    ("server.trust_forwarded_for", "false"),
+    ("server.client_timeout_secs", "10"),
     ("telnyx.api_base", "https://api.telnyx.com"),
     ("telnyx.timeout_secs", "10"),
     ("otp.length", "6"),
@@ -111,6 +165,12 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("otp.ttl_secs", "600"),
     ("otp.max_attempts", "5"),
     ("phone.country_code", "+1"),
+    ("phone.allowed_countries", "US,CA"),
+    ("limits.resend_cooldown_secs", "30"),
+    ("limits.sends_per_phone_per_hour", "5"),
+    ("limits.sends_per_ip_per_hour", "20"),
+    ("limits.max_pending", "100000"),
+    ("limits.verify_failures_per_ip_per_hour", "100"),
 ];
 
 impl Settings {
@@ -166,25 +226,38 @@ impl Settings {
                 format!("must be between 4 and 10 (got {length})"),
             ));
         }
-        if self.otp.ttl_secs == 0 {
-            return Err(invalid("otp.ttl_secs", "must be at least 1"));
-        }
-        if self.otp.max_attempts == 0 {
-            return Err(invalid("otp.max_attempts", "must be at least 1"));
-        }
-        if self.telnyx.timeout_secs == 0 {
-            return Err(invalid("telnyx.timeout_secs", "must be at least 1"));
+        let limits = &self.limits;
+        for (key, value) in [
+            ("otp.ttl_secs", self.otp.ttl_secs),
+            ("otp.max_attempts", u64::from(self.otp.max_attempts)),
+            ("telnyx.timeout_secs", self.telnyx.timeout_secs),
+            (
+                "server.client_timeout_secs",
+                self.server.client_timeout_secs,
+            ),
+            (
+                "limits.sends_per_phone_per_hour",
+                u64::from(limits.sends_per_phone_per_hour),
+            ),
+            (
+                "limits.sends_per_ip_per_hour",
+                u64::from(limits.sends_per_ip_per_hour),
+            ),
+            ("limits.max_pending", limits.max_pending as u64),
+            (
+                "limits.verify_failures_per_ip_per_hour",
+                u64::from(limits.verify_failures_per_ip_per_hour),
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
         }
         self.default_country()?;
-        let base = &self.telnyx.api_base;
-        if !(base.starts_with("https://") || base.starts_with("http://"))
-            || reqwest::Url::parse(base).is_err()
-        {
-            return Err(invalid(
-                "telnyx.api_base",
-                format!("must be an http(s) URL (got {base:?})"),
-            ));
-        }
+        self.country_policy()?;
+        self.cookie_key()?;
+        self.public_url()?;
+        http_url("telnyx.api_base", &self.telnyx.api_base)?;
         if self.sms_provider() == SmsProvider::Telnyx {
             if self.telnyx.api_key.is_none() {
                 return Err(invalid(
@@ -200,6 +273,49 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The configured cookie key, or `None` when a random one must be made.
+    pub fn cookie_key(&self) -> Result<Option<Key>, SettingsError> {
+        let Some(encoded) = &self.server.cookie_key else {
+            return Ok(None);
+        };
+        let problem = |detail: String| {
+            invalid(
+                "server.cookie_key",
+                format!(
+                    "must be base64 of at least 32 random bytes, e.g. from `openssl rand -base64 64` ({detail})"
+                ),
+            )
+        };
+        let bytes = STANDARD
+            .decode(encoded.expose_secret().trim())
+            .map_err(|_| problem("not base64".into()))?;
+        match bytes.len() {
+            64.. => Key::try_from(bytes.as_slice())
+                .map(Some)
+                .map_err(|_| problem("unusable".into())),
+            32.. => Ok(Some(Key::derive_from(&bytes))),
+            n => Err(problem(format!("got {n} bytes"))),
+        }
+    }
+
+    /// `server.public_url`, checked to be an http(s) URL.
+    pub fn public_url(&self) -> Result<Option<Url>, SettingsError> {
+        self.server
+            .public_url
+            .as_deref()
+            .map(|url| http_url("server.public_url", url))
+            .transpose()
+    }
+
+    pub fn country_policy(&self) -> Result<CountryPolicy, SettingsError> {
+        CountryPolicy::parse(&self.phone.allowed_countries)
+            .map_err(|problem| invalid("phone.allowed_countries", problem))
+    }
+
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.server.client_timeout_secs)
     }
 
     /// The provider in use: the configured one, else Telnyx when an API key
@@ -252,6 +368,20 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if self.server.cookie_key.is_none() {
+            warnings.push(
+                "server.cookie_key is not set: using a random key, so a restart ends every pending \
+                 verification. Set TWOFA_SERVER__COOKIE_KEY to the output of `openssl rand -base64 64`."
+                    .to_owned(),
+            );
+        }
+        if self.phone.allowed_countries.iter().any(|c| c == "*") {
+            warnings.push(
+                "phone.allowed_countries is \"*\": codes can be sent to every country, \
+                 the widest opening for SMS-pumping fraud"
+                    .to_owned(),
+            );
+        }
         let format = self.code_format();
         if format.is_weak() {
             warnings.push(format!(
@@ -275,7 +405,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let env = env
@@ -332,10 +461,11 @@ mod tests {
         let settings = load(&[
             ("TWOFA_TELNYX__API_KEY", "KEY"),
             ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111"),
+            ("TWOFA_SERVER__COOKIE_KEY", &STANDARD.encode([7u8; 64])),
         ])
         .expect("valid");
         assert_eq!(settings.sms_provider(), SmsProvider::Telnyx);
-        assert!(settings.warnings().is_empty());
+        assert!(settings.warnings().is_empty(), "{:?}", settings.warnings());
     }
 
     #[test]
@@ -435,6 +565,96 @@ mod tests {
             let problem = error(&[env]);
             assert!(problem.contains(key), "{problem:?} should name {key}");
         }
+    }
+
+    #[test]
+    fn the_limits_default_to_the_documented_figures() {
+        let settings = load(&[]).expect("defaults are valid");
+        let limits = &settings.limits;
+        assert_eq!(limits.resend_cooldown_secs, 30);
+        assert_eq!(limits.sends_per_phone_per_hour, 5);
+        assert_eq!(limits.sends_per_ip_per_hour, 20);
+        assert_eq!(limits.max_pending, 100_000);
+        assert_eq!(limits.verify_failures_per_ip_per_hour, 100);
+        assert_eq!(settings.phone.allowed_countries, ["US", "CA"]);
+        assert!(!settings.server.trust_forwarded_for);
+        assert!(
+            settings
+                .warnings()
+                .iter()
+                .any(|w| w.contains("server.cookie_key is not set"))
+        );
+    }
+
+    #[test]
+    fn lists_can_be_given_as_comma_separated_environment_values() {
+        let settings = load(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "US, CA,GB")]).expect("valid");
+        assert_eq!(settings.phone.allowed_countries, ["US", "CA", "GB"]);
+        let settings = load(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "*")]).expect("valid");
+        assert!(
+            settings
+                .warnings()
+                .iter()
+                .any(|w| w.contains("every country"))
+        );
+        let problem = error(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "US,Narnia")]);
+        assert!(
+            problem.starts_with("phone.allowed_countries must be ISO country codes"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_cookie_key_must_be_base64_of_at_least_32_bytes() {
+        for good in [
+            STANDARD.encode([1u8; 32]),
+            STANDARD.encode([1u8; 64]),
+            STANDARD.encode([1u8; 100]),
+        ] {
+            let settings = load(&[("TWOFA_SERVER__COOKIE_KEY", &good)]).expect("valid");
+            assert!(matches!(settings.cookie_key(), Ok(Some(_))));
+        }
+        for (bad, detail) in [
+            ("not base64!", "not base64"),
+            (&*STANDARD.encode([1u8; 16]), "got 16 bytes"),
+        ] {
+            let problem = error(&[("TWOFA_SERVER__COOKIE_KEY", bad)]);
+            assert!(
+                problem.starts_with("server.cookie_key must be base64"),
+                "{problem}"
+            );
+            assert!(problem.contains(detail), "{problem}");
+            assert!(
+                !problem.contains(bad) || bad == "not base64!",
+                "the key itself is not echoed"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_of_zero_are_refused_except_the_cooldown() {
+        for key in [
+            "TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR",
+            "TWOFA_LIMITS__SENDS_PER_IP_PER_HOUR",
+            "TWOFA_LIMITS__MAX_PENDING",
+            "TWOFA_LIMITS__VERIFY_FAILURES_PER_IP_PER_HOUR",
+        ] {
+            assert!(
+                error(&[(key, "0")]).ends_with("must be at least 1"),
+                "{key}"
+            );
+        }
+        assert!(load(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).is_ok());
+    }
+
+    #[test]
+    fn a_public_url_must_be_http_or_https() {
+        assert!(load(&[("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com")]).is_ok());
+        let problem = error(&[("TWOFA_SERVER__PUBLIC_URL", "verify.example.com")]);
+        assert!(
+            problem.starts_with("server.public_url must be an http(s) URL"),
+            "{problem}"
+        );
     }
 
     #[test]

@@ -1,13 +1,27 @@
 //! Building the app from settings, and running it until a signal stops it.
 
 use std::io;
+use std::pin::pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use axum_extra::extract::cookie::Key;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use crate::clock::Clock;
+use crate::limits::{LimitRules, RateLimiter};
+use crate::otp::CodeKey;
+use crate::phone::PhoneRules;
 use crate::routes::router;
+use crate::session::SessionCookies;
 use crate::settings::Settings;
 use crate::sms::SmsSender;
 use crate::state::AppState;
@@ -44,9 +58,20 @@ impl Application {
                 address: address.to_string(),
                 source,
             })?;
+        let cookie_key = settings.cookie_key()?.unwrap_or_else(Key::generate);
+        let secure = settings
+            .public_url()?
+            .is_some_and(|url| url.scheme() == "https");
         let state = Arc::new(AppState {
-            default_country: settings.default_country()?,
+            phone_rules: PhoneRules {
+                default_country: settings.default_country()?,
+                countries: settings.country_policy()?,
+            },
             code_format: settings.code_format(),
+            code_key: CodeKey::derive_from(cookie_key.master()),
+            cookies: SessionCookies::new(cookie_key, secure, settings.code_format()),
+            limit_rules: LimitRules::new(settings.limits.clone()),
+            limiter: RateLimiter::default(),
             sms: SmsSender::from_settings(&settings)?,
             store: VerificationStore::default(),
             clock: Clock::default(),
@@ -65,13 +90,51 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    ///
+    /// Our own accept loop rather than `axum::serve`, for what that lacks: a
+    /// time limit on request headers, against clients that send them slowly.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        let sweep_every = self.state.settings.code_ttl().min(SWEEP_EVERY);
-        tokio::spawn(sweep_expired(Arc::downgrade(&self.state), sweep_every));
-        tracing::info!("listening on http://{}", self.listener.local_addr()?);
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let Self { listener, state } = self;
+        let sweep_every = state.settings.code_ttl().min(SWEEP_EVERY);
+        tokio::spawn(sweep_expired(Arc::downgrade(&state), sweep_every));
+        let client_timeout = state.settings.client_timeout();
+        let app = router(state);
+        let connections = GracefulShutdown::new();
+        let mut shutdown = pin!(shutdown_signal());
+        tracing::info!("listening on http://{}", listener.local_addr()?);
+        loop {
+            let (stream, remote) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(connection) => connection,
+                    Err(error) => {
+                        // Out of file descriptors and the like: pause, don't spin.
+                        tracing::warn!("accept failed: {error}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = app
+                .clone()
+                .map_request(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(remote));
+                    request
+                });
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(client_timeout)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = connections.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!("connection ended: {error}");
+                }
+            });
+        }
+        drop(listener);
+        connections.shutdown().await;
+        Ok(())
     }
 }
 
@@ -81,10 +144,10 @@ async fn sweep_expired(state: Weak<AppState>, every: Duration) {
     loop {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
-        let swept = state.store.sweep(state.clock.now()).await;
-        if swept > 0 {
-            tracing::debug!(swept, "expired verifications removed");
-        }
+        let now = state.clock.now();
+        let verifications = state.store.sweep(now).await;
+        let limit_keys = state.limiter.sweep(now).await;
+        tracing::debug!(verifications, limit_keys, "swept expired state");
     }
 }
 

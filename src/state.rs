@@ -1,8 +1,10 @@
 //! What every handler shares.
 
 use crate::clock::Clock;
-use crate::otp::CodeFormat;
-use crate::phone::DefaultCountry;
+use crate::limits::{LimitRules, RateLimiter};
+use crate::otp::{CodeFormat, CodeKey};
+use crate::phone::PhoneRules;
+use crate::session::SessionCookies;
 use crate::settings::Settings;
 use crate::sms::SmsSender;
 use crate::verification::VerificationStore;
@@ -10,8 +12,12 @@ use crate::verification::VerificationStore;
 #[derive(Debug)]
 pub struct AppState {
     pub settings: Settings,
-    pub default_country: DefaultCountry,
+    pub phone_rules: PhoneRules,
     pub code_format: CodeFormat,
+    pub code_key: CodeKey,
+    pub cookies: SessionCookies,
+    pub limit_rules: LimitRules,
+    pub limiter: RateLimiter,
     pub store: VerificationStore,
     pub sms: SmsSender,
     pub clock: Clock,

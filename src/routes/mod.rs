@@ -1,37 +1,70 @@
-//! The HTTP surface: the tutorial's three routes, the stylesheet, and pages
-//! for everything else.
+//! The HTTP surface: the tutorial's routes plus `/resend`, the stylesheet,
+//! and pages for everything else; and the layers every response goes through.
 
 mod assets;
+mod extract;
 mod phone;
 mod verify;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRequest;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::map_response;
+use axum::response::Response;
 use axum::routing::{get, post};
+use tower_http::csrf::CsrfLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::errors::AppError;
+use crate::errors::{AppError, status_page};
 use crate::state::AppState;
 
-/// The cookie that ties a browser to its verification.
-pub const VERIFICATION_COOKIE: &str = "twofa_verification";
+/// Forms are a few hundred bytes; anything near this is not one of ours.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// An urlencoded form whose rejection is one of our pages, not axum's text.
-#[derive(FromRequest)]
-#[from_request(via(axum::Form), rejection(AppError))]
-pub struct PageForm<T>(pub T);
+/// No inline script or style, nothing from elsewhere, never in a frame.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let mut csrf = CsrfLayer::new();
+    if let Ok(Some(url)) = state.settings.public_url() {
+        match csrf
+            .clone()
+            .add_trusted_origin(url.origin().ascii_serialization())
+        {
+            Ok(trusting) => csrf = trusting,
+            Err(error) => tracing::warn!("server.public_url is not usable as an origin: {error}"),
+        }
+    }
+    let always = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
     Router::new()
         .route("/", get(phone::show_form))
         .route("/request", post(phone::request_code))
+        .route("/resend", post(phone::resend_code))
         .route("/verify", post(verify::check_code))
         .route("/static/style.css", get(assets::stylesheet))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(csrf)
+        .layer(map_response(page_for_bare_error))
+        .layer(always(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(
             // Spans carry method and path only: no headers, so no cookies.
             TraceLayer::new_for_http()
@@ -39,4 +72,20 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// An error response that a layer produced without a body (a CSRF refusal)
+/// becomes a page like every other.
+async fn page_for_bare_error(response: Response) -> Response {
+    let status = response.status();
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_page {
+        status_page(status)
+    } else {
+        response
+    }
 }

@@ -1,71 +1,168 @@
-//! `GET /` shows the phone form; `POST /request` texts a code.
+//! `GET /` shows the phone form; `POST /request` texts a code; `POST /resend`
+//! texts the same code again.
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, VERIFICATION_COOKIE};
+use super::extract::{Client, CurrentSession, PageForm};
 use crate::errors::AppError;
+use crate::limits::ClientKey;
 use crate::pages::{CodeFormPage, PhoneFormPage};
 use crate::phone::PhoneNumber;
+use crate::session::{PendingCode, Session};
 use crate::sms::code_message;
 use crate::state::AppState;
-use crate::verification::{State as VerificationState, Verification, VerificationId};
+use crate::verification::{CheckOutcome, State as VerificationState, Verification, VerificationId};
 
 #[derive(Deserialize)]
 pub struct PhoneForm {
     phone: String,
 }
 
-pub async fn show_form() -> PhoneFormPage {
-    PhoneFormPage::default()
+/// The resend form has no fields but its token.
+#[derive(Deserialize)]
+pub struct ResendForm {}
+
+pub async fn show_form(
+    State(app): State<Arc<AppState>>,
+    CurrentSession(session): CurrentSession,
+) -> (PrivateCookieJar, PhoneFormPage) {
+    (app.cookies.write(&session), PhoneFormPage::new(&session))
 }
 
 pub async fn request_code(
     State(app): State<Arc<AppState>>,
-    jar: CookieJar,
-    PageForm(form): PageForm<PhoneForm>,
-) -> Result<(CookieJar, CodeFormPage), AppError> {
-    let phone = PhoneNumber::parse(&form.phone, &app.default_country).map_err(|problem| {
-        AppError::InvalidPhone {
-            typed: form.phone,
-            problem,
-        }
+    Client(client): Client,
+    PageForm {
+        fields,
+        mut session,
+    }: PageForm<PhoneForm>,
+) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+    let phone = app.phone_rules.parse(&fields.phone).map_err(|problem| {
+        AppError::InvalidPhone(PhoneFormPage {
+            csrf: session.csrf_token().to_owned(),
+            typed: fields.phone,
+            error: Some(problem.to_string()),
+        })
     })?;
-    let ttl = app.settings.code_ttl();
-    let code = app.code_format.generate();
-    let id = VerificationId::random();
     let now = app.clock.now();
+    // Asking again for the number this browser is verifying is a resend:
+    // the same code, and the wrong tries still count.
+    if let Some(pending) = &session.pending {
+        match app.store.get(&pending.id).await {
+            Some(v) if v.phone == phone && v.still_pending(now).is_ok() => {
+                return resend(&app, &client, &session, pending, &v).await;
+            }
+            _ => app.store.remove(&pending.id).await,
+        }
+    }
+    let ttl = app.settings.code_ttl();
+    let pending = PendingCode {
+        id: VerificationId::random(),
+        code: app.code_format.generate(),
+    };
     let verification = Verification {
         phone: phone.clone(),
-        code: code.clone(),
+        digest: app.code_key.digest(pending.id.as_bytes(), &pending.code),
         created: now,
         expires: now.after(ttl),
         wrong_tries: 0,
         state: VerificationState::Pending,
     };
-    app.store.insert(id.clone(), verification).await;
-    if let Err(error) = app.sms.send(&phone, &code_message(&code)).await {
-        app.store.remove(&id).await;
+    send_code(&app, &client, &phone, &pending, Some(verification)).await?;
+    let page = CodeFormPage::new(&session, &phone, ttl);
+    session.pending = Some(pending);
+    Ok((app.cookies.write(&session), page))
+}
+
+pub async fn resend_code(
+    State(app): State<Arc<AppState>>,
+    Client(client): Client,
+    PageForm { session, .. }: PageForm<ResendForm>,
+) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+    let pending = session.pending.as_ref().ok_or(AppError::NoVerification)?;
+    let verification = app
+        .store
+        .get(&pending.id)
+        .await
+        .ok_or(AppError::NoVerification)?;
+    verification
+        .still_pending(app.clock.now())
+        .map_err(dead_verification)?;
+    resend(&app, &client, &session, pending, &verification).await
+}
+
+/// Texts a pending verification's code again, within the limits.
+async fn resend(
+    app: &AppState,
+    client: &ClientKey,
+    session: &Session,
+    pending: &PendingCode,
+    verification: &Verification,
+) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+    let valid_for = app.clock.now().until(verification.expires);
+    let mut page = CodeFormPage::new(session, &verification.phone, valid_for);
+    match send_code(app, client, &verification.phone, pending, None).await {
+        Ok(()) => {
+            page.resent = true;
+            Ok((app.cookies.write(session), page))
+        }
+        // On the code page, a wait is shown beside the code field.
+        Err(AppError::TooManyRequests { refusal, .. }) => Err(AppError::TooManyRequests {
+            refusal,
+            code_page: Some(page),
+        }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The checks and steps every SMS goes through: capacity, the sending limits,
+/// then the text. A `new` verification is stored first and removed again if
+/// the SMS fails, so a code that was not sent never works; limits taken for
+/// an SMS that failed are given back.
+async fn send_code(
+    app: &AppState,
+    client: &ClientKey,
+    phone: &PhoneNumber,
+    pending: &PendingCode,
+    new: Option<Verification>,
+) -> Result<(), AppError> {
+    let is_new = new.is_some();
+    if is_new && app.store.count().await >= app.settings.limits.max_pending {
+        return Err(AppError::Busy);
+    }
+    let now = app.clock.now();
+    let permit = app
+        .limiter
+        .acquire(&app.limit_rules.for_sending(phone, client), now)
+        .await
+        .map_err(|refusal| AppError::TooManyRequests {
+            refusal,
+            code_page: None,
+        })?;
+    if let Some(verification) = new {
+        app.store.insert(pending.id.clone(), verification).await;
+    }
+    if let Err(error) = app.sms.send(phone, &code_message(&pending.code)).await {
+        if is_new {
+            app.store.remove(&pending.id).await;
+        }
+        app.limiter.release(permit).await;
         return Err(error.into());
     }
-    // A new code replaces whatever this browser was verifying before.
-    if let Some(previous) = jar
-        .get(VERIFICATION_COOKIE)
-        .and_then(|c| VerificationId::decode(c.value()))
-    {
-        app.store.remove(&previous).await;
+    tracing::info!(to = %phone, resend = !is_new, "code sent");
+    Ok(())
+}
+
+/// Why a verification can no longer take a code, as a page.
+pub fn dead_verification(outcome: CheckOutcome) -> AppError {
+    match outcome {
+        CheckOutcome::Expired => AppError::Expired,
+        CheckOutcome::AlreadyUsed => AppError::AlreadyUsed,
+        CheckOutcome::Locked => AppError::Locked,
+        _ => AppError::NoVerification,
     }
-    tracing::info!(to = %phone, "code sent");
-    let cookie = Cookie::build((VERIFICATION_COOKIE, id.encode()))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(time::Duration::seconds(
-            i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
-        ));
-    Ok((jar.add(cookie), CodeFormPage::new(&phone, ttl)))
 }

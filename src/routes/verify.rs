@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::Cookie;
+use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, VERIFICATION_COOKIE};
+use super::extract::{Client, PageForm};
+use super::phone::dead_verification;
 use crate::errors::AppError;
 use crate::pages::{CodeFormPage, VerifiedPage};
 use crate::state::AppState;
-use crate::verification::{CheckOutcome, VerificationId};
+use crate::verification::CheckOutcome;
 
 #[derive(Deserialize)]
 pub struct CodeForm {
@@ -20,47 +20,71 @@ pub struct CodeForm {
 
 pub async fn check_code(
     State(app): State<Arc<AppState>>,
-    jar: CookieJar,
-    PageForm(form): PageForm<CodeForm>,
-) -> Result<(CookieJar, VerifiedPage), AppError> {
-    let id = jar
-        .get(VERIFICATION_COOKIE)
-        .and_then(|cookie| VerificationId::decode(cookie.value()))
-        .ok_or(AppError::NoVerification)?;
-    let ttl = app.settings.code_ttl();
-    let attempt = match app.code_format.read_attempt(&form.token) {
+    Client(client): Client,
+    PageForm {
+        fields,
+        mut session,
+    }: PageForm<CodeForm>,
+) -> Result<(PrivateCookieJar, VerifiedPage), AppError> {
+    let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
+    let now = app.clock.now();
+    let attempt = match app.code_format.read_attempt(&fields.token) {
         Ok(attempt) => attempt,
+        // Not a code at all: say so, without spending a try.
         Err(_) => {
-            let verification = app.store.get(&id).await.ok_or(AppError::NoVerification)?;
+            let verification = app
+                .store
+                .get(&pending.id)
+                .await
+                .ok_or(AppError::NoVerification)?;
             return Err(AppError::MalformedCode {
-                code_page: CodeFormPage::new(&verification.phone, ttl),
+                code_page: CodeFormPage::new(
+                    &session,
+                    &verification.phone,
+                    now.until(verification.expires),
+                ),
                 length: app.code_format.length,
             });
         }
     };
-    let now = app.clock.now();
-    match app
-        .store
-        .check(&id, &attempt, now, app.settings.otp.max_attempts)
+    // Each check takes a failure slot for the address first, so racing
+    // guesses cannot pass the limit; all but wrong codes give it back.
+    let permit = app
+        .limiter
+        .acquire(&app.limit_rules.for_guessing(&client), now)
         .await
-    {
+        .map_err(|refusal| AppError::TooManyRequests {
+            refusal,
+            code_page: None,
+        })?;
+    let digest = app.code_key.digest(pending.id.as_bytes(), &attempt);
+    let outcome = app
+        .store
+        .check(&pending.id, &digest, now, app.settings.otp.max_attempts)
+        .await;
+    if !matches!(outcome, CheckOutcome::WrongCode { .. }) {
+        app.limiter.release(permit).await;
+    }
+    match outcome {
         CheckOutcome::Verified { phone } => {
             tracing::info!(to = %phone, "phone number verified");
-            let jar = jar.remove(Cookie::build(VERIFICATION_COOKIE).path("/"));
+            session.pending = None;
             Ok((
-                jar,
+                app.cookies.write(&session),
                 VerifiedPage {
                     masked_phone: phone.masked(),
                 },
             ))
         }
-        CheckOutcome::WrongCode { phone, tries_left } => Err(AppError::WrongCode {
-            code_page: CodeFormPage::new(&phone, ttl),
+        CheckOutcome::WrongCode { tries_left: 0, .. } => Err(AppError::Locked),
+        CheckOutcome::WrongCode {
+            phone,
+            tries_left,
+            expires,
+        } => Err(AppError::WrongCode {
+            code_page: CodeFormPage::new(&session, &phone, now.until(expires)),
             tries_left,
         }),
-        CheckOutcome::Locked => Err(AppError::Locked),
-        CheckOutcome::Expired => Err(AppError::Expired),
-        CheckOutcome::AlreadyUsed => Err(AppError::AlreadyUsed),
-        CheckOutcome::NotFound => Err(AppError::NoVerification),
+        dead => Err(dead_verification(dead)),
     }
 }

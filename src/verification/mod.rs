@@ -15,7 +15,7 @@ use rand::Rng;
 pub use memory::MemoryStore;
 
 use crate::clock::Timestamp;
-use crate::otp::OtpCode;
+use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 
 /// 128 random bits, written as 22 URL-safe base64 characters.
@@ -27,6 +27,10 @@ impl VerificationId {
         let mut bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut bytes);
         Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 
     pub fn encode(&self) -> String {
@@ -51,7 +55,8 @@ impl fmt::Debug for VerificationId {
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub phone: PhoneNumber,
-    pub code: OtpCode,
+    /// Only the HMAC of the code is kept (see `otp::CodeKey`).
+    pub digest: CodeDigest,
     pub created: Timestamp,
     pub expires: Timestamp,
     pub wrong_tries: u32,
@@ -77,6 +82,7 @@ pub enum CheckOutcome {
     WrongCode {
         phone: PhoneNumber,
         tries_left: u32,
+        expires: Timestamp,
     },
     /// This wrong code was the last allowed one, or an earlier one was.
     Locked,
@@ -117,12 +123,12 @@ impl VerificationStore {
         }
     }
 
-    /// Checks `attempt` and records the result in one atomic step: a right
-    /// code is used up, a wrong one counted.
+    /// Checks the digest of a typed code and records the result in one
+    /// atomic step: a right code is used up, a wrong one counted.
     pub async fn check(
         &self,
         id: &VerificationId,
-        attempt: &OtpCode,
+        attempt: &CodeDigest,
         now: Timestamp,
         max_attempts: u32,
     ) -> CheckOutcome {
@@ -146,17 +152,24 @@ impl VerificationStore {
 }
 
 impl Verification {
-    /// The rules for one attempt, applied to the verification in place.
-    fn check(&mut self, attempt: &OtpCode, now: Timestamp, max_attempts: u32) -> CheckOutcome {
+    /// Whether a code can still be checked or resent; if not, why not.
+    pub fn still_pending(&self, now: Timestamp) -> Result<(), CheckOutcome> {
         if now >= self.expires {
-            return CheckOutcome::Expired;
+            return Err(CheckOutcome::Expired);
         }
         match self.state {
-            State::Used => return CheckOutcome::AlreadyUsed,
-            State::Locked => return CheckOutcome::Locked,
-            State::Pending => {}
+            State::Pending => Ok(()),
+            State::Used => Err(CheckOutcome::AlreadyUsed),
+            State::Locked => Err(CheckOutcome::Locked),
         }
-        if self.code.matches(attempt) {
+    }
+
+    /// The rules for one attempt, applied to the verification in place.
+    fn check(&mut self, attempt: &CodeDigest, now: Timestamp, max_attempts: u32) -> CheckOutcome {
+        if let Err(outcome) = self.still_pending(now) {
+            return outcome;
+        }
+        if self.digest.matches(attempt) {
             self.state = State::Used;
             return CheckOutcome::Verified {
                 phone: self.phone.clone(),
@@ -166,11 +179,11 @@ impl Verification {
         let tries_left = max_attempts.saturating_sub(self.wrong_tries);
         if tries_left == 0 {
             self.state = State::Locked;
-            return CheckOutcome::Locked;
         }
         CheckOutcome::WrongCode {
             phone: self.phone.clone(),
             tries_left,
+            expires: self.expires,
         }
     }
 }

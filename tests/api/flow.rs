@@ -14,7 +14,7 @@ async fn the_home_page_has_a_phone_form_that_posts_to_request() {
     assert_eq!(
         page.form_fields("/request")
             .map(|f| f.into_iter().map(|(n, _)| n).collect::<Vec<_>>()),
-        Some(vec!["phone".to_owned()])
+        Some(vec!["csrf".to_owned(), "phone".to_owned()])
     );
     assert!(page.contains("<label for=\"phone\""));
 }
@@ -82,10 +82,7 @@ async fn a_code_verifies_only_once() {
     let code = app.last_code().await;
     assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
     // The browser posts the same form again.
-    let page = app
-        .browser
-        .post_form("/verify", &[("token", code.as_str())])
-        .await;
+    let page = app.browser.resubmit(&[]).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }
 
@@ -96,9 +93,10 @@ async fn a_replayed_request_with_the_old_cookie_is_told_the_code_was_used() {
     browser.request_code(PHONE).await;
     let code = app.last_code().await;
     let cookie = browser.verification_cookie();
+    let csrf = browser.csrf.clone().unwrap_or_default();
     browser.enter_code(&code).await;
     let replay = app
-        .post_with_cookie("/verify", &cookie, &[("token", &code)])
+        .post_with_cookie("/verify", &cookie, &[("csrf", &csrf), ("token", &code)])
         .await;
     assert_eq!(replay.status, StatusCode::GONE);
     assert!(replay.contains("already used"));
@@ -114,7 +112,7 @@ async fn a_second_browser_cannot_use_the_first_browsers_code() {
     let mut stranger = app.new_browser();
     stranger.get("/").await;
     let page = stranger
-        .post_form("/verify", &[("token", first_code.as_str())])
+        .post_with_token("/verify", &[("token", first_code.as_str())])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.contains("Start again"));
@@ -174,22 +172,24 @@ async fn after_the_last_allowed_wrong_code_even_the_right_one_is_refused() {
     let page = app.browser.enter_code(&wrong).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.contains("Too many wrong codes"));
-    let page = app
-        .browser
-        .post_form("/verify", &[("token", code.as_str())])
-        .await;
+    let page = app.browser.resubmit(&[("token", &code)]).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
-async fn a_new_code_replaces_the_browsers_previous_one() {
+async fn a_code_for_another_number_replaces_the_browsers_previous_one() {
     let mut app = spawn_app().await;
     app.browser.request_code(PHONE).await;
     let old_code = app.last_code().await;
     let old_cookie = app.browser.verification_cookie();
-    app.browser.request_code(PHONE).await;
+    let csrf = app.browser.csrf.clone().unwrap_or_default();
+    app.browser.request_code("+1 201 555 0199").await;
     let replay = app
-        .post_with_cookie("/verify", &old_cookie, &[("token", &old_code)])
+        .post_with_cookie(
+            "/verify",
+            &old_cookie,
+            &[("csrf", &csrf), ("token", &old_code)],
+        )
         .await;
     assert_eq!(replay.status, StatusCode::BAD_REQUEST);
     let code = app.last_code().await;

@@ -140,6 +140,24 @@ pub struct Page {
 }
 
 impl Page {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let html = response.text().await.expect("a body");
+        Page {
+            status,
+            headers,
+            html,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     pub fn contains(&self, text: &str) -> bool {
         self.html.contains(text)
     }
@@ -180,6 +198,11 @@ pub struct Browser {
     pub client: reqwest::Client,
     /// The page this browser shows now.
     pub page: Option<Page>,
+    /// The anti-CSRF token of the last page that had a form.
+    pub csrf: Option<String>,
+    /// Sent with every request: e.g. `X-Forwarded-For` to play another address.
+    pub headers: Vec<(String, String)>,
+    last_submission: Option<(String, Vec<(String, String)>)>,
 }
 
 impl Browser {
@@ -193,24 +216,46 @@ impl Browser {
             address: address.to_owned(),
             client,
             page: None,
+            csrf: None,
+            headers: Vec::new(),
+            last_submission: None,
         }
     }
 
+    /// This browser, as seen coming from `address` through a trusted proxy.
+    pub fn behind_proxy_as(mut self, address: &str) -> Self {
+        self.headers
+            .push(("x-forwarded-for".into(), address.into()));
+        self
+    }
+
     async fn keep(&mut self, response: reqwest::Response) -> &Page {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let html = response.text().await.expect("a body");
-        self.page.insert(Page {
-            status,
-            headers,
-            html,
-        })
+        let page = Page::read(response).await;
+        let token = Selector::parse("input[name=csrf]").expect("selector");
+        if let Some(csrf) = page
+            .document()
+            .select(&token)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+        {
+            self.csrf = Some(csrf.to_owned());
+        }
+        self.page.insert(page)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        request
     }
 
     pub async fn get(&mut self, path: &str) -> &Page {
         let response = self
-            .client
-            .get(format!("{}{path}", self.address))
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .expect("the app answers");
@@ -238,18 +283,42 @@ impl Browser {
         action: &str,
         fields: &[(K, V)],
     ) -> &Page {
-        let body: Vec<(&str, &str)> = fields
+        let body: Vec<(String, String)> = fields
             .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
             .collect();
         let response = self
-            .client
-            .post(format!("{}{action}", self.address))
+            .request(reqwest::Method::POST, action)
             .form(&body)
             .send()
             .await
             .expect("the app answers");
+        self.last_submission = Some((action.to_owned(), body));
         self.keep(response).await
+    }
+
+    /// Posts `fields` plus the anti-CSRF token this browser last saw, as a
+    /// script working with this browser's cookies would.
+    pub async fn post_with_token(&mut self, action: &str, fields: &[(&str, &str)]) -> &Page {
+        let token = self.csrf.clone().expect("a page with a form was opened");
+        let mut body = vec![("csrf", token.as_str())];
+        body.extend_from_slice(fields);
+        let body: Vec<(String, String)> = body
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.post_form(action, &body).await
+    }
+
+    /// Sends the last form again, with `changes`: the back button and "submit".
+    pub async fn resubmit(&mut self, changes: &[(&str, &str)]) -> &Page {
+        let (action, mut fields) = self.last_submission.clone().expect("a form was submitted");
+        for (name, value) in changes {
+            if let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
+                field.1 = (*value).to_owned();
+            }
+        }
+        self.post_form(&action, &fields).await
     }
 
     /// `name=value` of the cookie the last page set.
@@ -272,6 +341,11 @@ impl Browser {
     /// Types `code` into the code page's form.
     pub async fn enter_code(&mut self, code: &str) -> &Page {
         self.submit("/verify", &[("token", code)]).await
+    }
+
+    /// Presses "Send a new code" on the code page.
+    pub async fn ask_for_new_code(&mut self) -> &Page {
+        self.submit("/resend", &[]).await
     }
 }
 
@@ -296,9 +370,7 @@ impl TestApp {
             .send()
             .await
             .expect("the app answers");
-        let mut browser = self.new_browser();
-        browser.keep(response).await;
-        browser.page.take().expect("kept")
+        Page::read(response).await
     }
 
     /// The JSON bodies Telnyx received, oldest first.

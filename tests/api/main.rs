@@ -3,7 +3,9 @@
 
 mod cli;
 mod flow;
+mod guessing;
 mod helpers;
+mod limits;
 mod pages;
 mod phone_numbers;
 mod telnyx;

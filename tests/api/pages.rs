@@ -33,12 +33,12 @@ async fn a_get_of_a_form_address_gets_a_405_page() {
 #[tokio::test]
 async fn a_form_without_its_field_gets_a_422_page() {
     let mut app = spawn_app().await;
-    let empty: &[(&str, &str)] = &[];
-    let page = app.browser.post_form("/request", empty).await;
+    app.browser.get("/").await;
+    let page = app.browser.post_with_token("/request", &[]).await;
     assert_styled_page(page, StatusCode::UNPROCESSABLE_ENTITY).await;
     let page = app
         .browser
-        .post_form("/verify", &[("code", "123456")])
+        .post_with_token("/verify", &[("code", "123456")])
         .await;
     assert_styled_page(page, StatusCode::UNPROCESSABLE_ENTITY).await;
 }

@@ -6,7 +6,7 @@ use crate::helpers::{PHONE_E164, spawn_app};
 
 #[tokio::test]
 async fn the_tutorials_formats_are_all_texted_in_e164() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).await;
     for typed in [
         "(201) 555-0123",
         "201.555.0123",
@@ -70,7 +70,11 @@ async fn markup_typed_into_the_phone_field_is_escaped_when_shown_again() {
 
 #[tokio::test]
 async fn the_configured_country_code_applies_to_national_numbers() {
-    let mut app = crate::helpers::spawn_app_with(&[("TWOFA_PHONE__COUNTRY_CODE", "+44")]).await;
+    let mut app = crate::helpers::spawn_app_with(&[
+        ("TWOFA_PHONE__COUNTRY_CODE", "+44"),
+        ("TWOFA_PHONE__ALLOWED_COUNTRIES", "GB"),
+    ])
+    .await;
     assert_eq!(
         app.browser.request_code("07400 123456").await.status,
         StatusCode::OK

@@ -96,7 +96,7 @@ async fn assert_not_sent_and_not_usable(app: &mut crate::helpers::TestApp, statu
     let code = app.last_code().await;
     let page = app
         .browser
-        .post_form("/verify", &[("token", code.as_str())])
+        .post_with_token("/verify", &[("token", code.as_str())])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }

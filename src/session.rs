@@ -1,0 +1,223 @@
+//! The browser's session: one encrypted, HttpOnly cookie.
+//!
+//! It holds the anti-CSRF token that every form echoes back, and while a code
+//! is pending, the verification id and the code itself. The server keeps only
+//! an HMAC of the code, so the cookie (AES-256-GCM, under `server.cookie_key`)
+//! is what lets "Send a new code" text the same code again.
+
+use axum::http::HeaderMap;
+use axum_extra::extract::PrivateCookieJar;
+use axum_extra::extract::cookie::{Cookie, Key, SameSite};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use subtle::ConstantTimeEq;
+
+use crate::otp::{CodeFormat, OtpCode};
+use crate::verification::VerificationId;
+
+/// What the browser carries between requests.
+#[derive(Debug, Clone)]
+pub struct Session {
+    csrf: String,
+    pub pending: Option<PendingCode>,
+}
+
+/// The code this browser is waiting on.
+#[derive(Debug, Clone)]
+pub struct PendingCode {
+    pub id: VerificationId,
+    pub code: OtpCode,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        Self {
+            csrf: URL_SAFE_NO_PAD.encode(bytes),
+            pending: None,
+        }
+    }
+
+    /// The token for the forms' hidden `csrf` field.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+
+    /// Whether a form's token is this session's, compared in constant time.
+    pub fn accepts(&self, token: &str) -> bool {
+        self.csrf.as_bytes().ct_eq(token.as_bytes()).into()
+    }
+
+    /// `csrf` or `csrf.id.code`: only ever seen encrypted.
+    fn encode(&self) -> String {
+        match &self.pending {
+            None => self.csrf.clone(),
+            Some(p) => format!("{}.{}.{}", self.csrf, p.id.encode(), p.code.as_str()),
+        }
+    }
+
+    fn decode(text: &str, format: CodeFormat) -> Option<Self> {
+        let mut parts = text.split('.');
+        let csrf = parts.next().filter(|c| c.len() == 22)?.to_owned();
+        let pending = match (parts.next(), parts.next(), parts.next()) {
+            (None, _, _) => None,
+            (Some(id), Some(code), None) => Some(PendingCode {
+                id: VerificationId::decode(id)?,
+                code: OtpCode::from_cookie(code, format)?,
+            }),
+            _ => return None,
+        };
+        Some(Self { csrf, pending })
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads and writes the session cookie.
+#[derive(Clone)]
+pub struct SessionCookies {
+    key: Key,
+    /// Set when the app is served over https: adds `Secure` and the
+    /// `__Host-` name prefix, which forbids a sibling domain from setting it.
+    secure: bool,
+    format: CodeFormat,
+}
+
+impl std::fmt::Debug for SessionCookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCookies")
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionCookies {
+    pub fn new(key: Key, secure: bool, format: CodeFormat) -> Self {
+        Self {
+            key,
+            secure,
+            format,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        if self.secure { "__Host-twofa" } else { "twofa" }
+    }
+
+    /// The session the request's cookie holds; `None` when there is no
+    /// cookie, or it was not made with our key, or it is not well formed.
+    pub fn read(&self, headers: &HeaderMap) -> Option<Session> {
+        let jar = PrivateCookieJar::from_headers(headers, self.key.clone());
+        let cookie = jar.get(self.name())?;
+        Session::decode(cookie.value(), self.format)
+    }
+
+    /// A jar that sets `session` as the cookie, for a response.
+    pub fn write(&self, session: &Session) -> PrivateCookieJar {
+        let cookie = Cookie::build((self.name(), session.encode()))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .path("/");
+        PrivateCookieJar::new(self.key.clone()).add(cookie)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::Alphabet;
+
+    const FORMAT: CodeFormat = CodeFormat {
+        alphabet: Alphabet::Digits,
+        length: 6,
+    };
+
+    fn cookies() -> SessionCookies {
+        SessionCookies::new(Key::generate(), false, FORMAT)
+    }
+
+    fn round_trip(cookies: &SessionCookies, session: &Session) -> Option<Session> {
+        let response = (cookies.write(session), "").into_response();
+        let set_cookie = response.headers().get("set-cookie")?.to_str().ok()?;
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", set_cookie.split(';').next()?.parse().ok()?);
+        cookies.read(&headers)
+    }
+
+    use axum::response::IntoResponse;
+
+    #[test]
+    fn a_session_survives_the_cookie_round_trip() {
+        let cookies = cookies();
+        let mut session = Session::new();
+        let read = round_trip(&cookies, &session).expect("read back");
+        assert!(read.accepts(session.csrf_token()));
+        assert!(read.pending.is_none());
+        session.pending = Some(PendingCode {
+            id: VerificationId::random(),
+            code: FORMAT.generate(),
+        });
+        let read = round_trip(&cookies, &session).expect("read back");
+        let (sent, got) = (
+            session.pending.expect("pending"),
+            read.pending.expect("pending"),
+        );
+        assert_eq!((sent.id, sent.code), (got.id, got.code));
+    }
+
+    #[test]
+    fn a_cookie_made_with_another_key_is_ignored() {
+        let session = Session::new();
+        let response = (cookies().write(&session), "").into_response();
+        let value = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "cookie",
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .expect("header"),
+        );
+        assert!(cookies().read(&headers).is_none());
+    }
+
+    #[test]
+    fn the_cookie_never_shows_the_code_or_token_in_clear() {
+        let cookies = cookies();
+        let mut session = Session::new();
+        let code = FORMAT.generate();
+        session.pending = Some(PendingCode {
+            id: VerificationId::random(),
+            code: code.clone(),
+        });
+        let response = (cookies.write(&session), "").into_response();
+        let value = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(!value.contains(session.csrf_token()));
+        assert!(!value.contains(code.as_str()));
+    }
+
+    #[test]
+    fn tokens_are_compared_exactly() {
+        let session = Session::new();
+        assert!(session.accepts(session.csrf_token()));
+        assert!(!session.accepts(""));
+        assert!(!session.accepts(Session::new().csrf_token()));
+    }
+}
