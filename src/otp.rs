@@ -269,4 +269,16 @@ mod tests {
         let other_key = CodeKey::derive_from(b"another secret");
         assert!(!digest.matches(&other_key.digest(b"verification-1", &code)));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_typed_text_is_read_as_a_well_formed_code_or_refused(typed in "\\PC{0,30}") {
+            for format in [DIGITS_6, hex(5), hex(10)] {
+                if let Ok(code) = format.read_attempt(&typed) {
+                    proptest::prop_assert_eq!(code.as_str().len(), format.length);
+                    proptest::prop_assert_eq!(format.read_attempt(code.as_str()), Ok(code));
+                }
+            }
+        }
+    }
 }

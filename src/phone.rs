@@ -397,4 +397,17 @@ mod tests {
             assert!(bad.parse::<DefaultCountry>().is_err(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_either_parses_to_a_valid_e164_number_or_is_refused(typed in "\\PC{0,40}|[0-9 ()+.-]{0,20}") {
+            if let Ok(number) = PhoneNumber::parse(&typed, &us()) {
+                let again = PhoneNumber::parse(number.e164(), &us());
+                proptest::prop_assert_eq!(again.as_ref().map(|n| n.e164()), Ok(number.e164()));
+                proptest::prop_assert!(number.e164().starts_with('+'));
+                proptest::prop_assert!(number.e164()[1..].bytes().all(|b| b.is_ascii_digit()));
+            }
+            let _ = rules(&["US", "CA"]).parse(&typed);
+        }
+    }
 }

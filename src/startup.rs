@@ -84,6 +84,11 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The app as a service, for driving it without a socket.
+    pub fn router(&self) -> axum::Router {
+        router(self.state.clone())
+    }
+
     /// The clock the app reads; tests move it forward to expire codes.
     pub fn clock(&self) -> Clock {
         self.state.clock.clone()

@@ -3,9 +3,12 @@
 
 mod cli;
 mod flow;
+mod generated;
 mod guessing;
 mod helpers;
 mod limits;
+mod logs;
 mod pages;
 mod phone_numbers;
+mod security;
 mod telnyx;

@@ -1,0 +1,81 @@
+//! With the Telnyx provider, at every level, the log holds no code, no API
+//! key, no cookie key and no whole phone number.
+
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::StatusCode;
+use wiremock::MockServer;
+use wiremock::ResponseTemplate;
+
+use crate::helpers::{captured_logs, spawn_app_against, telnyx_answers, wrong_code};
+
+/// Values no other test uses, so the shared log can be searched for them.
+const PHONE: &str = "(201) 555-0142";
+const E164: &str = "+12015550142";
+const API_KEY: &str = "KEY_leakcheck_5f1c9a0e7b";
+
+fn cookie_key() -> String {
+    base64::engine::general_purpose::STANDARD
+        .encode(*b"leak-check cookie key: 64 bytes of secret material for the test!")
+}
+
+#[tokio::test]
+async fn the_log_never_holds_a_code_a_secret_or_a_whole_number() {
+    let cookie_key = cookie_key();
+    let settings = [
+        ("TWOFA_TELNYX__API_KEY", API_KEY),
+        ("TWOFA_SERVER__COOKIE_KEY", cookie_key.as_str()),
+        // Ten hex characters cannot turn up in a log line by chance.
+        ("TWOFA_OTP__ALPHABET", "hex"),
+        ("TWOFA_OTP__LENGTH", "10"),
+    ];
+    let mut codes = Vec::new();
+
+    // The whole flow: a wrong code, a resend, the right code.
+    let telnyx = MockServer::start().await;
+    telnyx_answers(
+        &telnyx,
+        ResponseTemplate::new(200).set_body_json(crate::helpers::message_sent()),
+    )
+    .await;
+    let mut app = spawn_app_against(telnyx, &settings).await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    app.browser.enter_code(&wrong_code(&code)).await;
+    app.clock.advance(Duration::from_secs(30));
+    app.browser.ask_for_new_code().await;
+    assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
+    codes.push(code);
+
+    // Telnyx refusing the key, and quoting the number back in its error.
+    for status in [401, 422, 500] {
+        let telnyx = MockServer::start().await;
+        let error = serde_json::json!({"errors": [{
+            "code": "40310", "title": "Invalid 'to' address",
+            "detail": format!("The 'to' number {E164} (12015550142) is not valid")
+        }]});
+        telnyx_answers(&telnyx, ResponseTemplate::new(status).set_body_json(error)).await;
+        let mut app = spawn_app_against(telnyx, &settings).await;
+        assert!(
+            app.browser
+                .request_code(PHONE)
+                .await
+                .status
+                .is_server_error()
+        );
+        codes.push(app.last_code().await);
+    }
+
+    let logs = captured_logs();
+    assert!(logs.contains("+1201•••0142"), "the masked number is logged");
+    for secret in [E164, &E164[1..], API_KEY, &cookie_key] {
+        assert!(!logs.contains(secret), "the log holds {secret:?}");
+    }
+    for code in codes {
+        assert!(
+            !logs.contains(&code) && !logs.contains(&code.to_lowercase()),
+            "the log holds a code"
+        );
+    }
+}
