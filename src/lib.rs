@@ -4,6 +4,7 @@
 //! `POST /verify`); each code belongs to one browser and one number, expires,
 //! and allows a few tries.
 
+pub mod assets;
 pub mod clock;
 pub mod errors;
 pub mod limits;

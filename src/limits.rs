@@ -77,15 +77,19 @@ impl LimitRules {
                 window: HOUR,
             },
         ];
-        if s.resend_cooldown_secs > 0 {
-            limits.push(Limit {
-                kind: LimitKind::ResendCooldown,
-                key: format!("cooldown:{}", phone.e164()),
-                max: 1,
-                window: Duration::from_secs(s.resend_cooldown_secs),
-            });
-        }
+        limits.extend(self.cooldown(phone));
         limits
+    }
+
+    /// The wait between two codes to one number; `None` when there is none.
+    pub fn cooldown(&self, phone: &PhoneNumber) -> Option<Limit> {
+        let secs = self.settings.resend_cooldown_secs;
+        (secs > 0).then(|| Limit {
+            kind: LimitKind::ResendCooldown,
+            key: format!("cooldown:{}", phone.e164()),
+            max: 1,
+            window: Duration::from_secs(secs),
+        })
     }
 
     /// Before a typed code is checked for `client`; given back unless it was wrong.
@@ -137,6 +141,13 @@ impl RateLimiter {
     pub async fn acquire(&self, limits: &[Limit], now: Timestamp) -> Result<Permit, Refusal> {
         match self {
             RateLimiter::Memory(memory) => memory.acquire(limits, now),
+        }
+    }
+
+    /// How long until `limit` would let one more through; `None` if it would now.
+    pub async fn wait(&self, limit: &Limit, now: Timestamp) -> Option<Duration> {
+        match self {
+            RateLimiter::Memory(memory) => memory.wait(limit, now),
         }
     }
 
@@ -228,6 +239,13 @@ impl MemoryLimiter {
             keys: limits.iter().map(|l| l.key.clone()).collect(),
             at: now,
         })
+    }
+
+    fn wait(&self, limit: &Limit, now: Timestamp) -> Option<Duration> {
+        let mut keys = self.keys();
+        let events = keys.get_mut(&limit.key)?;
+        events.forget_before(now);
+        events.wait_for_room(limit.max, now)
     }
 
     fn release(&self, permit: Permit) {

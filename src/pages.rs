@@ -5,7 +5,8 @@ use std::time::Duration;
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::phone::PhoneNumber;
+use crate::otp::{Alphabet, CodeFormat};
+use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
 
 /// `GET /`, and `POST /request` when the number needs fixing.
@@ -13,15 +14,18 @@ use crate::session::Session;
 #[template(path = "phone_form.html")]
 pub struct PhoneFormPage {
     pub csrf: String,
+    /// A number in the configured country's format, for the hint.
+    pub example: String,
     /// What the user typed, kept when the form is shown again.
     pub typed: String,
     pub error: Option<String>,
 }
 
 impl PhoneFormPage {
-    pub fn new(session: &Session) -> Self {
+    pub fn new(session: &Session, rules: &PhoneRules) -> Self {
         Self {
             csrf: session.csrf_token().to_owned(),
+            example: rules.default_country.example().to_owned(),
             typed: String::new(),
             error: None,
         }
@@ -36,17 +40,35 @@ pub struct CodeFormPage {
     pub masked_phone: String,
     /// "10 minutes"
     pub valid_for: String,
+    pub code_length: usize,
+    /// Digits get a number pad; hex gets capitals.
+    pub numeric: bool,
+    /// The field's `pattern`, e.g. `[0-9]{6}`.
+    pub pattern: String,
+    /// Seconds until "Send a new code" will send, when there is a wait.
+    pub resend_wait_secs: Option<u64>,
     /// Set when the code was just texted again.
     pub resent: bool,
     pub error: Option<String>,
 }
 
 impl CodeFormPage {
-    pub fn new(session: &Session, phone: &PhoneNumber, valid_for: Duration) -> Self {
+    pub fn new(
+        session: &Session,
+        phone: &PhoneNumber,
+        valid_for: Duration,
+        format: CodeFormat,
+    ) -> Self {
+        let numeric = format.alphabet == Alphabet::Digits;
+        let symbols = if numeric { "[0-9]" } else { "[0-9A-Fa-f]" };
         Self {
             csrf: session.csrf_token().to_owned(),
             masked_phone: phone.masked(),
             valid_for: describe_wait(valid_for),
+            code_length: format.length,
+            numeric,
+            pattern: format!("{symbols}{{{}}}", format.length),
+            resend_wait_secs: None,
             resent: false,
             error: None,
         }

@@ -146,6 +146,8 @@ impl PhoneRules {
 pub struct DefaultCountry {
     code: u16,
     region: country::Id,
+    /// libphonenumber's example mobile number, as people there write it.
+    example: String,
 }
 
 impl FromStr for DefaultCountry {
@@ -163,13 +165,35 @@ impl FromStr for DefaultCountry {
             .region(&code)
             .and_then(|regions| regions.first().and_then(|id| id.parse().ok()))
             .ok_or_else(problem)?;
-        Ok(Self { code, region })
+        let example = example_number(region).unwrap_or_else(|| format!("+{code} …"));
+        Ok(Self {
+            code,
+            region,
+            example,
+        })
     }
+}
+
+fn example_number(region: country::Id) -> Option<String> {
+    let metadata = DATABASE.by_id(region.as_ref())?;
+    let example = metadata.descriptors().mobile()?.example()?;
+    let number = phonenumber::parse(Some(region), example).ok()?;
+    Some(
+        number
+            .format()
+            .mode(phonenumber::Mode::National)
+            .to_string(),
+    )
 }
 
 impl DefaultCountry {
     pub fn code(&self) -> u16 {
         self.code
+    }
+
+    /// A number as people in this country write it: `(201) 555-0123`.
+    pub fn example(&self) -> &str {
+        &self.example
     }
 }
 
@@ -386,6 +410,13 @@ mod tests {
         );
         assert!(CountryPolicy::parse(&["USA".into()]).is_err());
         assert!(CountryPolicy::parse(&[]).is_err());
+    }
+
+    #[test]
+    fn the_hint_shows_a_number_the_way_the_country_writes_it() {
+        assert_eq!(us().example(), "(201) 555-0123");
+        let gb: DefaultCountry = "+44".parse().expect("+44");
+        assert_eq!(gb.example(), "07400 123456");
     }
 
     #[test]

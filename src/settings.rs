@@ -124,6 +124,8 @@ pub struct OtpSettings {
     pub alphabet: Alphabet,
     pub ttl_secs: u64,
     pub max_attempts: u32,
+    /// End the SMS with `@host #code` for WebOTP and keyboard autofill.
+    pub webotp: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +166,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("otp.alphabet", "digits"),
     ("otp.ttl_secs", "600"),
     ("otp.max_attempts", "5"),
+    ("otp.webotp", "true"),
     ("phone.country_code", "+1"),
     ("phone.allowed_countries", "US,CA"),
     ("limits.resend_cooldown_secs", "30"),
@@ -375,6 +378,13 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if self.otp.webotp && self.server.public_url.is_none() {
+            warnings.push(
+                "server.public_url is not set: the SMS's origin-bound line (@host #code) names the \
+                 Host each request came with. Set server.public_url to the address users see."
+                    .to_owned(),
+            );
+        }
         if self.phone.allowed_countries.iter().any(|c| c == "*") {
             warnings.push(
                 "phone.allowed_countries is \"*\": codes can be sent to every country, \
@@ -462,6 +472,7 @@ mod tests {
             ("TWOFA_TELNYX__API_KEY", "KEY"),
             ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111"),
             ("TWOFA_SERVER__COOKIE_KEY", &STANDARD.encode([7u8; 64])),
+            ("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com"),
         ])
         .expect("valid");
         assert_eq!(settings.sms_provider(), SmsProvider::Telnyx);

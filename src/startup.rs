@@ -24,7 +24,7 @@ use crate::routes::router;
 use crate::session::SessionCookies;
 use crate::settings::Settings;
 use crate::sms::SmsSender;
-use crate::state::AppState;
+use crate::state::{AppState, WebOtp};
 use crate::verification::VerificationStore;
 
 /// How often expired verifications are swept out of the store, at most.
@@ -59,10 +59,20 @@ impl Application {
                 source,
             })?;
         let cookie_key = settings.cookie_key()?.unwrap_or_else(Key::generate);
-        let secure = settings
-            .public_url()?
+        let public_url = settings.public_url()?;
+        let secure = public_url
+            .as_ref()
             .is_some_and(|url| url.scheme() == "https");
+        let webotp = match (
+            settings.otp.webotp,
+            public_url.as_ref().and_then(|u| u.host_str()),
+        ) {
+            (false, _) => WebOtp::Off,
+            (true, Some(host)) => WebOtp::Host(host.to_owned()),
+            (true, None) => WebOtp::RequestHost,
+        };
         let state = Arc::new(AppState {
+            webotp,
             phone_rules: PhoneRules {
                 default_country: settings.default_country()?,
                 countries: settings.country_policy()?,

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::errors::AppError;
 use crate::limits::ClientKey;
 use crate::session::Session;
-use crate::state::AppState;
+use crate::state::{AppState, WebOtp};
 
 /// The browser's session, or a fresh one for a first visit.
 pub struct CurrentSession(pub Session);
@@ -55,6 +55,40 @@ impl FromRequestParts<Arc<AppState>> for Client {
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         Ok(Self(ClientKey::from(address)))
     }
+}
+
+/// The host the SMS's origin-bound line names, if any.
+pub struct OriginHost(pub Option<String>);
+
+impl FromRequestParts<Arc<AppState>> for OriginHost {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<AppState>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self(match &app.webotp {
+            WebOtp::Off => None,
+            WebOtp::Host(host) => Some(host.clone()),
+            WebOtp::RequestHost => parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .and_then(hostname),
+        }))
+    }
+}
+
+/// The host name of a `Host` header (no port), if it is a plain DNS name or
+/// IPv4 address: it goes into an SMS, so nothing else may pass.
+fn hostname(host: &str) -> Option<String> {
+    let name = host.rsplit_once(':').map_or(host, |(name, _port)| name);
+    let plain = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    plain.then(|| name.to_ascii_lowercase())
 }
 
 /// The address our proxy appended: the last entry of the last
@@ -130,6 +164,26 @@ mod tests {
         assert_eq!(last, "198.51.100.2".parse().ok());
         let last = last_forwarded_for(&headers(&["203.0.113.9", "2001:db8::1"]));
         assert_eq!(last, "2001:db8::1".parse().ok());
+    }
+
+    #[test]
+    fn only_plain_host_names_reach_the_sms() {
+        assert_eq!(
+            hostname("verify.example.com:8443"),
+            Some("verify.example.com".into())
+        );
+        assert_eq!(hostname("Example.COM"), Some("example.com".into()));
+        assert_eq!(hostname("127.0.0.1:3000"), Some("127.0.0.1".into()));
+        for bad in [
+            "",
+            ":80",
+            "evil.com\n#123456",
+            "a b",
+            "[::1]:80",
+            "ex@mple.com",
+        ] {
+            assert_eq!(hostname(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The HTTP surface: the tutorial's routes plus `/resend`, the stylesheet,
 //! and pages for everything else; and the layers every response goes through.
 
-mod assets;
 mod extract;
 mod phone;
 mod verify;
@@ -10,16 +9,21 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::map_response;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::assets;
+use crate::clock::Timestamp;
 use crate::errors::{AppError, status_page};
+use crate::pages::CodeFormPage;
+use crate::phone::PhoneNumber;
+use crate::session::Session;
 use crate::state::AppState;
 
 /// Forms are a few hundred bytes; anything near this is not one of ours.
@@ -48,7 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/request", post(phone::request_code))
         .route("/resend", post(phone::resend_code))
         .route("/verify", post(verify::check_code))
-        .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -72,6 +76,36 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The fingerprinted files of `assets`, cached for a year.
+async fn static_file(uri: Uri) -> Result<impl IntoResponse, AppError> {
+    let (content_type, body) = assets::lookup(uri.path()).ok_or(AppError::NotFound)?;
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+    ];
+    Ok((headers, body))
+}
+
+/// The code page for `phone`'s verification, with the time it has left and
+/// the wait before "Send a new code" will send.
+async fn code_page(
+    app: &AppState,
+    session: &Session,
+    phone: &PhoneNumber,
+    expires: Timestamp,
+) -> CodeFormPage {
+    let now = app.clock.now();
+    let mut page = CodeFormPage::new(session, phone, now.until(expires), app.code_format);
+    if let Some(cooldown) = app.limit_rules.cooldown(phone) {
+        page.resend_wait_secs = app
+            .limiter
+            .wait(&cooldown, now)
+            .await
+            .map(|wait| wait.as_secs_f64().ceil() as u64);
+    }
+    page
 }
 
 /// An error response that a layer produced without a body (a CSRF refusal)

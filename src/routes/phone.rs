@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::extract::{Client, CurrentSession, PageForm};
+use super::code_page;
+use super::extract::{Client, CurrentSession, OriginHost, PageForm};
 use crate::errors::AppError;
 use crate::limits::ClientKey;
 use crate::pages::{CodeFormPage, PhoneFormPage};
@@ -30,12 +31,23 @@ pub async fn show_form(
     State(app): State<Arc<AppState>>,
     CurrentSession(session): CurrentSession,
 ) -> (PrivateCookieJar, PhoneFormPage) {
-    (app.cookies.write(&session), PhoneFormPage::new(&session))
+    (
+        app.cookies.write(&session),
+        PhoneFormPage::new(&session, &app.phone_rules),
+    )
+}
+
+/// Who asked for a code: counted by address, answered with the SMS bound
+/// to the origin they asked on.
+struct Requester {
+    client: ClientKey,
+    origin: Option<String>,
 }
 
 pub async fn request_code(
     State(app): State<Arc<AppState>>,
     Client(client): Client,
+    OriginHost(origin): OriginHost,
     PageForm {
         fields,
         mut session,
@@ -43,23 +55,23 @@ pub async fn request_code(
 ) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
     let phone = app.phone_rules.parse(&fields.phone).map_err(|problem| {
         AppError::InvalidPhone(PhoneFormPage {
-            csrf: session.csrf_token().to_owned(),
             typed: fields.phone,
             error: Some(problem.to_string()),
+            ..PhoneFormPage::new(&session, &app.phone_rules)
         })
     })?;
+    let requester = Requester { client, origin };
     let now = app.clock.now();
     // Asking again for the number this browser is verifying is a resend:
     // the same code, and the wrong tries still count.
     if let Some(pending) = &session.pending {
         match app.store.get(&pending.id).await {
             Some(v) if v.phone == phone && v.still_pending(now).is_ok() => {
-                return resend(&app, &client, &session, pending, &v).await;
+                return resend(&app, &requester, &session, pending, &v).await;
             }
             _ => app.store.remove(&pending.id).await,
         }
     }
-    let ttl = app.settings.code_ttl();
     let pending = PendingCode {
         id: VerificationId::random(),
         code: app.code_format.generate(),
@@ -68,12 +80,13 @@ pub async fn request_code(
         phone: phone.clone(),
         digest: app.code_key.digest(pending.id.as_bytes(), &pending.code),
         created: now,
-        expires: now.after(ttl),
+        expires: now.after(app.settings.code_ttl()),
         wrong_tries: 0,
         state: VerificationState::Pending,
     };
-    send_code(&app, &client, &phone, &pending, Some(verification)).await?;
-    let page = CodeFormPage::new(&session, &phone, ttl);
+    let expires = verification.expires;
+    send_code(&app, &requester, &phone, &pending, Some(verification)).await?;
+    let page = code_page(&app, &session, &phone, expires).await;
     session.pending = Some(pending);
     Ok((app.cookies.write(&session), page))
 }
@@ -81,6 +94,7 @@ pub async fn request_code(
 pub async fn resend_code(
     State(app): State<Arc<AppState>>,
     Client(client): Client,
+    OriginHost(origin): OriginHost,
     PageForm { session, .. }: PageForm<ResendForm>,
 ) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
     let pending = session.pending.as_ref().ok_or(AppError::NoVerification)?;
@@ -92,20 +106,22 @@ pub async fn resend_code(
     verification
         .still_pending(app.clock.now())
         .map_err(dead_verification)?;
-    resend(&app, &client, &session, pending, &verification).await
+    let requester = Requester { client, origin };
+    resend(&app, &requester, &session, pending, &verification).await
 }
 
 /// Texts a pending verification's code again, within the limits.
 async fn resend(
     app: &AppState,
-    client: &ClientKey,
+    requester: &Requester,
     session: &Session,
     pending: &PendingCode,
     verification: &Verification,
 ) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
-    let valid_for = app.clock.now().until(verification.expires);
-    let mut page = CodeFormPage::new(session, &verification.phone, valid_for);
-    match send_code(app, client, &verification.phone, pending, None).await {
+    let phone = &verification.phone;
+    let sent = send_code(app, requester, phone, pending, None).await;
+    let mut page = code_page(app, session, phone, verification.expires).await;
+    match sent {
         Ok(()) => {
             page.resent = true;
             Ok((app.cookies.write(session), page))
@@ -125,7 +141,7 @@ async fn resend(
 /// an SMS that failed are given back.
 async fn send_code(
     app: &AppState,
-    client: &ClientKey,
+    requester: &Requester,
     phone: &PhoneNumber,
     pending: &PendingCode,
     new: Option<Verification>,
@@ -137,7 +153,7 @@ async fn send_code(
     let now = app.clock.now();
     let permit = app
         .limiter
-        .acquire(&app.limit_rules.for_sending(phone, client), now)
+        .acquire(&app.limit_rules.for_sending(phone, &requester.client), now)
         .await
         .map_err(|refusal| AppError::TooManyRequests {
             refusal,
@@ -146,7 +162,8 @@ async fn send_code(
     if let Some(verification) = new {
         app.store.insert(pending.id.clone(), verification).await;
     }
-    if let Err(error) = app.sms.send(phone, &code_message(&pending.code)).await {
+    let text = code_message(&pending.code, requester.origin.as_deref());
+    if let Err(error) = app.sms.send(phone, &text).await {
         if is_new {
             app.store.remove(&pending.id).await;
         }

@@ -6,10 +6,11 @@ use axum::extract::State;
 use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
+use super::code_page;
 use super::extract::{Client, PageForm};
 use super::phone::dead_verification;
 use crate::errors::AppError;
-use crate::pages::{CodeFormPage, VerifiedPage};
+use crate::pages::VerifiedPage;
 use crate::state::AppState;
 use crate::verification::CheckOutcome;
 
@@ -38,11 +39,8 @@ pub async fn check_code(
                 .await
                 .ok_or(AppError::NoVerification)?;
             return Err(AppError::MalformedCode {
-                code_page: CodeFormPage::new(
-                    &session,
-                    &verification.phone,
-                    now.until(verification.expires),
-                ),
+                code_page: code_page(&app, &session, &verification.phone, verification.expires)
+                    .await,
                 length: app.code_format.length,
             });
         }
@@ -82,7 +80,7 @@ pub async fn check_code(
             tries_left,
             expires,
         } => Err(AppError::WrongCode {
-            code_page: CodeFormPage::new(&session, &phone, now.until(expires)),
+            code_page: code_page(&app, &session, &phone, expires).await,
             tries_left,
         }),
         dead => Err(dead_verification(dead)),

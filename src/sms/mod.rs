@@ -68,17 +68,44 @@ impl SmsSender {
         match self {
             SmsSender::Telnyx(client) => client.send(to, text).await,
             SmsSender::Console => {
-                tracing::warn!(
-                    to = to.e164(),
-                    "console SMS provider, message NOT sent: {text}"
-                );
+                // Debug-quoted, so the message stays on one log line.
+                tracing::warn!(to = to.e164(), text = ?text, "console SMS provider, message NOT sent");
                 Ok(())
             }
         }
     }
 }
 
-/// The SMS text. The code stands alone as a word, so phones offer to copy it.
-pub fn code_message(code: &OtpCode) -> String {
-    format!("Your verification code is {}", code.as_str())
+/// The SMS text. The code stands alone as a word, so phones offer to copy it;
+/// with a host, the last line binds it to that origin (`@host #code`), which
+/// lets browsers (WebOTP) and iOS and Android keyboards fill it in there only.
+pub fn code_message(code: &OtpCode, origin_host: Option<&str>) -> String {
+    let code = code.as_str();
+    match origin_host {
+        Some(host) => format!("Your verification code is {code}\n\n@{host} #{code}"),
+        None => format!("Your verification code is {code}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::{Alphabet, CodeFormat};
+
+    #[test]
+    fn the_origin_bound_line_comes_last() {
+        let format = CodeFormat {
+            alphabet: Alphabet::Digits,
+            length: 6,
+        };
+        let code = format.read_attempt("123456").expect("a code");
+        assert_eq!(
+            code_message(&code, None),
+            "Your verification code is 123456"
+        );
+        assert_eq!(
+            code_message(&code, Some("verify.example.com")),
+            "Your verification code is 123456\n\n@verify.example.com #123456"
+        );
+    }
 }

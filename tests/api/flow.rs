@@ -138,7 +138,7 @@ async fn a_code_is_refused_once_it_has_expired() {
         app.browser
             .page
             .as_ref()
-            .is_some_and(|p| p.contains("valid for 2 minutes"))
+            .is_some_and(|p| p.contains("works for 2 minutes"))
     );
     let code = app.last_code().await;
     app.clock.advance(Duration::from_secs(120));

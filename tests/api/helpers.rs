@@ -395,13 +395,17 @@ impl TestApp {
     }
 }
 
-/// The word after "code is" in an SMS text.
+/// The code after "code is" in an SMS text (or a log line quoting one).
 pub fn code_in(text: &str) -> String {
-    text.split("code is ")
+    let code: String = text
+        .split("code is ")
         .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no code in {text:?}"))
-        .to_owned()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    assert!(!code.is_empty(), "no code in {text:?}");
+    code
 }
 
 /// A code of the same shape as `code` that is not `code`.

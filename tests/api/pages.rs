@@ -12,7 +12,7 @@ async fn assert_styled_page(page: &crate::helpers::Page, status: StatusCode) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     assert!(content_type.starts_with("text/html"), "{content_type}");
-    assert!(page.contains("<link rel=\"stylesheet\" href=\"/static/style.css\">"));
+    assert!(page.contains("<link rel=\"stylesheet\" href=\"/static/style."));
     assert!(page.text_of("h1").is_some());
 }
 
@@ -58,14 +58,37 @@ async fn a_body_that_is_not_a_form_gets_a_page() {
 }
 
 #[tokio::test]
-async fn the_stylesheet_is_served() {
+async fn assets_are_fingerprinted_and_cached_for_a_year() {
     let mut app = spawn_app().await;
-    let page = app.browser.get("/static/style.css").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.headers
-            .get("content-type")
-            .is_some_and(|v| v.to_str().is_ok_and(|v| v.starts_with("text/css")))
+    app.browser.request_code(PHONE).await;
+    let document = app.browser.page.as_ref().expect("a page").document();
+    let select = |css: &str, attribute: &str| {
+        let selector = scraper::Selector::parse(css).expect("selector");
+        let element = document.select(&selector).next().expect("the element");
+        element
+            .value()
+            .attr(attribute)
+            .expect("the attribute")
+            .to_owned()
+    };
+    for (path, content_type) in [
+        (select("link[rel=stylesheet]", "href"), "text/css"),
+        (select("script[src]", "src"), "text/javascript"),
+    ] {
+        let page = app.browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.header("content-type").starts_with(content_type),
+            "{path}"
+        );
+        assert_eq!(
+            page.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+    }
+    assert_eq!(
+        app.browser.get("/static/style.css").await.status,
+        StatusCode::NOT_FOUND
     );
 }
 
@@ -81,4 +104,149 @@ async fn with_the_console_provider_the_code_is_logged_and_nothing_reaches_telnyx
         .expect("the console provider logged the SMS");
     let code = code_in(line);
     assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
+}
+
+/// The attributes of the first element matching `css` on the current page.
+fn attributes(page: &crate::helpers::Page, css: &str) -> std::collections::HashMap<String, String> {
+    let selector = scraper::Selector::parse(css).expect("selector");
+    let document = page.document();
+    let element = document
+        .select(&selector)
+        .next()
+        .unwrap_or_else(|| panic!("no {css}"));
+    element
+        .value()
+        .attrs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_phone_field_is_a_labelled_tel_field_with_a_hint_in_the_countrys_format() {
+    let mut app = spawn_app().await;
+    let page = app.browser.get("/").await;
+    let phone = attributes(page, "#phone");
+    assert_eq!(phone["type"], "tel");
+    assert_eq!(phone["autocomplete"], "tel");
+    assert_eq!(phone["aria-describedby"], "phone-hint");
+    assert!(
+        page.text_of("#phone-hint")
+            .is_some_and(|t| t.contains("(201) 555-0123"))
+    );
+    assert!(page.contains("<label for=\"phone\">"));
+    assert!(page.contains("<html lang=\"en\">"));
+    assert_eq!(
+        page.document()
+            .select(&scraper::Selector::parse("h1").expect("h1"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_refused_number_is_kept_announced_tied_to_the_field_and_focused() {
+    let mut app = spawn_app().await;
+    app.browser.get("/").await;
+    let page = app
+        .browser
+        .submit("/request", &[("phone", "(555) 123-4567")])
+        .await;
+    let phone = attributes(page, "#phone");
+    assert_eq!(phone["value"], "(555) 123-4567");
+    assert_eq!(phone["aria-invalid"], "true");
+    assert_eq!(phone["aria-describedby"], "phone-hint phone-error");
+    assert!(phone.contains_key("autofocus"));
+    assert_eq!(attributes(page, "#phone-error")["role"], "alert");
+}
+
+#[tokio::test]
+async fn the_code_field_suits_a_digit_code() {
+    let mut app = spawn_app().await;
+    let page = app.browser.request_code(PHONE).await;
+    let token = attributes(page, "#token");
+    assert_eq!(token["autocomplete"], "one-time-code");
+    assert_eq!(token["inputmode"], "numeric");
+    assert_eq!(token["maxlength"], "6");
+    assert_eq!(token["pattern"], "[0-9]{6}");
+    assert!(token.contains_key("autofocus"));
+    assert!(
+        page.text_of("#resend-note")
+            .is_some_and(|t| t.contains("in 30 seconds")),
+        "{}",
+        page.html
+    );
+    assert_eq!(attributes(page, "#resend-note")["data-cooldown"], "30");
+    assert!(page.contains("It works for 10 minutes"));
+}
+
+#[tokio::test]
+async fn the_code_field_suits_a_hex_code() {
+    let mut app =
+        spawn_app_with(&[("TWOFA_OTP__ALPHABET", "hex"), ("TWOFA_OTP__LENGTH", "7")]).await;
+    let page = app.browser.request_code(PHONE).await;
+    let token = attributes(page, "#token");
+    assert_eq!(token["inputmode"], "text");
+    assert_eq!(token["autocapitalize"], "characters");
+    assert_eq!(token["maxlength"], "7");
+    assert_eq!(token["pattern"], "[0-9A-Fa-f]{7}");
+}
+
+#[tokio::test]
+async fn without_a_cooldown_the_code_page_shows_no_wait() {
+    let mut app = spawn_app_with(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).await;
+    let page = app.browser.request_code(PHONE).await;
+    assert!(!attributes(page, "#resend-note").contains_key("data-cooldown"));
+}
+
+#[tokio::test]
+async fn the_success_page_shows_the_masked_number_and_a_way_to_start_over() {
+    let mut app = spawn_app().await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    let page = app.browser.enter_code(&code).await;
+    assert!(page.contains("+1 ••• ••• 0123"));
+    assert!(page.contains("href=\"/\""));
+}
+
+#[tokio::test]
+async fn the_sms_binds_the_code_to_the_public_url_host() {
+    let mut app =
+        spawn_app_with(&[("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com")]).await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    let text = app.sent_messages().await[0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        text.ends_with(&format!("\n\n@verify.example.com #{code}")),
+        "{text:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_public_url_the_sms_binds_the_code_to_the_requests_host() {
+    let mut app = spawn_app().await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    let text = app.sent_messages().await[0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        text.ends_with(&format!("\n\n@127.0.0.1 #{code}")),
+        "{text:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_origin_bound_line_can_be_turned_off() {
+    let mut app = spawn_app_with(&[("TWOFA_OTP__WEBOTP", "false")]).await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    let text = app.sent_messages().await[0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(text, format!("Your verification code is {code}"));
 }

@@ -181,7 +181,7 @@ async fn the_request_body_is_exactly_from_to_and_text() {
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;
     let expected = body_json(serde_json::json!({
-        "from": FROM_NUMBER, "to": PHONE_E164, "text": format!("Your verification code is {code}")
+        "from": FROM_NUMBER, "to": PHONE_E164, "text": format!("Your verification code is {code}\n\n@127.0.0.1 #{code}")
     }));
     let requests = app.telnyx.received_requests().await.unwrap_or_default();
     assert!(wiremock::Match::matches(&expected, &requests[0]));
