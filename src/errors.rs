@@ -159,7 +159,7 @@ impl IntoResponse for AppError {
                 let status = StatusCode::TOO_MANY_REQUESTS;
                 let response = match code_page {
                     Some(mut page) => {
-                        page.error = Some(wait_message(&refusal));
+                        page.resend_error = Some(wait_message(&refusal));
                         (status, page).into_response()
                     }
                     None => problem(status, "Please wait", wait_message(&refusal)),

@@ -49,7 +49,10 @@ pub struct CodeFormPage {
     pub resend_wait_secs: Option<u64>,
     /// Set when the code was just texted again.
     pub resent: bool,
+    /// About the typed code.
     pub error: Option<String>,
+    /// About "Send a new code": shown beside that button, not the code field.
+    pub resend_error: Option<String>,
 }
 
 impl CodeFormPage {
@@ -71,6 +74,7 @@ impl CodeFormPage {
             resend_wait_secs: None,
             resent: false,
             error: None,
+            resend_error: None,
         }
     }
 }

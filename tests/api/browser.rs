@@ -1,0 +1,556 @@
+//! End-to-end tests in headless Chromium, driven through chromedriver, with
+//! axe-core checking every page for serious accessibility violations.
+//!
+//! Without chromedriver (or axe-core's `npm ci` in tests/browser) these tests
+//! say loudly that they were skipped; under CI (`CI=true`) that is a failure.
+//! `TWOFA_SCREENSHOTS=1` also saves each page to docs/screenshots/.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{PHONE, TestApp, message_sent, spawn_app_against, telnyx_error, wrong_code};
+
+/// Numbers the mocked Telnyx fails for, to reach the 502 and 503 pages.
+const FAILING_PHONE: &str = "+1 201 555 0150";
+const THROTTLED_PHONE: &str = "+1 201 555 0151";
+
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
+
+/// The screen a session emulates.
+#[derive(Clone, Copy, PartialEq)]
+enum Screen {
+    Desktop,
+    /// 375 CSS pixels wide, like most phones.
+    Phone,
+    /// Desktop with `prefers-color-scheme: dark`.
+    DesktopDark,
+}
+
+impl Screen {
+    fn name(self) -> &'static str {
+        match self {
+            Screen::Desktop => "desktop",
+            Screen::Phone => "phone",
+            Screen::DesktopDark => "dark",
+        }
+    }
+}
+
+fn executable(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn axe_source_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js")
+}
+
+/// `None`, with a loud note, when the tools are missing outside CI.
+fn tools() -> Option<(PathBuf, String)> {
+    let driver = executable("chromedriver", "CHROMEDRIVER");
+    let axe = std::fs::read_to_string(axe_source_path()).ok();
+    match (driver, axe) {
+        (Some(driver), Some(axe)) => Some((driver, axe)),
+        (driver, axe) => {
+            let missing = match (driver, axe) {
+                (None, None) => "chromedriver and axe-core",
+                (None, _) => "chromedriver (Debian: apt-get install chromium chromium-driver)",
+                _ => "axe-core (npm ci --prefix tests/browser)",
+            };
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("browser tests cannot run under CI: no {missing}");
+            }
+            // Straight to the terminal: the test harness hides a passing test's output.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** BROWSER TESTS SKIPPED: no {missing} ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// A headless Chromium session and the chromedriver behind it, both ended on drop.
+struct Chromium {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+    axe: String,
+    screen: Screen,
+}
+
+impl Chromium {
+    async fn start(screen: Screen) -> Option<Self> {
+        let (driver_path, axe) = tools()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile =
+            std::env::temp_dir().join(format!("twofa-chromium-{}-{port}", std::process::id()));
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        args.push("--window-size=1280,900".into());
+        if screen == Screen::DesktopDark {
+            args.push("--force-dark-mode".into());
+        }
+        let mut options = json!({ "args": args });
+        if let Some(binary) = executable("chromium", "CHROMIUM") {
+            options["binary"] = json!(binary);
+        }
+        if screen == Screen::Phone {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": 375, "height": 812, "pixelRatio": 2}});
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..100 {
+            let connected = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match connected {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let client = client.expect("chromedriver starts a Chromium session within 10 s");
+        Some(Self {
+            client,
+            driver,
+            profile,
+            axe,
+            screen,
+        })
+    }
+
+    async fn goto(&self, app: &TestApp, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", app.address))
+            .await
+            .expect("navigation");
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .expect("the field");
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("typing");
+    }
+
+    /// Clicks something that loads a new page, and waits for that page.
+    async fn click(&self, css: &str) {
+        self.mark_page().await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .expect("the control")
+            .click()
+            .await
+            .expect("click");
+        self.wait_for_new_page().await;
+    }
+
+    /// Runs a script that loads a new page, and waits for that page.
+    async fn navigate_by_script(&self, script: &str) {
+        self.mark_page().await;
+        self.script(script).await;
+        self.wait_for_new_page().await;
+    }
+
+    async fn mark_page(&self) {
+        self.script("window.twofaOldPage = true;").await;
+    }
+
+    async fn wait_for_new_page(&self) {
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute(
+                    "return !window.twofaOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if loaded.is_ok_and(|v| v == json!(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no new page within 5 s");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .expect("the element")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("the script runs")
+    }
+
+    async fn heading(&self) -> String {
+        self.text("h1").await
+    }
+
+    /// Runs axe-core on the page; fails on any serious or critical violation.
+    /// Also saves a screenshot when asked to.
+    async fn check_page(&self, name: &str) {
+        self.script(&format!("{}\nreturn true;", self.axe)).await;
+        let violations = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' +
+                          v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        let violations: Vec<String> = serde_json::from_value(violations).unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "{name} ({}): {violations:#?}",
+            self.screen.name()
+        );
+
+        let scroll = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        let (content, viewport) = (
+            scroll[0].as_u64().unwrap_or(0),
+            scroll[1].as_u64().unwrap_or(0),
+        );
+        assert!(
+            content <= viewport,
+            "{name} ({}) scrolls sideways: {content} > {viewport}",
+            self.screen.name()
+        );
+
+        if std::env::var_os("TWOFA_SCREENSHOTS").is_some() {
+            let png = self.client.screenshot().await.expect("a screenshot");
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+            std::fs::create_dir_all(&dir).expect("docs/screenshots");
+            std::fs::write(dir.join(format!("{name}-{}.png", self.screen.name())), png)
+                .expect("saved");
+        }
+    }
+
+    async fn end(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // Chromium outlives a killed chromedriver; find it by its profile.
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.display().to_string())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The app against a Telnyx that fails for two numbers and accepts the rest.
+async fn app_for_browsers() -> TestApp {
+    let telnyx = MockServer::start().await;
+    for (phone, response) in [
+        (
+            "+12015550150",
+            ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error")),
+        ),
+        (
+            "+12015550151",
+            ResponseTemplate::new(429).set_body_json(telnyx_error("10011", "Too many requests")),
+        ),
+    ] {
+        Mock::given(method("POST"))
+            .and(path("/v2/messages"))
+            .and(body_partial_json(json!({ "to": phone })))
+            .respond_with(response)
+            .with_priority(1)
+            .mount(&telnyx)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/v2/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(message_sent()))
+        .mount(&telnyx)
+        .await;
+    spawn_app_against(telnyx, &[]).await
+}
+
+async fn request_code(chromium: &Chromium, app: &TestApp, phone: &str) {
+    chromium.goto(app, "/").await;
+    chromium.type_into("#phone", phone).await;
+    chromium.click("form[action='/request'] button").await;
+}
+
+/// Walks every page of the flow, error pages included, checking each.
+async fn tour_every_page(screen: Screen) {
+    let Some(chromium) = Chromium::start(screen).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    let c = &chromium;
+
+    c.goto(&app, "/").await;
+    c.check_page("1-phone-form").await;
+
+    c.type_into("#phone", "(555) 123-4567").await;
+    c.click("form[action='/request'] button").await;
+    assert!(
+        c.text("#phone-error")
+            .await
+            .contains("doesn't look like a phone number")
+    );
+    c.check_page("2-phone-form-error").await;
+
+    request_code(c, &app, PHONE).await;
+    assert_eq!(c.heading().await, "Enter your code");
+    c.check_page("3-code-form").await;
+
+    let code = app.last_code().await;
+    c.type_into("#token", &wrong_code(&code)).await;
+    c.click("form[action='/verify'] button").await;
+    c.check_page("4-code-form-wrong").await;
+
+    c.click("form[action='/resend'] button").await;
+    assert!(c.text("#resend-error").await.contains("Wait"));
+    c.check_page("5-code-form-cooldown").await;
+
+    c.type_into("#token", &code).await;
+    c.click("form[action='/verify'] button").await;
+    assert_eq!(c.heading().await, "Phone number verified");
+    c.check_page("6-verified").await;
+
+    // The problem pages: 429 (a fresh browser asking inside the cooldown),
+    // 403, 404, 413, 502 and 503.
+    c.client
+        .delete_all_cookies()
+        .await
+        .expect("cookies cleared");
+    request_code(c, &app, PHONE).await;
+    assert_eq!(c.heading().await, "Please wait");
+    c.check_page("7-error-429").await;
+
+    c.goto(&app, "/").await;
+    c.navigate_by_script("document.querySelector('input[name=csrf]').value = 'forged'; document.querySelector('form').submit();")
+        .await;
+    assert_eq!(c.heading().await, "This form has expired");
+    c.check_page("8-error-403").await;
+
+    c.goto(&app, "/no-such-page").await;
+    assert_eq!(c.heading().await, "Page not found");
+    c.check_page("9-error-404").await;
+
+    c.goto(&app, "/").await;
+    c.navigate_by_script("document.getElementById('phone').value = '1'.repeat(20000); document.querySelector('form').submit();")
+        .await;
+    assert_eq!(c.heading().await, "That was too much");
+    c.check_page("10-error-413").await;
+
+    request_code(c, &app, FAILING_PHONE).await;
+    assert_eq!(c.heading().await, "We couldn't send your code");
+    c.check_page("11-error-502").await;
+
+    request_code(c, &app, THROTTLED_PHONE).await;
+    assert_eq!(c.heading().await, "We couldn't send your code");
+    c.check_page("12-error-503").await;
+
+    chromium.end().await;
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_desktop_window() {
+    tour_every_page(Screen::Desktop).await;
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_375_pixel_phone_without_sideways_scrolling() {
+    tour_every_page(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_in_the_dark_theme() {
+    let Some(chromium) = Chromium::start(Screen::DesktopDark).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    chromium.goto(&app, "/").await;
+    let dark = chromium
+        .script("return matchMedia('(prefers-color-scheme: dark)').matches;")
+        .await;
+    assert_eq!(dark, json!(true), "the dark theme is in force");
+    chromium.end().await;
+    tour_every_page(Screen::DesktopDark).await;
+}
+
+#[tokio::test]
+async fn a_person_verifies_their_number_with_the_code_from_the_sms() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    request_code(&c, &app, PHONE).await;
+    assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
+    let focused = c.script("return document.activeElement.id;").await;
+    assert_eq!(focused, json!("token"), "the code field has the focus");
+    c.type_into("#token", &app.last_code().await).await;
+    c.click("form[action='/verify'] button").await;
+    assert_eq!(c.heading().await, "Phone number verified");
+    assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
+    c.end().await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_announced_tied_to_the_field_and_focused() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    request_code(&c, &app, PHONE).await;
+    c.type_into("#token", &wrong_code(&app.last_code().await))
+        .await;
+    c.click("form[action='/verify'] button").await;
+    let error = c
+        .client
+        .find(Locator::Css("#token-error"))
+        .await
+        .expect("an error");
+    assert_eq!(
+        error.attr("role").await.ok().flatten().as_deref(),
+        Some("alert")
+    );
+    assert!(
+        error
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("isn't right")
+    );
+    let field = c
+        .client
+        .find(Locator::Css("#token"))
+        .await
+        .expect("the field");
+    assert_eq!(
+        field.attr("aria-invalid").await.ok().flatten().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        field
+            .attr("aria-describedby")
+            .await
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("token-error")
+    );
+    assert_eq!(
+        c.script("return document.activeElement.id;").await,
+        json!("token")
+    );
+    c.end().await;
+}
+
+#[tokio::test]
+async fn asking_for_a_new_code_inside_the_cooldown_shows_the_wait() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    request_code(&c, &app, PHONE).await;
+    assert!(c.text("#resend-note").await.contains("seconds"));
+    c.click("form[action='/resend'] button").await;
+    let error = c.text("#resend-error").await;
+    assert!(
+        error.contains("Wait") && error.contains("seconds"),
+        "{error}"
+    );
+    let field = c
+        .client
+        .find(Locator::Css("#token"))
+        .await
+        .expect("the field");
+    assert_eq!(
+        field.attr("aria-invalid").await.ok().flatten(),
+        None,
+        "the code field is not at fault"
+    );
+    assert_eq!(app.sent_messages().await.len(), 1);
+    c.end().await;
+}
+
+#[tokio::test]
+async fn use_a_different_number_returns_to_the_phone_form() {
+    let Some(c) = Chromium::start(Screen::Phone).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    request_code(&c, &app, PHONE).await;
+    c.click(".other-actions a[href='/']").await;
+    assert_eq!(c.heading().await, "Verify your phone number");
+    request_code(&c, &app, "+1 201 555 0199").await;
+    assert!(c.text("main").await.contains("+1 ••• ••• 0199"));
+    assert_eq!(app.sent_messages().await.len(), 2);
+    let status = reqwest::get(format!("{}/", app.address))
+        .await
+        .map(|r| r.status())
+        .ok();
+    assert_eq!(status, Some(StatusCode::OK));
+    c.end().await;
+}
