@@ -42,6 +42,8 @@ enum Screen {
     Desktop,
     /// 375 CSS pixels wide, like most phones.
     Phone,
+    /// 320 CSS pixels wide, the narrowest phones still in use.
+    NarrowPhone,
     /// Desktop with `prefers-color-scheme: dark`.
     DesktopDark,
 }
@@ -51,6 +53,7 @@ impl Screen {
         match self {
             Screen::Desktop => "desktop",
             Screen::Phone => "phone",
+            Screen::NarrowPhone => "narrow",
             Screen::DesktopDark => "dark",
         }
     }
@@ -422,6 +425,23 @@ async fn every_page_passes_axe_and_fits_a_desktop_window() {
 #[tokio::test]
 async fn every_page_passes_axe_and_fits_a_375_pixel_phone_without_sideways_scrolling() {
     tour_every_page(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn the_widest_pages_fit_a_320_pixel_phone() {
+    let Some(c) = Chromium::start(Screen::NarrowPhone).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    c.goto(&app, "/").await;
+    assert_eq!(c.script("return window.innerWidth;").await, json!(320));
+    c.type_into("#phone", "(555) 123-4567").await;
+    c.click("form[action='/request'] button").await;
+    c.check_page("phone-form-error").await;
+    request_code(&c, &app, PHONE).await;
+    c.click("form[action='/resend'] button").await;
+    c.check_page("code-form-cooldown").await;
+    c.end().await;
 }
 
 #[tokio::test]

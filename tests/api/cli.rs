@@ -75,6 +75,9 @@ async fn with_no_configuration_it_serves_the_flow_and_logs_codes_loudly() {
     assert!(log.contains("NOT texted"), "{log}");
 
     let mut browser = crate::helpers::Browser::new(&address);
+    // Run from an empty directory, it still has its stylesheet: it is built in.
+    let stylesheet = browser.get(telnyx_2fa::assets::stylesheet()).await;
+    assert_eq!(stylesheet.status, reqwest::StatusCode::OK);
     browser.request_code(crate::helpers::PHONE).await;
     let line = lines
         .by_ref()
