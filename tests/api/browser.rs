@@ -132,9 +132,14 @@ impl Chromium {
         if let Some(binary) = executable("chromium", "CHROMIUM") {
             options["binary"] = json!(binary);
         }
-        if screen == Screen::Phone {
+        let phone_width = match screen {
+            Screen::Phone => Some(375),
+            Screen::NarrowPhone => Some(320),
+            Screen::Desktop | Screen::DesktopDark => None,
+        };
+        if let Some(width) = phone_width {
             options["mobileEmulation"] =
-                json!({"deviceMetrics": {"width": 375, "height": 812, "pixelRatio": 2}});
+                json!({"deviceMetrics": {"width": width, "height": 812, "pixelRatio": 2}});
         }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
