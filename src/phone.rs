@@ -12,10 +12,20 @@ const MAX_INPUT_CHARS: usize = 64;
 
 /// A valid phone number in E.164 form. `Debug` and `Display` show it masked
 /// (`+1201•••0123`), so logging one never leaks the whole number.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Kept inline (20 bytes, `Copy`) rather than as a `String`: every pending
+/// verification holds one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PhoneNumber {
-    e164: String,
+    /// `+` and at most 15 digits (ITU-T E.164), ASCII.
+    e164: [u8; 16],
+    len: u8,
     country_code: u16,
+}
+
+/// What parsing learns beyond the number: where it is and what kind of line.
+struct Classified {
+    number: PhoneNumber,
     /// `None` for numbers that belong to no single country (e.g. +800).
     region: Option<country::Id>,
     line_type: Type,
@@ -122,19 +132,21 @@ impl PhoneRules {
     /// Reads the number, then refuses countries not allowed and numbers that
     /// cannot receive an SMS or are service numbers.
     pub fn parse(&self, typed: &str) -> Result<PhoneNumber, PhoneError> {
-        let number = PhoneNumber::parse(typed, &self.default_country)?;
-        if !self.countries.allows(number.region) {
+        let Classified {
+            number,
+            region,
+            line_type,
+        } = PhoneNumber::classify(typed, &self.default_country)?;
+        if !self.countries.allows(region) {
             return Err(PhoneError::CountryNotAllowed {
-                region: number
-                    .region
-                    .map_or("that region".into(), |id| id.as_ref().to_owned()),
+                region: region.map_or("that region".into(), |id| id.as_ref().to_owned()),
                 allowed: self.countries.describe(),
             });
         }
-        if SERVICE_NUMBERS.contains(&number.line_type) {
+        if SERVICE_NUMBERS.contains(&line_type) {
             return Err(PhoneError::ServiceNumber);
         }
-        if !TEXTABLE.contains(&number.line_type) {
+        if !TEXTABLE.contains(&line_type) {
             return Err(PhoneError::NotTextable);
         }
         Ok(number)
@@ -202,6 +214,10 @@ impl PhoneNumber {
     /// reads the number as international when it starts with `+`, else as a
     /// national number of `default`'s country.
     pub fn parse(typed: &str, default: &DefaultCountry) -> Result<Self, PhoneError> {
+        Self::classify(typed, default).map(|classified| classified.number)
+    }
+
+    fn classify(typed: &str, default: &DefaultCountry) -> Result<Classified, PhoneError> {
         if typed.chars().count() > MAX_INPUT_CHARS {
             return Err(PhoneError::NotANumber);
         }
@@ -225,9 +241,19 @@ impl PhoneNumber {
         if !number.is_valid() {
             return Err(PhoneError::NotANumber);
         }
-        Ok(Self {
-            e164: number.format().mode(phonenumber::Mode::E164).to_string(),
-            country_code: number.code().value(),
+        let formatted = number.format().mode(phonenumber::Mode::E164).to_string();
+        let mut e164 = [0u8; 16];
+        let digits = formatted.len();
+        if !(2..=e164.len()).contains(&digits) {
+            return Err(PhoneError::NotANumber);
+        }
+        e164[..digits].copy_from_slice(formatted.as_bytes());
+        Ok(Classified {
+            number: Self {
+                e164,
+                len: digits as u8,
+                country_code: number.code().value(),
+            },
             region: number.country().id(),
             line_type: number.number_type(&DATABASE),
         })
@@ -235,7 +261,8 @@ impl PhoneNumber {
 
     /// `+12015550123`: what is stored and sent to Telnyx.
     pub fn e164(&self) -> &str {
-        &self.e164
+        // Only the ASCII of libphonenumber's E.164 formatting is ever stored.
+        std::str::from_utf8(&self.e164[..usize::from(self.len)]).unwrap_or("+")
     }
 
     /// For the pages: `+1 ••• ••• 0123`.
@@ -245,7 +272,7 @@ impl PhoneNumber {
 
     fn national(&self) -> &str {
         let code_digits = self.country_code.to_string().len();
-        &self.e164[1 + code_digits..]
+        self.e164().get(1 + code_digits..).unwrap_or("")
     }
 
     fn last_four(&self) -> &str {

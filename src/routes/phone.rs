@@ -153,7 +153,7 @@ async fn send_code(
     let now = app.clock.now();
     let permit = app
         .limiter
-        .acquire(&app.limit_rules.for_sending(phone, &requester.client), now)
+        .acquire(app.limit_rules.for_sending(phone, &requester.client), now)
         .await
         .map_err(|refusal| AppError::TooManyRequests {
             refusal,

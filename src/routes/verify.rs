@@ -49,7 +49,7 @@ pub async fn check_code(
     // guesses cannot pass the limit; all but wrong codes give it back.
     let permit = app
         .limiter
-        .acquire(&app.limit_rules.for_guessing(&client), now)
+        .acquire(app.limit_rules.for_guessing(&client), now)
         .await
         .map_err(|refusal| AppError::TooManyRequests {
             refusal,
