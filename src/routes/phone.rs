@@ -77,7 +77,7 @@ pub async fn request_code(
         code: app.code_format.generate(),
     };
     let verification = Verification {
-        phone: phone.clone(),
+        phone,
         digest: app.code_key.digest(pending.id.as_bytes(), &pending.code),
         created: now,
         expires: now.after(app.settings.code_ttl()),

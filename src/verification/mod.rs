@@ -172,7 +172,7 @@ impl Verification {
         if self.digest.matches(attempt) {
             self.state = State::Used;
             return CheckOutcome::Verified {
-                phone: self.phone.clone(),
+                phone: self.phone,
             };
         }
         self.wrong_tries += 1;
@@ -181,7 +181,7 @@ impl Verification {
             self.state = State::Locked;
         }
         CheckOutcome::WrongCode {
-            phone: self.phone.clone(),
+            phone: self.phone,
             tries_left,
             expires: self.expires,
         }
