@@ -125,13 +125,16 @@ pub fn status_page(status: StatusCode) -> Response {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // Refusals a flood repeats are logged at debug; those that happen once
+        // per verification, or need an operator, above it.
         match &self {
             AppError::SmsFailed(SmsError::Misconfigured { .. }) => {
                 tracing::error!("TELNYX CONFIGURATION PROBLEM: {self}");
             }
             AppError::SmsFailed(_) => tracing::error!("{self}"),
             AppError::Busy => tracing::warn!("{self}: refusing new verifications"),
-            _ => tracing::info!("refused: {self}"),
+            AppError::AlreadyUsed | AppError::Locked => tracing::info!("refused: {self}"),
+            _ => tracing::debug!("refused: {self}"),
         }
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
         match self {

@@ -1,113 +1,29 @@
-//! Limit counts in this process: one map from a keyed hash of (kind,
-//! subject) to the times of the events inside the window.
+//! Limit state in this process: one map from a keyed hash of (kind,
+//! subject) to that subject's theoretical arrival time (GCRA, below).
 //!
 //! A pending verification causes three entries here (its number's hourly
-//! count and cooldown, its client's hourly count), so entries are kept small:
-//! a 64-bit key, and a single event inline.
+//! count and cooldown, its client's hourly count), so an entry is 16 bytes.
 
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::{Limit, Permit, Refusal};
+use super::{Gcra, Limit, Permit, Refusal};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Default)]
 pub struct MemoryLimiter {
     /// Keys the hash, so no one can aim two subjects at one counter.
     hasher: RandomState,
-    subjects: Mutex<HashMap<u64, Events>>,
-}
-
-/// The events of one subject inside its window, oldest first.
-#[derive(Debug)]
-struct Events {
-    /// When the newest event leaves the window: the entry may go then.
-    until: Timestamp,
-    times: Times,
-}
-
-/// Boxed, the rare `Many` keeps every entry at 16 bytes instead of 40.
-#[derive(Debug)]
-#[allow(clippy::box_collection)]
-enum Times {
-    One(Timestamp),
-    Many(Box<VecDeque<Timestamp>>),
-}
-
-impl Events {
-    fn new(now: Timestamp, window: Duration) -> Self {
-        Self {
-            until: now.after(window),
-            times: Times::One(now),
-        }
-    }
-
-    fn push(&mut self, now: Timestamp, window: Duration) {
-        self.until = now.after(window);
-        self.times = match std::mem::replace(&mut self.times, Times::Many(Box::default())) {
-            Times::One(first) => Times::Many(Box::new(VecDeque::from([first, now]))),
-            Times::Many(mut times) => {
-                times.push_back(now);
-                Times::Many(times)
-            }
-        };
-    }
-
-    /// Drops events older than `window`; `true` if none are left.
-    fn forget_before(&mut self, now: Timestamp, window: Duration) -> bool {
-        let gone = |t: &Timestamp| t.after(window) <= now;
-        match &mut self.times {
-            Times::One(t) => gone(t),
-            Times::Many(times) => {
-                while times.front().is_some_and(gone) {
-                    times.pop_front();
-                }
-                times.is_empty()
-            }
-        }
-    }
-
-    fn len(&self) -> usize {
-        match &self.times {
-            Times::One(_) => 1,
-            Times::Many(times) => times.len(),
-        }
-    }
-
-    /// How long until one more event fits under `max`, if it does not now.
-    fn wait_for_room(&self, max: u32, window: Duration, now: Timestamp) -> Option<Duration> {
-        let (len, max) = (self.len(), max as usize);
-        if len < max {
-            return None;
-        }
-        // The event that must leave the window before there is room.
-        let blocking = match &self.times {
-            Times::One(t) => *t,
-            Times::Many(times) => times[len - max],
-        };
-        Some(now.until(blocking.after(window)))
-    }
-
-    /// Removes one event at `at`; `true` if none are left.
-    fn remove(&mut self, at: Timestamp) -> bool {
-        match &mut self.times {
-            Times::One(t) => *t == at,
-            Times::Many(times) => {
-                if let Some(position) = times.iter().rposition(|t| *t == at) {
-                    times.remove(position);
-                }
-                times.is_empty()
-            }
-        }
-    }
+    /// Subject → theoretical arrival time, in nanoseconds since the epoch.
+    subjects: Mutex<HashMap<u64, u64>>,
 }
 
 impl MemoryLimiter {
-    fn subjects(&self) -> MutexGuard<'_, HashMap<u64, Events>> {
-        // Each change is a single insert, push or pop: a poisoned map is still consistent.
+    fn subjects(&self) -> MutexGuard<'_, HashMap<u64, u64>> {
+        // Each change is a single insert or remove: a poisoned map is still consistent.
         self.subjects
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -117,28 +33,14 @@ impl MemoryLimiter {
         self.hasher.hash_one((limit.kind, limit.subject))
     }
 
-    /// The wait `limit` imposes now, after forgetting what left its window.
-    fn wait_in(
-        &self,
-        subjects: &mut HashMap<u64, Events>,
-        limit: &Limit,
-        now: Timestamp,
-    ) -> Option<Duration> {
-        let key = self.key(limit);
-        let events = subjects.get_mut(&key)?;
-        if events.forget_before(now, limit.window) {
-            subjects.remove(&key);
-            return None;
-        }
-        events.wait_for_room(limit.max, limit.window, now)
-    }
-
     pub(super) fn acquire(&self, limits: Vec<Limit>, now: Timestamp) -> Result<Permit, Refusal> {
         let mut subjects = self.subjects();
+        let now = Gcra::nanos(now);
         let refusal = limits
             .iter()
             .filter_map(|limit| {
-                let retry_after = self.wait_in(&mut subjects, limit, now)?;
+                let tat = subjects.get(&self.key(limit)).copied();
+                let retry_after = Gcra::of(limit).wait(tat, now)?;
                 Some(Refusal {
                     kind: limit.kind,
                     retry_after,
@@ -149,35 +51,32 @@ impl MemoryLimiter {
             return Err(refusal);
         }
         for limit in &limits {
-            subjects
-                .entry(self.key(limit))
-                .and_modify(|events| events.push(now, limit.window))
-                .or_insert_with(|| Events::new(now, limit.window));
+            let tat = subjects.entry(self.key(limit)).or_insert(0);
+            *tat = Gcra::of(limit).take(*tat, now);
         }
-        Ok(Permit { limits, at: now })
+        Ok(Permit { limits })
     }
 
     pub(super) fn wait(&self, limit: &Limit, now: Timestamp) -> Option<Duration> {
-        self.wait_in(&mut self.subjects(), limit, now)
+        let tat = self.subjects().get(&self.key(limit)).copied();
+        Gcra::of(limit).wait(tat, Gcra::nanos(now))
     }
 
     pub(super) fn release(&self, permit: Permit) {
         let mut subjects = self.subjects();
         for limit in &permit.limits {
-            let key = self.key(limit);
-            if subjects
-                .get_mut(&key)
-                .is_some_and(|events| events.remove(permit.at))
-            {
-                subjects.remove(&key);
+            if let Some(tat) = subjects.get_mut(&self.key(limit)) {
+                *tat = Gcra::of(limit).give_back(*tat);
             }
         }
     }
 
     pub(super) fn sweep(&self, now: Timestamp) -> usize {
+        let now = Gcra::nanos(now);
         let mut subjects = self.subjects();
         let before = subjects.len();
-        subjects.retain(|_, events| events.until > now);
+        // A subject whose arrival time has passed is as good as new.
+        subjects.retain(|_, tat| *tat > now);
         before - subjects.len()
     }
 
@@ -208,22 +107,37 @@ mod tests {
     }
 
     #[test]
-    fn at_most_max_events_fit_in_any_window() {
+    fn max_events_fit_at_once_then_one_more_each_interval() {
         let limiter = MemoryLimiter::default();
         let three_per_minute = || vec![limit(1, 3, 60)];
-        for secs in [0, 10, 20] {
-            assert!(limiter.acquire(three_per_minute(), at(secs)).is_ok());
+        for _ in 0..3 {
+            assert!(limiter.acquire(three_per_minute(), START).is_ok());
         }
         let refusal = limiter
-            .acquire(three_per_minute(), at(30))
+            .acquire(three_per_minute(), START)
             .expect_err("a fourth is refused");
-        assert_eq!(refusal.retry_after, Duration::from_secs(30));
-        assert!(limiter.acquire(three_per_minute(), at(59)).is_err());
-        assert!(limiter.acquire(three_per_minute(), at(60)).is_ok());
+        assert_eq!(refusal.retry_after, Duration::from_secs(20));
+        assert!(limiter.acquire(three_per_minute(), at(19)).is_err());
         assert!(
-            limiter.acquire(three_per_minute(), at(61)).is_err(),
-            "the events at 10 and 20 still count"
+            limiter.acquire(three_per_minute(), at(20)).is_ok(),
+            "one more after 60 / 3 s"
         );
+        assert!(limiter.acquire(three_per_minute(), at(20)).is_err());
+        // After a full window of quiet, the whole allowance is back.
+        for _ in 0..3 {
+            assert!(limiter.acquire(three_per_minute(), at(80)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_limit_of_one_is_a_cooldown() {
+        let limiter = MemoryLimiter::default();
+        assert!(limiter.acquire(vec![limit(1, 1, 30)], START).is_ok());
+        let refusal = limiter
+            .acquire(vec![limit(1, 1, 30)], at(10))
+            .expect_err("inside the cooldown");
+        assert_eq!(refusal.retry_after, Duration::from_secs(20));
+        assert!(limiter.acquire(vec![limit(1, 1, 30)], at(30)).is_ok());
     }
 
     #[test]
@@ -256,11 +170,9 @@ mod tests {
         let twice = || vec![limit(1, 2, 60)];
         assert!(limiter.acquire(twice(), START).is_ok());
         let permit = limiter.acquire(twice(), at(1)).expect("room");
+        assert!(limiter.acquire(twice(), at(2)).is_err());
         limiter.release(permit);
         assert!(limiter.acquire(twice(), at(2)).is_ok());
-        let permit = limiter.acquire(vec![limit(3, 1, 60)], START).expect("room");
-        limiter.release(permit);
-        assert_eq!(limiter.tracked(), 1, "an emptied subject is forgotten");
     }
 
     #[test]
@@ -273,19 +185,26 @@ mod tests {
     }
 
     #[test]
-    fn sweeping_forgets_subjects_whose_window_has_passed() {
+    fn sweeping_forgets_subjects_back_to_a_full_allowance() {
         let limiter = MemoryLimiter::default();
-        assert!(limiter.acquire(vec![limit(1, 5, 60)], START).is_ok());
+        for _ in 0..5 {
+            assert!(limiter.acquire(vec![limit(1, 5, 60)], START).is_ok());
+        }
         assert!(limiter.acquire(vec![limit(2, 5, 60)], at(30)).is_ok());
-        assert_eq!(limiter.sweep(at(60)), 1);
-        assert_eq!(limiter.sweep(at(90)), 1);
+        assert_eq!(limiter.sweep(at(41)), 0);
+        assert_eq!(
+            limiter.sweep(at(42)),
+            1,
+            "one event of five per minute: 12 s"
+        );
+        assert_eq!(limiter.sweep(at(60)), 1, "five events: the whole minute");
         assert_eq!(limiter.tracked(), 0);
     }
 
     #[test]
     fn a_stream_of_new_subjects_stays_bounded_by_what_one_window_holds() {
-        // 100 new clients a minute for six hours, swept every minute, with
-        // an hourly window: never more than an hour and a minute's worth.
+        // 100 new clients a minute for six hours, swept every minute; 20 an
+        // hour means one event is forgotten after 3 minutes.
         let limiter = MemoryLimiter::default();
         let mut most = 0;
         for minute in 0..360u64 {
@@ -303,6 +222,6 @@ mod tests {
             limiter.sweep(at(minute * 60));
             most = most.max(limiter.tracked());
         }
-        assert!(most <= 6_100, "{most}");
+        assert!(most <= 400, "{most}");
     }
 }

@@ -1,5 +1,8 @@
-//! Rate limits, counted over a sliding window: "at most `max` in `window`"
-//! holds for every window of that length, wherever it starts.
+//! Rate limits by GCRA, the generic cell rate algorithm (the algorithm of the
+//! `governor` crate and of Redis's `redis-cell`): "`max` per `window`" lets
+//! `max` through at once, then one more every `window / max`. Over a long
+//! run that is `max` per `window`; it never lets more than `max` through in
+//! a burst; and each subject's whole state is one timestamp.
 //!
 //! Several limits are checked and taken together in one atomic step, so a
 //! request refused by one limit uses up none of the others, and N requests
@@ -56,7 +59,48 @@ pub struct Refusal {
 #[derive(Debug)]
 pub struct Permit {
     limits: Vec<Limit>,
-    at: Timestamp,
+}
+
+/// GCRA for one limit. A subject's state is its theoretical arrival time
+/// (TAT): when it would be back to a full allowance. An event at `now` fits
+/// if `TAT - now` leaves room for one more interval within the window.
+#[derive(Debug, Clone, Copy)]
+struct Gcra {
+    /// `window / max`, in nanoseconds: how often one more is allowed.
+    interval: u64,
+    /// `window`, in nanoseconds: how far ahead the TAT may run.
+    window: u64,
+}
+
+impl Gcra {
+    fn of(limit: &Limit) -> Self {
+        let window = u64::try_from(limit.window.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            interval: (window / u64::from(limit.max.max(1))).max(1),
+            window,
+        }
+    }
+
+    fn nanos(at: Timestamp) -> u64 {
+        at.as_millis().saturating_mul(1_000_000)
+    }
+
+    /// How long until one more event fits; `None` if it fits now.
+    fn wait(self, tat: Option<u64>, now: u64) -> Option<Duration> {
+        let tat = tat?.max(now);
+        let fits_from = (tat + self.interval).saturating_sub(self.window);
+        (fits_from > now).then(|| Duration::from_nanos(fits_from - now))
+    }
+
+    /// The TAT after one more event at `now` (which must fit).
+    fn take(self, tat: u64, now: u64) -> u64 {
+        tat.max(now) + self.interval
+    }
+
+    /// The TAT with one event given back.
+    fn give_back(self, tat: u64) -> u64 {
+        tat.saturating_sub(self.interval)
+    }
 }
 
 /// The limits of this app, from its settings.

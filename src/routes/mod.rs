@@ -10,9 +10,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Uri, header};
-use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower::util::MapResponseLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -47,6 +48,31 @@ pub fn router(state: Arc<AppState>) -> Router {
     let always = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
+    // One stack, applied once: each `Router::layer` call would wrap (and
+    // per request clone) every route again. The first layer is the outermost.
+    let layers = ServiceBuilder::new()
+        .layer(
+            // Per-request lines at debug: under a flood of wrong codes, a line
+            // per request costs more than the request. Spans carry method and
+            // path only: no headers, so no cookies.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(MapResponseLayer::new(page_for_bare_error))
+        .layer(csrf)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
         .route("/", get(phone::show_form))
         .route("/request", post(phone::request_code))
@@ -55,26 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(csrf)
-        .layer(map_response(page_for_bare_error))
-        .layer(always(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
-        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(always(header::REFERRER_POLICY, "no-referrer"))
-        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(
-            // Spans carry method and path only: no headers, so no cookies.
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(layers)
         .with_state(state)
 }
 
@@ -110,7 +117,7 @@ async fn code_page(
 
 /// An error response that a layer produced without a body (a CSRF refusal)
 /// becomes a page like every other.
-async fn page_for_bare_error(response: Response) -> Response {
+fn page_for_bare_error(response: Response) -> Response {
     let status = response.status();
     let is_page = response
         .headers()

@@ -171,9 +171,7 @@ impl Verification {
         }
         if self.digest.matches(attempt) {
             self.state = State::Used;
-            return CheckOutcome::Verified {
-                phone: self.phone,
-            };
+            return CheckOutcome::Verified { phone: self.phone };
         }
         self.wrong_tries += 1;
         let tries_left = max_attempts.saturating_sub(self.wrong_tries);

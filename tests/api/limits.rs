@@ -128,8 +128,15 @@ async fn one_number_gets_at_most_the_hourly_number_of_codes() {
     let page = third.request_code(PHONE).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.contains("as many codes as we can"), "{}", page.html);
-    assert!(page.contains("Try again in 60 minutes"), "{}", page.html);
+    // Two an hour: a burst of two, then one more every 30 minutes.
+    assert!(page.contains("Try again in 30 minutes"), "{}", page.html);
     assert_eq!(app.sent_messages().await.len(), 2);
+    app.clock.advance(std::time::Duration::from_secs(30 * 60));
+    assert_eq!(third.request_code(PHONE).await.status, StatusCode::OK);
+    assert_eq!(
+        third.request_code(PHONE).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Another number is not affected.
     assert_eq!(
         app.new_browser()

@@ -1,0 +1,2 @@
+-- GET / as a fresh visitor: no cookie.
+dofile("bench/wrk/report.lua")

@@ -1,0 +1,218 @@
+//! Criterion micro-benchmarks of the pieces every request runs, and of whole
+//! requests through the router in-process (no sockets), which is where the
+//! app's own cost shows apart from the network's.
+//!
+//! `cargo bench --bench hot_paths`
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use askama::Template;
+use axum::body::Body;
+use axum::http::Request;
+use criterion::{Criterion, criterion_group, criterion_main};
+use telnyx_2fa::clock::Timestamp;
+use telnyx_2fa::limits::{ClientKey, LimitRules, RateLimiter};
+use telnyx_2fa::otp::{Alphabet, CodeFormat, CodeKey};
+use telnyx_2fa::pages::{CodeFormPage, PhoneFormPage};
+use telnyx_2fa::phone::{PhoneNumber, PhoneRules};
+use telnyx_2fa::session::Session;
+use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::startup::Application;
+use telnyx_2fa::verification::{State, Verification, VerificationId, VerificationStore};
+use tower::ServiceExt;
+
+const FORMAT: CodeFormat = CodeFormat {
+    alphabet: Alphabet::Digits,
+    length: 6,
+};
+
+fn settings(extra: &[(&str, &str)]) -> Settings {
+    let mut env: HashMap<String, String> = [
+        ("TWOFA_SERVER__LISTEN", "127.0.0.1:0"),
+        ("TWOFA_SMS__PROVIDER", "console"),
+        ("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::load(ConfigFile::None, &env).expect("valid settings")
+}
+
+fn pieces(c: &mut Criterion) {
+    let settings = settings(&[]);
+    let phone = PhoneNumber::parse("+12015550123", &settings.default_country().expect("+1"))
+        .expect("valid");
+    let key = CodeKey::derive_from(b"bench");
+    let id = VerificationId::random();
+    let code = FORMAT.generate();
+    let digest = key.digest(id.as_bytes(), &code);
+
+    c.bench_function("code: generate 6 digits", |b| {
+        b.iter(|| black_box(FORMAT.generate()))
+    });
+    c.bench_function("code: read a typed code", |b| {
+        b.iter(|| FORMAT.read_attempt(black_box(" 123-456 ")))
+    });
+    c.bench_function("code: HMAC digest and constant-time compare", |b| {
+        b.iter(|| {
+            key.digest(black_box(id.as_bytes()), black_box(&code))
+                .matches(&digest)
+        })
+    });
+    let rules = PhoneRules {
+        default_country: settings.default_country().expect("+1"),
+        countries: settings.country_policy().expect("US, CA"),
+    };
+    c.bench_function("phone: parse and check (201) 555-0123", |b| {
+        b.iter(|| rules.parse(black_box("(201) 555-0123")))
+    });
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let now = Timestamp::from_millis(1_800_000_000_000);
+    let store = VerificationStore::default();
+    let verification = Verification {
+        phone,
+        digest,
+        created: now,
+        expires: now.after(Duration::from_secs(600)),
+        wrong_tries: 0,
+        state: State::Pending,
+    };
+    let ids: Vec<VerificationId> = (0..100_000).map(|_| VerificationId::random()).collect();
+    runtime.block_on(async {
+        for id in &ids {
+            store.insert(id.clone(), verification.clone()).await;
+        }
+    });
+    let mut next = 0;
+    c.bench_function("store: insert into 100k", |b| {
+        b.iter(|| runtime.block_on(store.insert(VerificationId::random(), verification.clone())))
+    });
+    let wrong = key.digest(b"other", &code);
+    c.bench_function("store: check a wrong code among 100k", |b| {
+        b.iter(|| {
+            next = (next + 1) % ids.len();
+            runtime.block_on(store.check(&ids[next], &wrong, now, u32::MAX))
+        })
+    });
+
+    let limiter = RateLimiter::default();
+    let limit_rules = LimitRules::new(settings.limits.clone());
+    let mut n = 0u32;
+    c.bench_function(
+        "limits: take the three sending limits (new subjects)",
+        |b| {
+            b.iter(|| {
+                n += 1;
+                let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(n)));
+                runtime.block_on(limiter.acquire(limit_rules.for_sending(&phone, &client), now))
+            })
+        },
+    );
+
+    let session = Session::new();
+    c.bench_function("page: render the phone form", |b| {
+        b.iter(|| PhoneFormPage::new(black_box(&session), &rules).render())
+    });
+    c.bench_function("page: render the code form", |b| {
+        b.iter(|| {
+            CodeFormPage::new(
+                black_box(&session),
+                &phone,
+                Duration::from_secs(600),
+                FORMAT,
+            )
+            .render()
+        })
+    });
+}
+
+fn requests(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let raised = [
+        ("TWOFA_OTP__MAX_ATTEMPTS", "1000000000"),
+        (
+            "TWOFA_LIMITS__VERIFY_FAILURES_PER_IP_PER_HOUR",
+            "1000000000",
+        ),
+    ];
+    let app = runtime
+        .block_on(Application::build(settings(&raised)))
+        .expect("the app builds");
+    let router = app.router();
+
+    c.bench_function("request: GET / (new visitor)", |b| {
+        b.to_async(&runtime).iter(|| {
+            let request = Request::get("/").body(Body::empty()).expect("a request");
+            router.clone().oneshot(request)
+        })
+    });
+
+    // A live session with a pending code, flooding wrong codes.
+    let (cookie, csrf) = runtime.block_on(async {
+        let home = router
+            .clone()
+            .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+            .await
+            .expect("ok");
+        let cookie = home.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("c")
+            .to_owned();
+        let html = axum::body::to_bytes(home.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let html = String::from_utf8_lossy(&html);
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("token")
+            .to_owned();
+        let request = Request::post("/request")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &cookie)
+            .body(Body::from(format!("csrf={csrf}&phone=%2B12015550123")))
+            .expect("request");
+        let sent = router.clone().oneshot(request).await.expect("ok");
+        let cookie = sent.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("c")
+            .to_owned();
+        (cookie, csrf)
+    });
+    let body = format!("csrf={csrf}&token=000000");
+    c.bench_function("request: POST /verify with a wrong code", |b| {
+        b.to_async(&runtime).iter(|| {
+            let request = Request::post("/verify")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", &cookie)
+                .body(Body::from(body.clone()))
+                .expect("a request");
+            router.clone().oneshot(request)
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    targets = pieces, requests
+}
+criterion_main!(benches);

@@ -1,0 +1,142 @@
+//! Memory per pending verification, and proof that swept state stays bounded.
+//!
+//! Builds N pending verifications for N distinct numbers from N distinct
+//! client addresses through the app's own store and limiter (the state one
+//! `POST /request` leaves behind: the verification, and its number's hourly
+//! count and cooldown and its client's hourly count), and reads the growth of
+//! this process's resident size. Then streams distinct numbers and addresses
+//! through six simulated hours, sweeping as the app does, and reports the
+//! most state held at once. Prints JSON lines.
+//!
+//! `cargo run --release --example memory -- 100000 1000000`
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use telnyx_2fa::clock::Timestamp;
+use telnyx_2fa::limits::{ClientKey, LimitRules, RateLimiter};
+use telnyx_2fa::otp::{Alphabet, CodeFormat, CodeKey};
+use telnyx_2fa::phone::PhoneNumber;
+use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::verification::{State, Verification, VerificationId, VerificationStore};
+
+const FORMAT: CodeFormat = CodeFormat {
+    alphabet: Alphabet::Digits,
+    length: 6,
+};
+
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+struct World {
+    store: VerificationStore,
+    limiter: RateLimiter,
+    rules: LimitRules,
+    key: CodeKey,
+    country: telnyx_2fa::phone::DefaultCountry,
+    ttl: Duration,
+}
+
+impl World {
+    fn new() -> Self {
+        let settings = Settings::load(ConfigFile::None, &Default::default()).expect("defaults");
+        Self {
+            store: VerificationStore::default(),
+            limiter: RateLimiter::default(),
+            rules: LimitRules::new(settings.limits.clone()),
+            key: CodeKey::derive_from(b"memory benchmark"),
+            country: settings.default_country().expect("+1"),
+            ttl: settings.code_ttl(),
+        }
+    }
+
+    /// What one successful `POST /request` for the `n`th number from the
+    /// `n`th address leaves behind.
+    async fn request(&self, n: u32, now: Timestamp) {
+        let typed = format!("+1201{:07}", 2_000_000 + n % 7_000_000);
+        let phone = PhoneNumber::parse(&typed, &self.country).expect("a valid number");
+        let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(0x0A00_0000 + n)));
+        let permit = self
+            .limiter
+            .acquire(self.rules.for_sending(&phone, &client), now)
+            .await;
+        assert!(
+            permit.is_ok(),
+            "distinct numbers and addresses are never refused"
+        );
+        let id = VerificationId::random();
+        let code = FORMAT.generate();
+        let verification = Verification {
+            phone,
+            digest: self.key.digest(id.as_bytes(), &code),
+            created: now,
+            expires: now.after(self.ttl),
+            wrong_tries: 0,
+            state: State::Pending,
+        };
+        self.store.insert(id, verification).await;
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let counts: Vec<u32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let start = Timestamp::from_millis(1_800_000_000_000);
+    for pending in if counts.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        counts
+    } {
+        let world = World::new();
+        let before = resident_kib();
+        for n in 0..pending {
+            world.request(n, start).await;
+        }
+        let after = resident_kib();
+        let per = (after.saturating_sub(before) * 1024) as f64 / f64::from(pending);
+        println!(
+            "{{\"pending\":{pending},\"rss_before_kib\":{before},\"rss_after_kib\":{after},\
+             \"bytes_per_verification\":{per:.0},\"limit_subjects\":{}}}",
+            world.limiter.tracked().await
+        );
+        // Past every window: one sweep leaves nothing.
+        let later = start.after(Duration::from_secs(2 * 3600));
+        world.store.sweep(later).await;
+        world.limiter.sweep(later).await;
+        assert_eq!(
+            (world.store.count().await, world.limiter.tracked().await),
+            (0, 0)
+        );
+    }
+
+    // A stream: 100,000 new numbers and addresses an hour for six hours,
+    // swept every minute as the app does.
+    let world = World::new();
+    let (per_minute, mut n, mut most_pending, mut most_subjects) = (100_000 / 60, 0u32, 0, 0);
+    for minute in 0..360u64 {
+        let now = start.after(Duration::from_secs(minute * 60));
+        for _ in 0..per_minute {
+            world.request(n, now).await;
+            n += 1;
+        }
+        world.store.sweep(now).await;
+        world.limiter.sweep(now).await;
+        most_pending = most_pending.max(world.store.count().await);
+        most_subjects = most_subjects.max(world.limiter.tracked().await);
+    }
+    println!(
+        "{{\"stream_requests\":{n},\"stream_hours\":6,\"most_pending\":{most_pending},\
+         \"most_limit_subjects\":{most_subjects},\"rss_end_kib\":{}}}",
+        resident_kib()
+    );
+}
