@@ -15,7 +15,6 @@ use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -30,9 +29,18 @@ use crate::state::AppState;
 /// Forms are a few hundred bytes; anything near this is not one of ours.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// No inline script or style, nothing from elsewhere, never in a frame.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+/// Set on every response. The policy allows no inline script or style,
+/// nothing from elsewhere, and no framing.
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
 pub fn router(state: Arc<AppState>) -> Router {
     let mut csrf = CsrfLayer::new();
@@ -45,9 +53,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             Err(error) => tracing::warn!("server.public_url is not usable as an origin: {error}"),
         }
     }
-    let always = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
-    };
     // One stack, applied once: each `Router::layer` call would wrap (and
     // per request clone) every route again. The first layer is the outermost.
     let layers = ServiceBuilder::new()
@@ -59,18 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(always(header::REFERRER_POLICY, "no-referrer"))
-        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(always(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
-        .layer(MapResponseLayer::new(page_for_bare_error))
+        .layer(MapResponseLayer::new(finish_response))
         .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
@@ -115,18 +109,27 @@ async fn code_page(
     page
 }
 
-/// An error response that a layer produced without a body (a CSRF refusal)
-/// becomes a page like every other.
-fn page_for_bare_error(response: Response) -> Response {
+/// What every response gets on its way out: a page if a layer produced an
+/// error without one (a CSRF refusal), and the security headers.
+fn finish_response(response: Response) -> Response {
     let status = response.status();
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if (status.is_client_error() || status.is_server_error()) && !is_page {
+    let mut response = if (status.is_client_error() || status.is_server_error()) && !is_page {
         status_page(status)
     } else {
         response
+    };
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
     }
+    // Pages of the flow are never cached; the fingerprinted assets set their own.
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
