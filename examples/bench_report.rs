@@ -164,12 +164,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .draw()?;
     for (i, (name, ratio, target)) in bars.iter().enumerate() {
         let x = i as f64;
-        chart.draw_series([Rectangle::new([(x + 0.15, 0.0), (x + 0.85, *ratio)], RGBColor(0, 112, 79).filled())])?;
-        chart.draw_series([Text::new(format!("{ratio:.2}"), (x + 0.4, ratio + 0.03), ("sans-serif", 15))])?;
+        chart.draw_series([Rectangle::new(
+            [(x + 0.15, 0.0), (x + 0.85, *ratio)],
+            RGBColor(0, 112, 79).filled(),
+        )])?;
+        chart.draw_series([Text::new(
+            format!("{ratio:.2}"),
+            (x + 0.4, ratio + 0.03),
+            ("sans-serif", 15),
+        )])?;
         if let Some(target) = target {
-            chart.draw_series(LineSeries::new([(x + 0.1, *target), (x + 0.9, *target)], BLACK.stroke_width(3)))?;
+            chart.draw_series(LineSeries::new(
+                [(x + 0.1, *target), (x + 0.9, *target)],
+                BLACK.stroke_width(3),
+            ))?;
         }
-        chart.draw_series([Text::new(name.clone(), (x + 0.05, 1.12), ("sans-serif", 13))])?;
+        chart.draw_series([Text::new(
+            name.clone(),
+            (x + 0.05, 1.12),
+            ("sans-serif", 13),
+        )])?;
     }
     root.present()?;
     println!("\nplot: {svg_path}");

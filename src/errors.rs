@@ -12,8 +12,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::limits::{LimitKind, Refusal};
+use crate::limits::{LimitKind, Refusal, Refused};
 use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage, describe_wait};
+use crate::shared_store::StoreUnavailable;
 use crate::sms::SmsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,8 @@ pub enum AppError {
     },
     #[error("too many pending verifications")]
     Busy,
+    #[error("{0}")]
+    StoreUnavailable(#[from] StoreUnavailable),
     #[error("SMS not sent: {0}")]
     SmsFailed(#[from] SmsError),
     #[error("missing or wrong anti-CSRF token")]
@@ -62,6 +65,18 @@ pub enum AppError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+}
+
+impl From<Refused> for AppError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Limit(refusal) => AppError::TooManyRequests {
+                refusal,
+                code_page: None,
+            },
+            Refused::Unavailable(unavailable) => AppError::StoreUnavailable(unavailable),
+        }
+    }
 }
 
 fn problem(status: StatusCode, title: &'static str, message: impl Into<String>) -> Response {
@@ -133,6 +148,7 @@ impl IntoResponse for AppError {
             }
             AppError::SmsFailed(_) => tracing::error!("{self}"),
             AppError::Busy => tracing::warn!("{self}: refusing new verifications"),
+            AppError::StoreUnavailable(_) => tracing::error!("{self}: failing closed"),
             AppError::AlreadyUsed | AppError::Locked => tracing::info!("refused: {self}"),
             _ => tracing::debug!("refused: {self}"),
         }
@@ -193,6 +209,11 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "We're very busy",
                 "Too many people are verifying right now. Please try again in a few minutes.",
+            ),
+            AppError::StoreUnavailable(_) => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "We can't verify numbers right now",
+                "Something on our side is briefly unavailable. No code was sent or checked. Please try again in a minute.",
             ),
             AppError::SmsFailed(SmsError::RateLimited) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -14,6 +14,7 @@ pub mod phone;
 pub mod routes;
 pub mod session;
 pub mod settings;
+pub mod shared_store;
 pub mod sms;
 pub mod startup;
 pub mod state;

@@ -128,6 +128,15 @@ impl CodeKey {
 }
 
 impl CodeDigest {
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A digest read back from a shared store.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
+
     /// Compares in time that does not depend on where the digests differ.
     pub fn matches(&self, other: &CodeDigest) -> bool {
         self.0.ct_eq(&other.0).into()

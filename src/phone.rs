@@ -259,6 +259,29 @@ impl PhoneNumber {
         })
     }
 
+    /// A number this app stored itself (in E.164, with its calling code),
+    /// read back without parsing it again. `None` if it is not E.164.
+    pub fn from_stored(e164: &str, country_code: u16) -> Option<Self> {
+        let digits = e164.strip_prefix('+')?;
+        let well_formed = (1..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.starts_with(&country_code.to_string());
+        if !well_formed {
+            return None;
+        }
+        let mut stored = [0u8; 16];
+        stored[..e164.len()].copy_from_slice(e164.as_bytes());
+        Some(Self {
+            e164: stored,
+            len: e164.len() as u8,
+            country_code,
+        })
+    }
+
+    pub fn country_code(&self) -> u16 {
+        self.country_code
+    }
+
     /// `+12015550123`: what is stored and sent to Telnyx.
     pub fn e164(&self) -> &str {
         // Only the ASCII of libphonenumber's E.164 formatting is ever stored.
@@ -364,6 +387,23 @@ mod tests {
     #[test]
     fn very_long_input_is_refused_without_parsing() {
         assert_eq!(parse(&"1".repeat(10_000)), Err(PhoneError::NotANumber));
+    }
+
+    #[test]
+    fn a_stored_number_reads_back_as_itself_and_nothing_else_does() {
+        let number = PhoneNumber::parse("(201) 555-0123", &us()).expect("valid");
+        assert_eq!(
+            PhoneNumber::from_stored(number.e164(), number.country_code()),
+            Some(number)
+        );
+        for (bad, code) in [
+            ("12015550123", 1),
+            ("+1201555012a", 1),
+            ("+12015550123", 44),
+            ("+1234567890123456", 1),
+        ] {
+            assert_eq!(PhoneNumber::from_stored(bad, code), None, "{bad}");
+        }
     }
 
     #[test]

@@ -65,6 +65,29 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub phone: PhoneSettings,
     pub limits: LimitSettings,
+    pub store: StoreSettings,
+}
+
+/// Where verifications and limit counts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// In this process: the default, for one instance.
+    Memory,
+    /// In Redis (or Valkey), shared by every instance.
+    Redis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    pub backend: Backend,
+    /// `redis://host:6379/0`, or `rediss://` for TLS. May hold a password.
+    pub redis_url: Option<SecretString>,
+    /// Put before every key, so several apps can share one Redis.
+    pub key_prefix: String,
+    /// At start, keep trying an unreachable Redis this long (0: fail at once).
+    pub wait_for_redis_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +197,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("limits.sends_per_ip_per_hour", "20"),
     ("limits.max_pending", "100000"),
     ("limits.verify_failures_per_ip_per_hour", "100"),
+    ("store.backend", "memory"),
+    ("store.key_prefix", "twofa:"),
+    ("store.wait_for_redis_secs", "0"),
 ];
 
 impl Settings {
@@ -261,6 +287,21 @@ impl Settings {
         self.cookie_key()?;
         self.public_url()?;
         http_url("telnyx.api_base", &self.telnyx.api_base)?;
+        if self.store.backend == Backend::Redis {
+            let url = self.store.redis_url.as_ref().ok_or_else(|| {
+                invalid(
+                    "store.redis_url",
+                    "is required when store.backend is \"redis\"",
+                )
+            })?;
+            // The URL may carry a password: say what is wrong, not what it is.
+            redis::Client::open(url.expose_secret()).map_err(|_| {
+                invalid(
+                    "store.redis_url",
+                    "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0",
+                )
+            })?;
+        }
         if self.sms_provider() == SmsProvider::Telnyx {
             if self.telnyx.api_key.is_none() {
                 return Err(invalid(
@@ -317,6 +358,10 @@ impl Settings {
             .map_err(|problem| invalid("phone.allowed_countries", problem))
     }
 
+    pub fn redis_wait(&self) -> Duration {
+        Duration::from_secs(self.store.wait_for_redis_secs)
+    }
+
     pub fn client_timeout(&self) -> Duration {
         Duration::from_secs(self.server.client_timeout_secs)
     }
@@ -371,7 +416,14 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if self.server.cookie_key.is_none() {
+        if self.server.cookie_key.is_none() && self.store.backend == Backend::Redis {
+            warnings.push(
+                "store.backend is \"redis\" but server.cookie_key is not set: each instance makes its \
+                 own key, so a browser's cookie works only on the instance that set it. Give every \
+                 instance the same TWOFA_SERVER__COOKIE_KEY."
+                    .to_owned(),
+            );
+        } else if self.server.cookie_key.is_none() {
             warnings.push(
                 "server.cookie_key is not set: using a random key, so a restart ends every pending \
                  verification. Set TWOFA_SERVER__COOKIE_KEY to the output of `openssl rand -base64 64`."
@@ -656,6 +708,38 @@ mod tests {
             );
         }
         assert!(load(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).is_ok());
+    }
+
+    #[test]
+    fn the_redis_backend_needs_a_usable_url_and_warns_without_a_cookie_key() {
+        let settings = load(&[]).expect("defaults");
+        assert_eq!(settings.store.backend, Backend::Memory);
+        assert_eq!(settings.store.key_prefix, "twofa:");
+        let problem = error(&[("TWOFA_STORE__BACKEND", "redis")]);
+        assert!(
+            problem.starts_with("store.redis_url is required"),
+            "{problem}"
+        );
+        let problem = error(&[
+            ("TWOFA_STORE__BACKEND", "redis"),
+            ("TWOFA_STORE__REDIS_URL", "http://user:hunter2@x"),
+        ]);
+        assert!(
+            problem.starts_with("store.redis_url must be a redis://"),
+            "{problem}"
+        );
+        assert!(!problem.contains("hunter2"), "{problem}");
+        let settings = load(&[
+            ("TWOFA_STORE__BACKEND", "redis"),
+            ("TWOFA_STORE__REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ])
+        .expect("valid");
+        assert!(
+            settings
+                .warnings()
+                .iter()
+                .any(|w| w.contains("works only on the instance that set it"))
+        );
     }
 
     #[test]

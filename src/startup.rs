@@ -17,15 +17,16 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::clock::Clock;
-use crate::limits::{LimitRules, RateLimiter};
+use crate::limits::{LimitRules, RateLimiter, RedisLimiter};
 use crate::otp::CodeKey;
 use crate::phone::PhoneRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
-use crate::settings::Settings;
+use crate::settings::{Backend, Settings};
+use crate::shared_store::{SharedStore, StoreUnavailable};
 use crate::sms::SmsSender;
 use crate::state::{AppState, WebOtp};
-use crate::verification::VerificationStore;
+use crate::verification::{RedisStore, VerificationStore};
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -34,6 +35,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub enum StartupError {
     #[error("{0}")]
     Settings(#[from] crate::settings::SettingsError),
+    #[error("cannot reach Redis at store.redis_url: {0}")]
+    Redis(#[from] StoreUnavailable),
     #[error("could not listen on {address}: {source}")]
     Listen { address: String, source: io::Error },
     #[error("could not set up the HTTP client for Telnyx: {0}")]
@@ -59,6 +62,17 @@ impl Application {
                 source,
             })?;
         let cookie_key = settings.cookie_key()?.unwrap_or_else(Key::generate);
+        let (store, limiter) = match settings.store.backend {
+            Backend::Memory => (VerificationStore::default(), RateLimiter::default()),
+            Backend::Redis => {
+                let shared = SharedStore::connect(&settings).await?;
+                tracing::info!("verifications and limits are shared in Redis");
+                (
+                    VerificationStore::Redis(RedisStore::new(shared.clone())),
+                    RateLimiter::Redis(RedisLimiter::new(shared)),
+                )
+            }
+        };
         let public_url = settings.public_url()?;
         let secure = public_url
             .as_ref()
@@ -81,9 +95,9 @@ impl Application {
             code_key: CodeKey::derive_from(cookie_key.master()),
             cookies: SessionCookies::new(cookie_key, secure, settings.code_format()),
             limit_rules: LimitRules::new(settings.limits.clone()),
-            limiter: RateLimiter::default(),
+            limiter,
             sms: SmsSender::from_settings(&settings)?,
-            store: VerificationStore::default(),
+            store,
             clock: Clock::default(),
             settings,
         });
@@ -160,9 +174,11 @@ async fn sweep_expired(state: Weak<AppState>, every: Duration) {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
         let now = state.clock.now();
-        let verifications = state.store.sweep(now).await;
         let limit_keys = state.limiter.sweep(now).await;
-        tracing::debug!(verifications, limit_keys, "swept expired state");
+        match state.store.sweep(now).await {
+            Ok(verifications) => tracing::debug!(verifications, limit_keys, "swept expired state"),
+            Err(error) => tracing::warn!("could not sweep expired verifications: {error}"),
+        }
     }
 }
 

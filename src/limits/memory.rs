@@ -17,7 +17,7 @@ use crate::clock::Timestamp;
 pub struct MemoryLimiter {
     /// Keys the hash, so no one can aim two subjects at one counter.
     hasher: RandomState,
-    /// Subject → theoretical arrival time, in nanoseconds since the epoch.
+    /// Subject → theoretical arrival time, in microseconds since the epoch.
     subjects: Mutex<HashMap<u64, u64>>,
 }
 
@@ -35,7 +35,7 @@ impl MemoryLimiter {
 
     pub(super) fn acquire(&self, limits: Vec<Limit>, now: Timestamp) -> Result<Permit, Refusal> {
         let mut subjects = self.subjects();
-        let now = Gcra::nanos(now);
+        let now = Gcra::micros(now);
         let refusal = limits
             .iter()
             .filter_map(|limit| {
@@ -59,7 +59,7 @@ impl MemoryLimiter {
 
     pub(super) fn wait(&self, limit: &Limit, now: Timestamp) -> Option<Duration> {
         let tat = self.subjects().get(&self.key(limit)).copied();
-        Gcra::of(limit).wait(tat, Gcra::nanos(now))
+        Gcra::of(limit).wait(tat, Gcra::micros(now))
     }
 
     pub(super) fn release(&self, permit: Permit) {
@@ -72,7 +72,7 @@ impl MemoryLimiter {
     }
 
     pub(super) fn sweep(&self, now: Timestamp) -> usize {
-        let now = Gcra::nanos(now);
+        let now = Gcra::micros(now);
         let mut subjects = self.subjects();
         let before = subjects.len();
         // A subject whose arrival time has passed is as good as new.

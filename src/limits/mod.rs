@@ -9,16 +9,19 @@
 //! racing for the last slot cannot all get it.
 
 mod memory;
+mod redis;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 pub use memory::MemoryLimiter;
+pub use redis::RedisLimiter;
 
 use crate::clock::Timestamp;
 use crate::phone::PhoneNumber;
 use crate::settings::LimitSettings;
+use crate::shared_store::StoreUnavailable;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -64,32 +67,35 @@ pub struct Permit {
 /// GCRA for one limit. A subject's state is its theoretical arrival time
 /// (TAT): when it would be back to a full allowance. An event at `now` fits
 /// if `TAT - now` leaves room for one more interval within the window.
+///
+/// Times are in microseconds since the epoch, which Redis's Lua (doubles,
+/// exact to 2^53) holds exactly until the year 2255.
 #[derive(Debug, Clone, Copy)]
 struct Gcra {
-    /// `window / max`, in nanoseconds: how often one more is allowed.
+    /// `window / max`, in microseconds: how often one more is allowed.
     interval: u64,
-    /// `window`, in nanoseconds: how far ahead the TAT may run.
+    /// `window`, in microseconds: how far ahead the TAT may run.
     window: u64,
 }
 
 impl Gcra {
     fn of(limit: &Limit) -> Self {
-        let window = u64::try_from(limit.window.as_nanos()).unwrap_or(u64::MAX);
+        let window = u64::try_from(limit.window.as_micros()).unwrap_or(u64::MAX);
         Self {
             interval: (window / u64::from(limit.max.max(1))).max(1),
             window,
         }
     }
 
-    fn nanos(at: Timestamp) -> u64 {
-        at.as_millis().saturating_mul(1_000_000)
+    fn micros(at: Timestamp) -> u64 {
+        at.as_millis().saturating_mul(1_000)
     }
 
     /// How long until one more event fits; `None` if it fits now.
     fn wait(self, tat: Option<u64>, now: u64) -> Option<Duration> {
         let tat = tat?.max(now);
         let fits_from = (tat + self.interval).saturating_sub(self.window);
-        (fits_from > now).then(|| Duration::from_nanos(fits_from - now))
+        (fits_from > now).then(|| Duration::from_micros(fits_from - now))
     }
 
     /// The TAT after one more event at `now` (which must fit).
@@ -183,10 +189,12 @@ impl fmt::Display for ClientKey {
     }
 }
 
-/// Where limit counts live; a shared store becomes another variant.
+/// Where limit state lives. The memory limiter never fails; the Redis one
+/// fails closed when Redis does.
 #[derive(Debug)]
 pub enum RateLimiter {
     Memory(MemoryLimiter),
+    Redis(RedisLimiter),
 }
 
 impl Default for RateLimiter {
@@ -195,40 +203,62 @@ impl Default for RateLimiter {
     }
 }
 
+/// A limit said no, or the limits could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("limit reached: {:?}, retry in {:?}", .0.kind, .0.retry_after)]
+    Limit(Refusal),
+    #[error(transparent)]
+    Unavailable(#[from] StoreUnavailable),
+}
+
 impl RateLimiter {
     /// Takes every limit in `limits`, or none of them: the refusal with the
     /// longest wait is returned.
-    pub async fn acquire(&self, limits: Vec<Limit>, now: Timestamp) -> Result<Permit, Refusal> {
+    pub async fn acquire(&self, limits: Vec<Limit>, now: Timestamp) -> Result<Permit, Refused> {
         match self {
-            RateLimiter::Memory(memory) => memory.acquire(limits, now),
+            RateLimiter::Memory(memory) => memory.acquire(limits, now).map_err(Refused::Limit),
+            RateLimiter::Redis(redis) => redis.acquire(limits, now).await,
         }
     }
 
     /// How long until `limit` would let one more through; `None` if it would now.
-    pub async fn wait(&self, limit: &Limit, now: Timestamp) -> Option<Duration> {
+    pub async fn wait(
+        &self,
+        limit: &Limit,
+        now: Timestamp,
+    ) -> Result<Option<Duration>, StoreUnavailable> {
         match self {
-            RateLimiter::Memory(memory) => memory.wait(limit, now),
+            RateLimiter::Memory(memory) => Ok(memory.wait(limit, now)),
+            RateLimiter::Redis(redis) => redis.wait(limit, now).await,
         }
     }
 
     /// Gives back what `permit` took.
-    pub async fn release(&self, permit: Permit) {
+    pub async fn release(&self, permit: Permit, now: Timestamp) -> Result<(), StoreUnavailable> {
         match self {
-            RateLimiter::Memory(memory) => memory.release(permit),
+            RateLimiter::Memory(memory) => {
+                memory.release(permit);
+                Ok(())
+            }
+            RateLimiter::Redis(redis) => redis.release(permit, now).await,
         }
     }
 
-    /// Forgets subjects with no event inside their window; returns how many.
+    /// Forgets subjects back to a full allowance; returns how many. (Redis
+    /// expires them by itself.)
     pub async fn sweep(&self, now: Timestamp) -> usize {
         match self {
             RateLimiter::Memory(memory) => memory.sweep(now),
+            RateLimiter::Redis(_) => 0,
         }
     }
 
-    /// How many subjects are being counted.
-    pub async fn tracked(&self) -> usize {
+    /// How many subjects are being counted in this process.
+    pub fn tracked(&self) -> usize {
         match self {
             RateLimiter::Memory(memory) => memory.tracked(),
+            RateLimiter::Redis(_) => 0,
         }
     }
 }

@@ -100,10 +100,13 @@ async fn code_page(
     let now = app.clock.now();
     let mut page = CodeFormPage::new(session, phone, now.until(expires), app.code_format);
     if let Some(cooldown) = app.limit_rules.cooldown(phone) {
+        // Only a hint on the page: if the store cannot say, show none.
         page.resend_wait_secs = app
             .limiter
             .wait(&cooldown, now)
             .await
+            .ok()
+            .flatten()
             .map(|wait| wait.as_secs_f64().ceil() as u64);
     }
     page

@@ -65,11 +65,11 @@ pub async fn request_code(
     // Asking again for the number this browser is verifying is a resend:
     // the same code, and the wrong tries still count.
     if let Some(pending) = &session.pending {
-        match app.store.get(&pending.id).await {
+        match app.store.get(&pending.id).await? {
             Some(v) if v.phone == phone && v.still_pending(now).is_ok() => {
                 return resend(&app, &requester, &session, pending, &v).await;
             }
-            _ => app.store.remove(&pending.id).await,
+            _ => app.store.remove(&pending.id).await?,
         }
     }
     let pending = PendingCode {
@@ -101,7 +101,7 @@ pub async fn resend_code(
     let verification = app
         .store
         .get(&pending.id)
-        .await
+        .await?
         .ok_or(AppError::NoVerification)?;
     verification
         .still_pending(app.clock.now())
@@ -147,27 +147,27 @@ async fn send_code(
     new: Option<Verification>,
 ) -> Result<(), AppError> {
     let is_new = new.is_some();
-    if is_new && app.store.count().await >= app.settings.limits.max_pending {
+    let now = app.clock.now();
+    if is_new && app.store.count(now).await? >= app.settings.limits.max_pending {
         return Err(AppError::Busy);
     }
-    let now = app.clock.now();
     let permit = app
         .limiter
         .acquire(app.limit_rules.for_sending(phone, &requester.client), now)
-        .await
-        .map_err(|refusal| AppError::TooManyRequests {
-            refusal,
-            code_page: None,
-        })?;
+        .await?;
     if let Some(verification) = new {
-        app.store.insert(pending.id.clone(), verification).await;
+        app.store.insert(pending.id.clone(), verification).await?;
     }
     let text = code_message(&pending.code, requester.origin.as_deref());
     if let Err(error) = app.sms.send(phone, &text).await {
-        if is_new {
-            app.store.remove(&pending.id).await;
+        // Best effort: if the store is failing too, the unsent code expires
+        // unused, and the limits count one SMS too many until they refill.
+        if is_new && let Err(store) = app.store.remove(&pending.id).await {
+            tracing::warn!("could not discard an unsent code: {store}");
         }
-        app.limiter.release(permit).await;
+        if let Err(store) = app.limiter.release(permit, now).await {
+            tracing::warn!("could not give back the limits of an unsent code: {store}");
+        }
         return Err(error.into());
     }
     tracing::info!(to = %phone, resend = !is_new, "code sent");

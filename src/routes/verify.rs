@@ -36,7 +36,7 @@ pub async fn check_code(
             let verification = app
                 .store
                 .get(&pending.id)
-                .await
+                .await?
                 .ok_or(AppError::NoVerification)?;
             return Err(AppError::MalformedCode {
                 code_page: code_page(&app, &session, &verification.phone, verification.expires)
@@ -50,18 +50,14 @@ pub async fn check_code(
     let permit = app
         .limiter
         .acquire(app.limit_rules.for_guessing(&client), now)
-        .await
-        .map_err(|refusal| AppError::TooManyRequests {
-            refusal,
-            code_page: None,
-        })?;
+        .await?;
     let digest = app.code_key.digest(pending.id.as_bytes(), &attempt);
     let outcome = app
         .store
         .check(&pending.id, &digest, now, app.settings.otp.max_attempts)
-        .await;
+        .await?;
     if !matches!(outcome, CheckOutcome::WrongCode { .. }) {
-        app.limiter.release(permit).await;
+        app.limiter.release(permit, now).await?;
     }
     match outcome {
         CheckOutcome::Verified { phone } => {

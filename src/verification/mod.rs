@@ -5,6 +5,7 @@
 //! so a code sent to one number can never verify another browser.
 
 mod memory;
+mod redis;
 
 use std::fmt;
 
@@ -13,10 +14,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 use crate::clock::Timestamp;
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
+use crate::shared_store::StoreUnavailable;
 
 /// 128 random bits, written as 22 URL-safe base64 characters.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -91,11 +94,12 @@ pub enum CheckOutcome {
     NotFound,
 }
 
-/// Where verifications live. Handlers see only this; a shared store becomes
-/// another variant here.
+/// Where verifications live. Handlers see only this. The memory store never
+/// fails; the Redis one fails closed when Redis does.
 #[derive(Debug)]
 pub enum VerificationStore {
     Memory(MemoryStore),
+    Redis(RedisStore),
 }
 
 impl Default for VerificationStore {
@@ -105,21 +109,34 @@ impl Default for VerificationStore {
 }
 
 impl VerificationStore {
-    pub async fn insert(&self, id: VerificationId, verification: Verification) {
+    pub async fn insert(
+        &self,
+        id: VerificationId,
+        verification: Verification,
+    ) -> Result<(), StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.insert(id, verification),
+            VerificationStore::Memory(store) => {
+                store.insert(id, verification);
+                Ok(())
+            }
+            VerificationStore::Redis(store) => store.insert(&id, &verification).await,
         }
     }
 
-    pub async fn get(&self, id: &VerificationId) -> Option<Verification> {
+    pub async fn get(&self, id: &VerificationId) -> Result<Option<Verification>, StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.get(id),
+            VerificationStore::Memory(store) => Ok(store.get(id)),
+            VerificationStore::Redis(store) => store.get(id).await,
         }
     }
 
-    pub async fn remove(&self, id: &VerificationId) {
+    pub async fn remove(&self, id: &VerificationId) -> Result<(), StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.remove(id),
+            VerificationStore::Memory(store) => {
+                store.remove(id);
+                Ok(())
+            }
+            VerificationStore::Redis(store) => store.remove(id).await,
         }
     }
 
@@ -131,22 +148,27 @@ impl VerificationStore {
         attempt: &CodeDigest,
         now: Timestamp,
         max_attempts: u32,
-    ) -> CheckOutcome {
+    ) -> Result<CheckOutcome, StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.check(id, attempt, now, max_attempts),
+            VerificationStore::Memory(store) => Ok(store.check(id, attempt, now, max_attempts)),
+            VerificationStore::Redis(store) => store.check(id, attempt, now, max_attempts).await,
         }
     }
 
     /// Forgets verifications that have expired; returns how many.
-    pub async fn sweep(&self, now: Timestamp) -> usize {
+    pub async fn sweep(&self, now: Timestamp) -> Result<usize, StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.sweep(now),
+            VerificationStore::Memory(store) => Ok(store.sweep(now)),
+            VerificationStore::Redis(store) => store.sweep(now).await,
         }
     }
 
-    pub async fn count(&self) -> usize {
+    /// How many verifications are held (live ones, and used or locked ones
+    /// kept until they expire).
+    pub async fn count(&self, now: Timestamp) -> Result<usize, StoreUnavailable> {
         match self {
-            VerificationStore::Memory(store) => store.count(),
+            VerificationStore::Memory(store) => Ok(store.count()),
+            VerificationStore::Redis(store) => store.count(now).await,
         }
     }
 }

@@ -11,6 +11,7 @@ use scraper::{Html, Selector};
 use telnyx_2fa::clock::Clock;
 use telnyx_2fa::settings::{ConfigFile, Settings};
 use telnyx_2fa::startup::Application;
+use tokio::task::JoinHandle;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -61,6 +62,15 @@ pub struct TestApp {
     pub telnyx: MockServer,
     pub clock: Clock,
     pub browser: Browser,
+    /// The settings it was started with, as environment variables.
+    pub env: HashMap<String, String>,
+    pub server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 /// The app with the Telnyx provider, pointed at a mock that accepts every message.
@@ -79,9 +89,34 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     spawn_app_against(telnyx, overrides).await
 }
 
+/// The backend the suite runs against: memory, or with
+/// `TWOFA_TEST_BACKEND=redis` the Redis at `TWOFA_TEST_REDIS_URL`, under a
+/// key prefix of its own for every app, so tests never see each other's keys.
+fn backend_settings() -> Vec<(String, String)> {
+    match std::env::var("TWOFA_TEST_BACKEND").as_deref() {
+        Ok("redis") => {
+            let url = std::env::var("TWOFA_TEST_REDIS_URL")
+                .expect("TWOFA_TEST_BACKEND=redis needs TWOFA_TEST_REDIS_URL");
+            let prefix = format!("test-{}:", uuid_like());
+            vec![
+                ("TWOFA_STORE__BACKEND".into(), "redis".into()),
+                ("TWOFA_STORE__REDIS_URL".into(), url),
+                ("TWOFA_STORE__KEY_PREFIX".into(), prefix),
+            ]
+        }
+        Ok("memory") | Err(_) => Vec::new(),
+        Ok(other) => panic!("TWOFA_TEST_BACKEND must be memory or redis, not {other:?}"),
+    }
+}
+
+/// 64 random bits as hex.
+pub fn uuid_like() -> String {
+    let bytes: [u8; 8] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Starts the app against a mock that the caller has already set up.
 pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
-    capture_logs();
     let mut env: HashMap<String, String> = HashMap::from([
         ("TWOFA_SERVER__LISTEN".into(), "127.0.0.1:0".into()),
         ("TWOFA_TELNYX__API_KEY".into(), API_KEY.into()),
@@ -89,21 +124,33 @@ pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -
         ("TWOFA_TELNYX__API_BASE".into(), telnyx.uri()),
         ("TWOFA_TELNYX__TIMEOUT_SECS".into(), "1".into()),
     ]);
+    env.extend(backend_settings());
     for (key, value) in overrides {
         env.insert((*key).into(), (*value).into());
     }
     env.retain(|_, value| !value.is_empty());
-    let settings = Settings::load(ConfigFile::None, &env).expect("test settings are valid");
-    let app = Application::build(settings).await.expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let clock = app.clock();
-    tokio::spawn(app.run_until_stopped());
+    let (address, clock, server) = start_instance(&env).await;
     TestApp {
         browser: Browser::new(&address),
         address,
         telnyx,
         clock,
+        env,
+        server,
     }
+}
+
+/// Starts one more instance of the app with `env`; returns its address,
+/// its clock and its server task (abort it to stop the instance).
+pub async fn start_instance(
+    env: &HashMap<String, String>,
+) -> (String, Clock, JoinHandle<std::io::Result<()>>) {
+    capture_logs();
+    let settings = Settings::load(ConfigFile::None, env).expect("test settings are valid");
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.clock();
+    (address, clock, tokio::spawn(app.run_until_stopped()))
 }
 
 pub async fn telnyx_answers(telnyx: &MockServer, response: ResponseTemplate) {
