@@ -62,8 +62,6 @@ pub struct TestApp {
     pub telnyx: MockServer,
     pub clock: Clock,
     pub browser: Browser,
-    /// The settings it was started with, as environment variables.
-    pub env: HashMap<String, String>,
     pub server: JoinHandle<std::io::Result<()>>,
 }
 
@@ -135,7 +133,6 @@ pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -
         address,
         telnyx,
         clock,
-        env,
         server,
     }
 }

@@ -11,5 +11,6 @@ mod limits;
 mod logs;
 mod pages;
 mod phone_numbers;
+mod redis;
 mod security;
 mod telnyx;

@@ -1,0 +1,433 @@
+//! Several instances on one Redis behave as one. These tests need a Redis:
+//! `TWOFA_TEST_REDIS_URL` (and `redis-server` on the PATH for the ones that
+//! stop and start their own). Without them they say so and pass; under CI
+//! (`CI=true`) that is a failure.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::task::JoinSet;
+use wiremock::MockServer;
+
+use crate::helpers::{
+    Browser, PHONE, message_sent, start_instance, telnyx_answers, uuid_like, wrong_code,
+};
+
+fn missing(what: &str) -> Option<String> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("Redis tests cannot run under CI: {what}");
+    }
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let _ = writeln!(std::io::stderr(), "\n*** REDIS TESTS SKIPPED: {what} ***\n");
+    });
+    None
+}
+
+fn redis_url() -> Option<String> {
+    std::env::var("TWOFA_TEST_REDIS_URL")
+        .ok()
+        .or_else(|| missing("set TWOFA_TEST_REDIS_URL=redis://127.0.0.1:6379/0"))
+}
+
+/// Instances sharing one Redis, one key prefix and one cookie key, texting
+/// through one mocked Telnyx.
+struct Cluster {
+    telnyx: MockServer,
+    env: HashMap<String, String>,
+    instances: Vec<(String, tokio::task::JoinHandle<std::io::Result<()>>)>,
+}
+
+impl Cluster {
+    async fn start(url: &str, size: usize, extra: &[(&str, &str)]) -> Self {
+        let telnyx = MockServer::start().await;
+        telnyx_answers(
+            &telnyx,
+            wiremock::ResponseTemplate::new(200).set_body_json(message_sent()),
+        )
+        .await;
+        let mut env: HashMap<String, String> = [
+            ("TWOFA_SERVER__LISTEN", "127.0.0.1:0"),
+            ("TWOFA_TELNYX__API_KEY", crate::helpers::API_KEY),
+            ("TWOFA_TELNYX__FROM_NUMBER", crate::helpers::FROM_NUMBER),
+            ("TWOFA_TELNYX__TIMEOUT_SECS", "1"),
+            ("TWOFA_STORE__BACKEND", "redis"),
+            (
+                "TWOFA_SERVER__COOKIE_KEY",
+                "c2hhcmVkIGJ5IGV2ZXJ5IGluc3RhbmNlIG9mIHRoaXMgdGVzdCBjbHVzdGVyIQ==",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.insert("TWOFA_TELNYX__API_BASE".into(), telnyx.uri());
+        env.insert("TWOFA_STORE__REDIS_URL".into(), url.into());
+        env.insert(
+            "TWOFA_STORE__KEY_PREFIX".into(),
+            format!("cluster-{}:", uuid_like()),
+        );
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut cluster = Self {
+            telnyx,
+            env,
+            instances: Vec::new(),
+        };
+        for _ in 0..size {
+            cluster.add_instance().await;
+        }
+        cluster
+    }
+
+    async fn add_instance(&mut self) -> String {
+        let (address, _clock, server) = start_instance(&self.env).await;
+        self.instances.push((address.clone(), server));
+        address
+    }
+
+    fn address(&self, i: usize) -> String {
+        self.instances[i].0.clone()
+    }
+
+    /// Stops every instance, as a deploy does.
+    fn stop_all(&mut self) {
+        for (_, server) in self.instances.drain(..) {
+            server.abort();
+        }
+    }
+
+    async fn sent(&self) -> Vec<serde_json::Value> {
+        self.telnyx
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| serde_json::from_slice(&r.body).ok())
+            .collect()
+    }
+
+    async fn last_code(&self) -> String {
+        let sent = self.sent().await;
+        crate::helpers::code_in(
+            sent.last()
+                .and_then(|m| m["text"].as_str())
+                .expect("an SMS"),
+        )
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+#[tokio::test]
+async fn a_code_requested_through_one_instance_verifies_through_another() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(&url, 2, &[]).await;
+    let mut browser = Browser::new(&cluster.address(0));
+    assert_eq!(browser.request_code(PHONE).await.status, StatusCode::OK);
+    let code = cluster.last_code().await;
+    browser.address = cluster.address(1);
+    assert_eq!(browser.enter_code(&code).await.status, StatusCode::OK);
+    // ...and the code is used up for both.
+    browser.address = cluster.address(0);
+    assert_eq!(browser.resubmit(&[]).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_wrong_try_on_one_instance_counts_on_every_instance() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(&url, 2, &[("TWOFA_OTP__MAX_ATTEMPTS", "2")]).await;
+    let mut browser = Browser::new(&cluster.address(0));
+    browser.request_code(PHONE).await;
+    let code = cluster.last_code().await;
+    assert_eq!(
+        browser.enter_code(&wrong_code(&code)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    browser.address = cluster.address(1);
+    assert_eq!(
+        browser.enter_code(&wrong_code(&code)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        browser.resubmit(&[("token", &code)]).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn an_address_limit_is_one_limit_across_all_instances() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(
+        &url,
+        3,
+        &[
+            ("TWOFA_SERVER__TRUST_FORWARDED_FOR", "true"),
+            ("TWOFA_LIMITS__SENDS_PER_IP_PER_HOUR", "4"),
+        ],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let phone = format!("+1 201 555 01{i:02}");
+        let mut browser = Browser::new(&cluster.address(i % 3)).behind_proxy_as("198.51.100.20");
+        statuses.push(browser.request_code(&phone).await.status);
+    }
+    let sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(
+        sent, 4,
+        "4 an hour in all, not 4 per instance: {statuses:?}"
+    );
+    assert_eq!(cluster.sent().await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_cooldown_on_one_instance_holds_on_the_others() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(&url, 2, &[]).await;
+    assert_eq!(
+        Browser::new(&cluster.address(0))
+            .request_code(PHONE)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let page = Browser::new(&cluster.address(1))
+        .request_code(PHONE)
+        .await
+        .status;
+    assert_eq!(page, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn sixteen_simultaneous_right_codes_over_three_instances_verify_once() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(&url, 3, &[]).await;
+    let mut browser = Browser::new(&cluster.address(0));
+    browser.request_code(PHONE).await;
+    let code = cluster.last_code().await;
+    let csrf = browser.csrf.clone().expect("a token");
+    let mut requests = JoinSet::new();
+    for i in 0..16 {
+        let request = browser
+            .client
+            .post(format!("{}/verify", cluster.address(i % 3)))
+            .form(&[("csrf", csrf.as_str()), ("token", code.as_str())]);
+        requests.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = requests.join_next().await {
+        statuses.push(done.expect("joined").expect("an answer"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| [StatusCode::OK, StatusCode::GONE].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn restarting_every_instance_loses_no_pending_verification() {
+    let Some(url) = redis_url() else { return };
+    let mut cluster = Cluster::start(&url, 2, &[]).await;
+    let mut browser = Browser::new(&cluster.address(0));
+    browser.request_code(PHONE).await;
+    let code = cluster.last_code().await;
+    cluster.stop_all();
+    let fresh = cluster.add_instance().await;
+    browser.address = fresh;
+    assert_eq!(browser.enter_code(&code).await.status, StatusCode::OK);
+}
+
+/// A Redis of this test's own, which it can stop and start.
+struct OwnRedis {
+    port: u16,
+    process: Option<Child>,
+}
+
+impl OwnRedis {
+    fn start() -> Option<Self> {
+        let server = std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("redis-server"))
+                .find(|p| p.is_file())
+        });
+        let Some(server) = server else {
+            missing("no redis-server on the PATH (Debian: apt-get install redis-server)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
+        let mut redis = Self {
+            port,
+            process: None,
+        };
+        redis.process = Some(redis.spawn(&server));
+        Some(redis)
+    }
+
+    fn spawn(&self, server: &std::path::Path) -> Child {
+        let child = Command::new(server)
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--bind",
+                "127.0.0.1",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        let server = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join("redis-server"))
+            .find(|p| p.is_file())
+            .expect("redis-server was found before");
+        self.process = Some(self.spawn(&server));
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn with_redis_down_the_app_fails_closed_and_recovers_by_itself() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut redis) = OwnRedis::start() else {
+        return;
+    };
+    let cluster = Cluster::start(
+        &redis.url(),
+        1,
+        &[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")],
+    )
+    .await;
+    let mut browser = Browser::new(&cluster.address(0));
+    assert_eq!(browser.request_code(PHONE).await.status, StatusCode::OK);
+    let code = cluster.last_code().await;
+
+    redis.stop();
+    let page = browser.enter_code(&code).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no code is accepted"
+    );
+    assert!(page.contains("No code was sent or checked"));
+    let mut other = Browser::new(&cluster.address(0));
+    let page = other.request_code("+1 201 555 0199").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(cluster.sent().await.len(), 1, "no SMS while Redis is down");
+
+    redis.restart();
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = other.request_code("+1 201 555 0199").await.status;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "service resumes by itself");
+    let code = cluster.last_code().await;
+    assert_eq!(other.enter_code(&code).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn start_up_waits_for_redis_when_told_to() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut redis) = OwnRedis::start() else {
+        return;
+    };
+    let url = redis.url();
+    redis.stop();
+    let telnyx = MockServer::start().await;
+    let env: HashMap<String, String> = [
+        ("TWOFA_SERVER__LISTEN", "127.0.0.1:0"),
+        ("TWOFA_SMS__PROVIDER", "console"),
+        ("TWOFA_STORE__BACKEND", "redis"),
+        ("TWOFA_STORE__REDIS_URL", url.as_str()),
+        ("TWOFA_STORE__WAIT_FOR_REDIS_SECS", "10"),
+        ("TWOFA_TELNYX__API_BASE", &telnyx.uri()),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let starting = tokio::spawn(async move { start_instance(&env).await });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!starting.is_finished(), "it waits while Redis is down");
+    redis.restart();
+    let (address, _clock, server) = tokio::time::timeout(Duration::from_secs(10), starting)
+        .await
+        .expect("it starts once Redis is up")
+        .expect("joined");
+    assert_eq!(Browser::new(&address).get("/").await.status, StatusCode::OK);
+    server.abort();
+}
+
+#[test]
+fn start_up_with_an_unreachable_redis_fails_with_a_clear_line_and_exit_code_2() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port");
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-2fa"))
+        .env_clear()
+        .current_dir(std::env::temp_dir())
+        .env("TWOFA_SERVER__LISTEN", "127.0.0.1:0")
+        .env("TWOFA_STORE__BACKEND", "redis")
+        .env("TWOFA_STORE__REDIS_URL", format!("redis://{closed}/0"))
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot reach Redis at store.redis_url"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
