@@ -104,7 +104,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect(),
         };
         let ratio = median(ratios.clone());
-        for (target, list) in [("app", &app), ("ceiling", &ceiling)] {
+        let redis = grouped
+            .get(&(scenario.clone(), "redis".into()))
+            .cloned()
+            .unwrap_or_default();
+        // The Redis backend against the memory backend, round by round.
+        let redis_ratios: Vec<f64> = redis.iter().zip(&app).map(|(r, a)| r.rps / a.rps).collect();
+        let each = |ratios: &[f64]| {
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for (target, list) in [("app", &app), ("ceiling", &ceiling), ("redis", &redis)] {
             if list.is_empty() {
                 continue;
             }
@@ -113,20 +126,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let p99 = median(list.iter().map(|r| r.p99_ms).collect());
             let errors: u64 = list.iter().map(|r| r.errors).sum();
             let non_2xx: u64 = list.iter().map(|r| r.non_2xx).sum();
-            let ratio_cell = if target == "app" {
-                let against = if bound.is_some() {
-                    "of in-flight ÷ latency"
-                } else {
-                    "of ceiling"
-                };
-                let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
-                format!("**{ratio:.2}** {against} ({})", each.join(", "))
-            } else {
-                String::new()
+            let ratio_cell = match target {
+                "app" if bound.is_some() => {
+                    format!("**{ratio:.2}** of in-flight ÷ latency ({})", each(&ratios))
+                }
+                "app" => format!("**{ratio:.2}** of ceiling ({})", each(&ratios)),
+                "redis" => format!(
+                    "**{:.2}** of the memory backend ({})",
+                    median(redis_ratios.clone()),
+                    each(&redis_ratios)
+                ),
+                _ => String::new(),
+            };
+            let label = match target {
+                "app" => "app (memory)",
+                "redis" => "app (redis)",
+                other => other,
             };
             writeln!(
                 table,
-                "| {scenario} | {target} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} | {non_2xx} | {ratio_cell} |"
+                "| {scenario} | {label} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} | {non_2xx} | {ratio_cell} |"
             )?;
         }
         if let Some(bound) = bound {

@@ -20,15 +20,17 @@ use crate::sms::SmsError;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("invalid phone number: {}", .0.error.as_deref().unwrap_or_default())]
-    InvalidPhone(PhoneFormPage),
+    // Pages are boxed: every handler's `Result` carries an `AppError`, and a
+    // small one is cheaper to move around on the happy path.
+    InvalidPhone(Box<PhoneFormPage>),
     #[error("wrong code, {tries_left} tries left")]
     WrongCode {
-        code_page: CodeFormPage,
+        code_page: Box<CodeFormPage>,
         tries_left: u32,
     },
     #[error("malformed code")]
     MalformedCode {
-        code_page: CodeFormPage,
+        code_page: Box<CodeFormPage>,
         length: usize,
     },
     #[error("no verification in progress in this browser")]
@@ -43,7 +45,7 @@ pub enum AppError {
     TooManyRequests {
         refusal: Refusal,
         /// Shown with the wait when the user is on the code page.
-        code_page: Option<CodeFormPage>,
+        code_page: Option<Box<CodeFormPage>>,
     },
     #[error("too many pending verifications")]
     Busy,
@@ -154,7 +156,7 @@ impl IntoResponse for AppError {
         }
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
         match self {
-            AppError::InvalidPhone(page) => (unprocessable, page).into_response(),
+            AppError::InvalidPhone(page) => (unprocessable, *page).into_response(),
             AppError::WrongCode {
                 mut code_page,
                 tries_left,
@@ -163,7 +165,7 @@ impl IntoResponse for AppError {
                 code_page.error = Some(format!(
                     "That code isn't right. Check the text and try again ({tries_left} {tries} left)."
                 ));
-                (unprocessable, code_page).into_response()
+                (unprocessable, *code_page).into_response()
             }
             AppError::MalformedCode {
                 mut code_page,
@@ -172,14 +174,14 @@ impl IntoResponse for AppError {
                 code_page.error = Some(format!(
                     "Enter the {length}-character code from the text message."
                 ));
-                (unprocessable, code_page).into_response()
+                (unprocessable, *code_page).into_response()
             }
             AppError::TooManyRequests { refusal, code_page } => {
                 let status = StatusCode::TOO_MANY_REQUESTS;
                 let response = match code_page {
                     Some(mut page) => {
                         page.resend_error = Some(wait_message(&refusal));
-                        (status, page).into_response()
+                        (status, *page).into_response()
                     }
                     None => problem(status, "Please wait", wait_message(&refusal)),
                 };

@@ -54,11 +54,11 @@ pub async fn request_code(
     }: PageForm<PhoneForm>,
 ) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
     let phone = app.phone_rules.parse(&fields.phone).map_err(|problem| {
-        AppError::InvalidPhone(PhoneFormPage {
+        AppError::InvalidPhone(Box::new(PhoneFormPage {
             typed: fields.phone,
             error: Some(problem.to_string()),
             ..PhoneFormPage::new(&session, &app.phone_rules)
-        })
+        }))
     })?;
     let requester = Requester { client, origin };
     let now = app.clock.now();
@@ -129,7 +129,7 @@ async fn resend(
         // On the code page, a wait is shown beside the code field.
         Err(AppError::TooManyRequests { refusal, .. }) => Err(AppError::TooManyRequests {
             refusal,
-            code_page: Some(page),
+            code_page: Some(Box::new(page)),
         }),
         Err(error) => Err(error),
     }

@@ -39,8 +39,9 @@ pub async fn check_code(
                 .await?
                 .ok_or(AppError::NoVerification)?;
             return Err(AppError::MalformedCode {
-                code_page: code_page(&app, &session, &verification.phone, verification.expires)
-                    .await,
+                code_page: Box::new(
+                    code_page(&app, &session, &verification.phone, verification.expires).await,
+                ),
                 length: app.code_format.length,
             });
         }
@@ -76,7 +77,7 @@ pub async fn check_code(
             tries_left,
             expires,
         } => Err(AppError::WrongCode {
-            code_page: code_page(&app, &session, &phone, expires).await,
+            code_page: Box::new(code_page(&app, &session, &phone, expires).await),
             tries_left,
         }),
         dead => Err(dead_verification(dead)),
