@@ -419,24 +419,73 @@ impl TestApp {
 
     /// The JSON bodies Telnyx received, oldest first.
     pub async fn sent_messages(&self) -> Vec<serde_json::Value> {
-        self.telnyx
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|r| serde_json::from_slice(&r.body).ok())
-            .collect()
+        messages_received_by(&self.telnyx).await
     }
 
     /// The code in the latest SMS.
     pub async fn last_code(&self) -> String {
-        let messages = self.sent_messages().await;
-        let text = messages
-            .last()
-            .and_then(|m| m["text"].as_str())
-            .expect("an SMS was sent");
-        code_in(text)
+        last_code_received_by(&self.telnyx).await
     }
+}
+
+/// The JSON bodies a mocked Telnyx received, oldest first.
+pub async fn messages_received_by(telnyx: &MockServer) -> Vec<serde_json::Value> {
+    telnyx
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| serde_json::from_slice(&r.body).ok())
+        .collect()
+}
+
+/// The code in the latest SMS a mocked Telnyx received.
+pub async fn last_code_received_by(telnyx: &MockServer) -> String {
+    let messages = messages_received_by(telnyx).await;
+    let text = messages
+        .last()
+        .and_then(|m| m["text"].as_str())
+        .expect("an SMS was sent");
+    code_in(text)
+}
+
+/// Sends `browser`'s code form with `code` `times` at once, spread over
+/// `addresses` (instances of the app), with the browser's cookie and token.
+pub async fn submit_at_once(
+    browser: &Browser,
+    addresses: &[String],
+    code: &str,
+    times: usize,
+) -> Vec<StatusCode> {
+    let csrf = browser.csrf.clone().expect("a code page was opened");
+    let mut requests = tokio::task::JoinSet::new();
+    for i in 0..times {
+        let request = browser
+            .client
+            .post(format!("{}/verify", addresses[i % addresses.len()]))
+            .form(&[("csrf", csrf.as_str()), ("token", code)]);
+        requests.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = requests.join_next().await {
+        statuses.push(done.expect("joined").expect("the app answers"));
+    }
+    statuses
+}
+
+/// Of simultaneous right codes, one verified and the rest were told it was used.
+pub fn assert_verified_exactly_once(statuses: &[StatusCode]) {
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| [StatusCode::OK, StatusCode::GONE].contains(s)),
+        "{statuses:?}"
+    );
 }
 
 /// The code after "code is" in an SMS text (or a log line quoting one).

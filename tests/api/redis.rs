@@ -9,11 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use tokio::task::JoinSet;
 use wiremock::MockServer;
 
 use crate::helpers::{
-    Browser, PHONE, message_sent, start_instance, telnyx_answers, uuid_like, wrong_code,
+    Browser, PHONE, assert_verified_exactly_once, last_code_received_by, message_sent,
+    messages_received_by, start_instance, submit_at_once, telnyx_answers, uuid_like, wrong_code,
 };
 
 fn missing(what: &str) -> Option<String> {
@@ -99,22 +99,11 @@ impl Cluster {
     }
 
     async fn sent(&self) -> Vec<serde_json::Value> {
-        self.telnyx
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|r| serde_json::from_slice(&r.body).ok())
-            .collect()
+        messages_received_by(&self.telnyx).await
     }
 
     async fn last_code(&self) -> String {
-        let sent = self.sent().await;
-        crate::helpers::code_in(
-            sent.last()
-                .and_then(|m| m["text"].as_str())
-                .expect("an SMS"),
-        )
+        last_code_received_by(&self.telnyx).await
     }
 }
 
@@ -211,30 +200,9 @@ async fn sixteen_simultaneous_right_codes_over_three_instances_verify_once() {
     let mut browser = Browser::new(&cluster.address(0));
     browser.request_code(PHONE).await;
     let code = cluster.last_code().await;
-    let csrf = browser.csrf.clone().expect("a token");
-    let mut requests = JoinSet::new();
-    for i in 0..16 {
-        let request = browser
-            .client
-            .post(format!("{}/verify", cluster.address(i % 3)))
-            .form(&[("csrf", csrf.as_str()), ("token", code.as_str())]);
-        requests.spawn(async move { request.send().await.map(|r| r.status()) });
-    }
-    let mut statuses = Vec::new();
-    while let Some(done) = requests.join_next().await {
-        statuses.push(done.expect("joined").expect("an answer"));
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses
-            .iter()
-            .all(|s| [StatusCode::OK, StatusCode::GONE].contains(s)),
-        "{statuses:?}"
-    );
+    let addresses: Vec<String> = (0..3).map(|i| cluster.address(i)).collect();
+    let statuses = submit_at_once(&browser, &addresses, &code, 16).await;
+    assert_verified_exactly_once(&statuses);
 }
 
 #[tokio::test]
