@@ -57,8 +57,12 @@ pub async fn check_code(
         .store
         .check(&pending.id, &digest, now, app.settings.otp.max_attempts)
         .await?;
-    if !matches!(outcome, CheckOutcome::WrongCode { .. }) {
-        app.limiter.release(permit, now).await?;
+    // The outcome stands whatever happens here: a store failing now must not
+    // turn a verified code into an error page.
+    if !matches!(outcome, CheckOutcome::WrongCode { .. })
+        && let Err(error) = app.limiter.release(permit, now).await
+    {
+        tracing::warn!("could not give back a failure slot: {error}");
     }
     match outcome {
         CheckOutcome::Verified { phone } => {

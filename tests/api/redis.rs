@@ -220,6 +220,7 @@ async fn restarting_every_instance_loses_no_pending_verification() {
 
 /// A Redis of this test's own, which it can stop and start.
 struct OwnRedis {
+    server: std::path::PathBuf,
     port: u16,
     process: Option<Child>,
 }
@@ -228,8 +229,8 @@ impl OwnRedis {
     fn start() -> Option<Self> {
         let server = std::env::var_os("PATH").and_then(|paths| {
             std::env::split_paths(&paths)
-                .map(|d| d.join("redis-server"))
-                .find(|p| p.is_file())
+                .map(|dir| dir.join("redis-server"))
+                .find(|path| path.is_file())
         });
         let Some(server) = server else {
             missing("no redis-server on the PATH (Debian: apt-get install redis-server)");
@@ -240,18 +241,33 @@ impl OwnRedis {
             .ok()?
             .port();
         let mut redis = Self {
+            server,
             port,
             process: None,
         };
-        redis.process = Some(redis.spawn(&server));
+        redis.restart();
         Some(redis)
     }
 
-    fn spawn(&self, server: &std::path::Path) -> Child {
-        let child = Command::new(server)
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// (Re)starts the server on the same port, and waits until it listens.
+    fn restart(&mut self) {
+        self.stop();
+        let port = self.port.to_string();
+        let child = Command::new(&self.server)
             .args([
                 "--port",
-                &self.port.to_string(),
+                &port,
                 "--save",
                 "",
                 "--appendonly",
@@ -269,27 +285,7 @@ impl OwnRedis {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        child
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
-
-    fn restart(&mut self) {
-        self.stop();
-        let server = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .map(|d| d.join("redis-server"))
-            .find(|p| p.is_file())
-            .expect("redis-server was found before");
-        self.process = Some(self.spawn(&server));
+        self.process = Some(child);
     }
 }
 
