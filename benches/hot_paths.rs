@@ -139,6 +139,12 @@ fn pieces(c: &mut Criterion) {
     });
 }
 
+/// `name=value` of the cookie a response sets.
+fn cookie_of(response: &axum::response::Response) -> String {
+    let header = response.headers()["set-cookie"].to_str().expect("ascii");
+    header.split(';').next().expect("a cookie").to_owned()
+}
+
 fn requests(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -171,13 +177,7 @@ fn requests(c: &mut Criterion) {
             .oneshot(Request::get("/").body(Body::empty()).expect("request"))
             .await
             .expect("ok");
-        let cookie = home.headers()["set-cookie"]
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("c")
-            .to_owned();
+        let cookie = cookie_of(&home);
         let html = axum::body::to_bytes(home.into_body(), usize::MAX)
             .await
             .expect("body");
@@ -194,13 +194,7 @@ fn requests(c: &mut Criterion) {
             .body(Body::from(format!("csrf={csrf}&phone=%2B12015550123")))
             .expect("request");
         let sent = router.clone().oneshot(request).await.expect("ok");
-        let cookie = sent.headers()["set-cookie"]
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("c")
-            .to_owned();
+        let cookie = cookie_of(&sent);
         (cookie, csrf)
     });
     let body = format!("csrf={csrf}&token=000000");

@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{PHONE, TestApp, message_sent, spawn_app_against, telnyx_error, wrong_code};
+use crate::helpers::{
+    PHONE, TestApp, message_sent, spawn_app_against, telnyx_answers, telnyx_error, wrong_code,
+};
 
 /// Numbers the mocked Telnyx fails for, to reach the 502 and 503 pages.
 const FAILING_PHONE: &str = "+1 201 555 0150";
@@ -333,11 +335,11 @@ async fn app_for_browsers() -> TestApp {
             .mount(&telnyx)
             .await;
     }
-    Mock::given(method("POST"))
-        .and(path("/v2/messages"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(message_sent()))
-        .mount(&telnyx)
-        .await;
+    telnyx_answers(
+        &telnyx,
+        ResponseTemplate::new(200).set_body_json(message_sent()),
+    )
+    .await;
     spawn_app_against(telnyx, &[]).await
 }
 

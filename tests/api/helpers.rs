@@ -422,6 +422,13 @@ impl TestApp {
         messages_received_by(&self.telnyx).await
     }
 
+    /// The text of the latest SMS.
+    pub async fn last_text(&self) -> String {
+        let messages = self.sent_messages().await;
+        let text = messages.last().and_then(|m| m["text"].as_str());
+        text.expect("an SMS was sent").to_owned()
+    }
+
     /// The code in the latest SMS.
     pub async fn last_code(&self) -> String {
         last_code_received_by(&self.telnyx).await

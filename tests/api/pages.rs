@@ -214,10 +214,7 @@ async fn the_sms_binds_the_code_to_the_public_url_host() {
         spawn_app_with(&[("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com")]).await;
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;
-    let text = app.sent_messages().await[0]["text"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let text = app.last_text().await;
     assert!(
         text.ends_with(&format!("\n\n@verify.example.com #{code}")),
         "{text:?}"
@@ -229,10 +226,7 @@ async fn without_a_public_url_the_sms_binds_the_code_to_the_requests_host() {
     let mut app = spawn_app().await;
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;
-    let text = app.sent_messages().await[0]["text"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let text = app.last_text().await;
     assert!(
         text.ends_with(&format!("\n\n@127.0.0.1 #{code}")),
         "{text:?}"
@@ -244,9 +238,6 @@ async fn the_origin_bound_line_can_be_turned_off() {
     let mut app = spawn_app_with(&[("TWOFA_OTP__WEBOTP", "false")]).await;
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;
-    let text = app.sent_messages().await[0]["text"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let text = app.last_text().await;
     assert_eq!(text, format!("Your verification code is {code}"));
 }
