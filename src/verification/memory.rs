@@ -162,4 +162,25 @@ mod tests {
             CheckOutcome::NotFound
         );
     }
+
+    #[test]
+    fn a_stream_of_new_verifications_stays_bounded_by_their_life() {
+        // 100 new verifications a minute for six hours, swept every minute,
+        // each living ten minutes: never more than ten minutes' worth.
+        let store = MemoryStore::default();
+        let template = pending("123456");
+        let mut most = 0;
+        for minute in 0..360u64 {
+            let now = START.after(Duration::from_secs(minute * 60));
+            for _ in 0..100 {
+                let mut verification = template.clone();
+                verification.created = now;
+                verification.expires = now.after(TTL);
+                store.insert(VerificationId::random(), verification);
+            }
+            store.sweep(now);
+            most = most.max(store.count());
+        }
+        assert!(most <= 1_100, "{most}");
+    }
 }

@@ -17,9 +17,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{
-    PHONE, TestApp, message_sent, spawn_app_against, telnyx_answers, telnyx_error, wrong_code,
-};
+use crate::helpers::{PHONE, TestApp, spawn_app_against, telnyx_accepts, telnyx_error, wrong_code};
 
 /// Numbers the mocked Telnyx fails for, to reach the 502 and 503 pages.
 const FAILING_PHONE: &str = "+1 201 555 0150";
@@ -335,11 +333,7 @@ async fn app_for_browsers() -> TestApp {
             .mount(&telnyx)
             .await;
     }
-    telnyx_answers(
-        &telnyx,
-        ResponseTemplate::new(200).set_body_json(message_sent()),
-    )
-    .await;
+    telnyx_accepts(&telnyx).await;
     spawn_app_against(telnyx, &[]).await
 }
 

@@ -79,11 +79,7 @@ pub async fn spawn_app() -> TestApp {
 /// As `spawn_app`, with extra environment settings (`("TWOFA_OTP__LENGTH", "8")`).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let telnyx = MockServer::start().await;
-    telnyx_answers(
-        &telnyx,
-        ResponseTemplate::new(200).set_body_json(message_sent()),
-    )
-    .await;
+    telnyx_accepts(&telnyx).await;
     spawn_app_against(telnyx, overrides).await
 }
 
@@ -148,6 +144,15 @@ pub async fn start_instance(
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.clock();
     (address, clock, tokio::spawn(app.run_until_stopped()))
+}
+
+/// Telnyx accepts every message.
+pub async fn telnyx_accepts(telnyx: &MockServer) {
+    telnyx_answers(
+        telnyx,
+        ResponseTemplate::new(200).set_body_json(message_sent()),
+    )
+    .await;
 }
 
 pub async fn telnyx_answers(telnyx: &MockServer, response: ResponseTemplate) {

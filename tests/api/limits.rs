@@ -6,8 +6,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{
-    PHONE, message_sent, spawn_app_against, spawn_app_with, telnyx_answers, telnyx_error,
-    wrong_code,
+    PHONE, spawn_app_against, spawn_app_with, telnyx_accepts, telnyx_error, wrong_code,
 };
 
 /// Limits count per address only through a trusted proxy header in tests,
@@ -268,11 +267,7 @@ async fn a_send_that_failed_does_not_count_against_the_limits() {
         .with_priority(1)
         .mount(&telnyx)
         .await;
-    telnyx_answers(
-        &telnyx,
-        ResponseTemplate::new(200).set_body_json(message_sent()),
-    )
-    .await;
+    telnyx_accepts(&telnyx).await;
     let mut app =
         spawn_app_against(telnyx, &[("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "1")]).await;
     assert_eq!(

@@ -34,11 +34,7 @@ async fn the_log_never_holds_a_code_a_secret_or_a_whole_number() {
 
     // The whole flow: a wrong code, a resend, the right code.
     let telnyx = MockServer::start().await;
-    telnyx_answers(
-        &telnyx,
-        ResponseTemplate::new(200).set_body_json(crate::helpers::message_sent()),
-    )
-    .await;
+    crate::helpers::telnyx_accepts(&telnyx).await;
     let mut app = spawn_app_against(telnyx, &settings).await;
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;

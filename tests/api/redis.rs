@@ -12,8 +12,8 @@ use reqwest::StatusCode;
 use wiremock::MockServer;
 
 use crate::helpers::{
-    Browser, PHONE, assert_verified_exactly_once, last_code_received_by, message_sent,
-    messages_received_by, start_instance, submit_at_once, telnyx_answers, uuid_like, wrong_code,
+    Browser, PHONE, assert_verified_exactly_once, last_code_received_by, messages_received_by,
+    start_instance, submit_at_once, telnyx_accepts, uuid_like, wrong_code,
 };
 
 fn missing(what: &str) -> Option<String> {
@@ -44,11 +44,7 @@ struct Cluster {
 impl Cluster {
     async fn start(url: &str, size: usize, extra: &[(&str, &str)]) -> Self {
         let telnyx = MockServer::start().await;
-        telnyx_answers(
-            &telnyx,
-            wiremock::ResponseTemplate::new(200).set_body_json(message_sent()),
-        )
-        .await;
+        telnyx_accepts(&telnyx).await;
         let mut env: HashMap<String, String> = [
             ("TWOFA_SERVER__LISTEN", "127.0.0.1:0"),
             ("TWOFA_TELNYX__API_KEY", crate::helpers::API_KEY),
@@ -394,4 +390,56 @@ fn start_up_with_an_unreachable_redis_fails_with_a_clear_line_and_exit_code_2() 
         "{stderr}"
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn a_verification_and_its_limits_expire_in_redis_with_their_life() {
+    let Some(url) = redis_url() else { return };
+    let cluster = Cluster::start(&url, 1, &[("TWOFA_OTP__TTL_SECS", "300")]).await;
+    assert_eq!(
+        Browser::new(&cluster.address(0))
+            .request_code(PHONE)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let prefix = cluster.env["TWOFA_STORE__KEY_PREFIX"].clone();
+    let client = redis::Client::open(url.as_str()).expect("a Redis URL");
+    let redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis answers");
+    let ttl_ms = |pattern: String| {
+        let mut redis = redis.clone();
+        async move {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(pattern)
+                .query_async(&mut redis)
+                .await
+                .expect("KEYS");
+            let mut ttls = Vec::new();
+            for key in keys {
+                let ttl: i64 = redis::cmd("PTTL")
+                    .arg(key)
+                    .query_async(&mut redis)
+                    .await
+                    .expect("PTTL");
+                ttls.push(ttl);
+            }
+            ttls
+        }
+    };
+    let verifications = ttl_ms(format!("{prefix}v:*")).await;
+    assert_eq!(verifications.len(), 1);
+    assert!(
+        (295_000..=300_000).contains(&verifications[0]),
+        "{verifications:?}"
+    );
+    // The number's hourly count, its cooldown, the client's hourly count.
+    let limits = ttl_ms(format!("{prefix}limit:*")).await;
+    assert_eq!(limits.len(), 3, "{limits:?}");
+    assert!(
+        limits.iter().all(|ttl| (1..=3_600_000).contains(ttl)),
+        "{limits:?}"
+    );
 }

@@ -43,19 +43,10 @@ async fn the_app_posts_the_documented_request_to_v2_messages() {
 
 #[tokio::test]
 async fn a_messaging_profile_is_sent_when_configured() {
-    let telnyx = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/messages"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(message_sent()))
-        .mount(&telnyx)
-        .await;
-    let mut app = spawn_app_against(
-        telnyx,
-        &[
-            ("TWOFA_TELNYX__FROM_NUMBER", ""),
-            ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "profile-123"),
-        ],
-    )
+    let mut app = spawn_app_with(&[
+        ("TWOFA_TELNYX__FROM_NUMBER", ""),
+        ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "profile-123"),
+    ])
     .await;
     app.browser.request_code(PHONE).await;
     let messages = app.sent_messages().await;
