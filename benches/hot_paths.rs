@@ -13,15 +13,16 @@ use askama::Template;
 use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
-use telnyx_2fa::clock::Timestamp;
-use telnyx_2fa::limits::{ClientKey, LimitRules, RateLimiter};
-use telnyx_2fa::otp::{Alphabet, CodeFormat, CodeKey};
-use telnyx_2fa::pages::{CodeFormPage, PhoneFormPage};
-use telnyx_2fa::phone::{PhoneNumber, PhoneRules};
-use telnyx_2fa::session::Session;
+use telnyx_2fa::Timestamp;
+use telnyx_2fa::measured::Session;
+use telnyx_2fa::measured::Store;
+use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
+use telnyx_2fa::measured::{ClientKey, LimitRules};
+use telnyx_2fa::measured::{CodeFormPage, PhoneFormPage};
+use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
+use telnyx_2fa::measured::{Status, Verification, VerificationId};
 use telnyx_2fa::settings::{ConfigFile, Settings};
 use telnyx_2fa::startup::Application;
-use telnyx_2fa::verification::{State, Verification, VerificationId, VerificationStore};
 use tower::ServiceExt;
 
 const FORMAT: CodeFormat = CodeFormat {
@@ -55,9 +56,9 @@ fn settings(extra: &[(&str, &str)]) -> Settings {
 
 fn pieces(c: &mut Criterion) {
     let settings = settings(&[]);
-    let phone = PhoneNumber::parse("+12015550123", &settings.default_country().expect("+1"))
-        .expect("valid");
-    let key = CodeKey::derive_from(b"bench");
+    let rules: PhoneRules = settings.phone.clone();
+    let phone = PhoneNumber::parse("+12015550123", &rules.default_country).expect("valid");
+    let key = CodeKey::new([1; 32]);
     let id = VerificationId::random();
     let code = FORMAT.generate();
     let digest = key.digest(id.as_bytes(), &code);
@@ -74,42 +75,42 @@ fn pieces(c: &mut Criterion) {
                 .matches(&digest)
         })
     });
-    let rules = PhoneRules {
-        default_country: settings.default_country().expect("+1"),
-        countries: settings.country_policy().expect("US, CA"),
-    };
     c.bench_function("phone: parse and check (201) 555-0123", |b| {
         b.iter(|| rules.parse(black_box("(201) 555-0123")))
     });
 
     let now = Timestamp::from_millis(1_800_000_000_000);
-    let store = VerificationStore::default();
+    let store = Store::default();
     let verification = Verification {
         phone,
         digest,
         created: now,
         expires: now.after(Duration::from_secs(600)),
+        sent: now,
         wrong_tries: 0,
-        state: State::Pending,
+        status: Status::Pending,
+    };
+    let open = |id: &VerificationId| {
+        let opened = ready(store.open(id, &verification, &[], usize::MAX, None, now));
+        assert!(matches!(opened, Ok(Ok(()))), "memory never fails");
     };
     let ids: Vec<VerificationId> = (0..100_000).map(|_| VerificationId::random()).collect();
-    for id in &ids {
-        ready(store.insert(id.clone(), verification.clone())).expect("memory never fails");
-    }
+    ids.iter().for_each(open);
     let mut next = 0;
     c.bench_function("store: insert into 100k", |b| {
-        b.iter(|| ready(store.insert(VerificationId::random(), verification.clone())))
+        b.iter(|| open(&VerificationId::random()))
     });
+    let limit_rules = LimitRules::new(settings.limits.clone());
     let wrong = key.digest(b"other", &code);
+    let guessing = limit_rules.for_guessing(&ClientKey::from(IpAddr::V4(Ipv4Addr::LOCALHOST)));
     c.bench_function("store: check a wrong code among 100k", |b| {
         b.iter(|| {
             next = (next + 1) % ids.len();
-            ready(store.check(&ids[next], &wrong, now, u32::MAX))
+            ready(store.check(&ids[next], &wrong, &guessing, u32::MAX, now))
         })
     });
 
-    let limiter = RateLimiter::default();
-    let limit_rules = LimitRules::new(settings.limits.clone());
+    let limiter = Store::default();
     let mut n = 0u32;
     c.bench_function(
         "limits: take the three sending limits (new subjects)",
@@ -117,7 +118,15 @@ fn pieces(c: &mut Criterion) {
             b.iter(|| {
                 n += 1;
                 let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(n)));
-                ready(limiter.acquire(limit_rules.for_sending(&phone, &client), now))
+                let limits = limit_rules.for_sending(&phone, &client);
+                ready(limiter.open(
+                    &VerificationId::random(),
+                    &verification,
+                    &limits,
+                    usize::MAX,
+                    None,
+                    now,
+                ))
             })
         },
     );

@@ -13,12 +13,13 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use telnyx_2fa::clock::Timestamp;
-use telnyx_2fa::limits::{ClientKey, LimitRules, RateLimiter};
-use telnyx_2fa::otp::{Alphabet, CodeFormat, CodeKey};
-use telnyx_2fa::phone::PhoneNumber;
+use telnyx_2fa::Timestamp;
+use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
+use telnyx_2fa::measured::{ClientKey, LimitRules};
+use telnyx_2fa::measured::{MemoryStore, Store};
+use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
+use telnyx_2fa::measured::{Status, Verification, VerificationId};
 use telnyx_2fa::settings::{ConfigFile, Settings};
-use telnyx_2fa::verification::{State, Verification, VerificationId, VerificationStore};
 
 const FORMAT: CodeFormat = CodeFormat {
     alphabet: Alphabet::Digits,
@@ -36,11 +37,10 @@ fn resident_kib() -> u64 {
 }
 
 struct World {
-    store: VerificationStore,
-    limiter: RateLimiter,
+    store: Store,
     rules: LimitRules,
     key: CodeKey,
-    country: telnyx_2fa::phone::DefaultCountry,
+    phone_rules: PhoneRules,
     ttl: Duration,
 }
 
@@ -48,12 +48,11 @@ impl World {
     fn new() -> Self {
         let settings = Settings::load(ConfigFile::None, &Default::default()).expect("defaults");
         Self {
-            store: VerificationStore::default(),
-            limiter: RateLimiter::default(),
+            store: Store::default(),
             rules: LimitRules::new(settings.limits.clone()),
-            key: CodeKey::derive_from(b"memory benchmark"),
-            country: settings.default_country().expect("+1"),
-            ttl: settings.code_ttl(),
+            key: CodeKey::new([1; 32]),
+            phone_rules: settings.phone.clone(),
+            ttl: settings.otp.ttl,
         }
     }
 
@@ -61,16 +60,9 @@ impl World {
     /// `n`th address leaves behind.
     async fn request(&self, n: u32, now: Timestamp) {
         let typed = format!("+1201{:07}", 2_000_000 + n % 7_000_000);
-        let phone = PhoneNumber::parse(&typed, &self.country).expect("a valid number");
+        let phone =
+            PhoneNumber::parse(&typed, &self.phone_rules.default_country).expect("a valid number");
         let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(0x0A00_0000 + n)));
-        let permit = self
-            .limiter
-            .acquire(self.rules.for_sending(&phone, &client), now)
-            .await;
-        assert!(
-            permit.is_ok(),
-            "distinct numbers and addresses are never refused"
-        );
         let id = VerificationId::random();
         let code = FORMAT.generate();
         let verification = Verification {
@@ -78,13 +70,33 @@ impl World {
             digest: self.key.digest(id.as_bytes(), &code),
             created: now,
             expires: now.after(self.ttl),
+            sent: now,
             wrong_tries: 0,
-            state: State::Pending,
+            status: Status::Pending,
         };
+        let limits = self.rules.for_sending(&phone, &client);
+        let opened = self
+            .store
+            .open(&id, &verification, &limits, usize::MAX, None, now)
+            .await;
+        assert!(
+            matches!(opened, Ok(Ok(()))),
+            "distinct numbers and addresses are never refused"
+        );
+    }
+
+    fn memory(&self) -> &MemoryStore {
+        match &self.store {
+            Store::Memory(memory) => memory,
+            Store::Redis(_) => unreachable!("this example uses the memory store"),
+        }
+    }
+
+    async fn held(&self) -> usize {
         self.store
-            .insert(id, verification)
+            .held()
             .await
-            .expect("the memory store never fails");
+            .expect("the memory store never fails")
     }
 }
 
@@ -110,14 +122,13 @@ async fn main() {
         println!(
             "{{\"pending\":{pending},\"rss_before_kib\":{before},\"rss_after_kib\":{after},\
              \"bytes_per_verification\":{per:.0},\"limit_subjects\":{}}}",
-            world.limiter.tracked()
+            world.memory().limit_subjects()
         );
         // Past every window: one sweep leaves nothing.
         let later = start.after(Duration::from_secs(2 * 3600));
         world.store.sweep(later).await.expect("memory");
-        world.limiter.sweep(later).await;
-        let left = world.store.count(later).await.expect("memory");
-        assert_eq!((left, world.limiter.tracked()), (0, 0));
+        let left = world.held().await;
+        assert_eq!((left, world.memory().limit_subjects()), (0, 0));
     }
 
     // A stream: 100,000 new numbers and addresses an hour for six hours,
@@ -131,9 +142,8 @@ async fn main() {
             n += 1;
         }
         world.store.sweep(now).await.expect("memory");
-        world.limiter.sweep(now).await;
-        most_pending = most_pending.max(world.store.count(now).await.expect("memory"));
-        most_subjects = most_subjects.max(world.limiter.tracked());
+        most_pending = most_pending.max(world.held().await);
+        most_subjects = most_subjects.max(world.memory().limit_subjects());
     }
     println!(
         "{{\"stream_requests\":{n},\"stream_hours\":6,\"most_pending\":{most_pending},\

@@ -35,18 +35,32 @@ fn duration_millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The system clock plus an offset that only tests move.
+/// The system clock plus an offset that only tests move; tests may also
+/// stop it at a moment of their choosing.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     offset_millis: Arc<AtomicU64>,
+    /// When set, the time stands still here (plus the offset).
+    frozen: Option<Timestamp>,
 }
 
 impl Clock {
+    /// A clock that stands at `at` until moved by `advance`.
+    pub fn frozen_at(at: Timestamp) -> Self {
+        Self {
+            offset_millis: Arc::default(),
+            frozen: Some(at),
+        }
+    }
+
     pub fn now(&self) -> Timestamp {
-        let system = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp(duration_millis(system)).after(Duration::from_millis(
+        let base = self.frozen.unwrap_or_else(|| {
+            let system = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            Timestamp(duration_millis(system))
+        });
+        base.after(Duration::from_millis(
             self.offset_millis.load(Ordering::Relaxed),
         ))
     }

@@ -12,10 +12,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::limits::{LimitKind, Refusal, Refused};
+use crate::limits::{LimitHit, LimitKind};
 use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage, describe_wait};
-use crate::shared_store::StoreUnavailable;
 use crate::sms::SmsError;
+use crate::store::StoreUnavailable;
+use crate::verification::Ended;
+use crate::verifier::VerifyError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -41,9 +43,9 @@ pub enum AppError {
     AlreadyUsed,
     #[error("too many wrong codes for this verification")]
     Locked,
-    #[error("limit reached: {:?}, retry in {:?}", .refusal.kind, .refusal.retry_after)]
+    #[error("limit reached: {:?}, retry in {:?}", .hit.kind, .hit.retry_after)]
     TooManyRequests {
-        refusal: Refusal,
+        hit: LimitHit,
         /// Shown with the wait when the user is on the code page.
         code_page: Option<Box<CodeFormPage>>,
     },
@@ -69,14 +71,20 @@ pub enum AppError {
     MethodNotAllowed,
 }
 
-impl From<Refused> for AppError {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::Limit(refusal) => AppError::TooManyRequests {
-                refusal,
+impl From<VerifyError> for AppError {
+    fn from(error: VerifyError) -> Self {
+        match error {
+            VerifyError::Limited(hit) => AppError::TooManyRequests {
+                hit,
                 code_page: None,
             },
-            Refused::Unavailable(unavailable) => AppError::StoreUnavailable(unavailable),
+            VerifyError::Busy => AppError::Busy,
+            VerifyError::Ended(Ended::Expired) => AppError::Expired,
+            VerifyError::Ended(Ended::Used) => AppError::AlreadyUsed,
+            VerifyError::Ended(Ended::Locked) => AppError::Locked,
+            VerifyError::Ended(Ended::Missing) => AppError::NoVerification,
+            VerifyError::Store(unavailable) => AppError::StoreUnavailable(unavailable),
+            VerifyError::Sms(error) => AppError::SmsFailed(error),
         }
     }
 }
@@ -98,9 +106,9 @@ fn with_retry_after(mut response: Response, wait: Duration) -> Response {
 }
 
 /// The sentence a 429 page shows.
-fn wait_message(refusal: &Refusal) -> String {
-    let wait = describe_wait(refusal.retry_after);
-    match refusal.kind {
+fn wait_message(hit: &LimitHit) -> String {
+    let wait = describe_wait(hit.retry_after);
+    match hit.kind {
         LimitKind::ResendCooldown => {
             format!("We just sent a code to this number. Wait {wait} before asking for another.")
         }
@@ -176,16 +184,16 @@ impl IntoResponse for AppError {
                 ));
                 (unprocessable, *code_page).into_response()
             }
-            AppError::TooManyRequests { refusal, code_page } => {
+            AppError::TooManyRequests { hit, code_page } => {
                 let status = StatusCode::TOO_MANY_REQUESTS;
                 let response = match code_page {
                     Some(mut page) => {
-                        page.resend_error = Some(wait_message(&refusal));
+                        page.resend_error = Some(wait_message(&hit));
                         (status, *page).into_response()
                     }
-                    None => problem(status, "Please wait", wait_message(&refusal)),
+                    None => problem(status, "Please wait", wait_message(&hit)),
                 };
-                with_retry_after(response, refusal.retry_after)
+                with_retry_after(response, hit.retry_after)
             }
             AppError::NoVerification => problem(
                 StatusCode::BAD_REQUEST,

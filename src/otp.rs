@@ -4,13 +4,11 @@ use std::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
 use rand::RngExt;
-use serde::Deserialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// The symbols a code is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alphabet {
     /// `0`-`9`, the default: easy to type on a phone's number pad.
     Digits,
@@ -107,12 +105,10 @@ pub struct CodeKey([u8; 32]);
 pub struct CodeDigest([u8; 32]);
 
 impl CodeKey {
-    /// Derived from the cookie key, so every instance sharing that key agrees.
-    pub fn derive_from(secret: &[u8]) -> Self {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
-        mac.update(b"telnyx-2fa code digest v1");
-        Self(mac.finalize().into_bytes().into())
+    /// A key from 32 secret bytes (see `keys`: derived from the master key,
+    /// so every instance sharing that key agrees).
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
     }
 
     /// The digest of `code` for the verification `context` (its id), so equal
@@ -142,6 +138,15 @@ impl CodeDigest {
         self.0.ct_eq(&other.0).into()
     }
 }
+
+/// Equal digests, compared in constant time.
+impl PartialEq for CodeDigest {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other)
+    }
+}
+
+impl Eq for CodeDigest {}
 
 impl fmt::Debug for CodeKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -269,13 +274,13 @@ mod tests {
 
     #[test]
     fn a_digest_matches_only_the_same_code_for_the_same_verification() {
-        let key = CodeKey::derive_from(b"a secret of any length");
+        let key = CodeKey::new([1; 32]);
         let code = OtpCode("123456".into());
         let digest = key.digest(b"verification-1", &code);
         assert!(digest.matches(&key.digest(b"verification-1", &code)));
         assert!(!digest.matches(&key.digest(b"verification-1", &OtpCode("123457".into()))));
         assert!(!digest.matches(&key.digest(b"verification-2", &code)));
-        let other_key = CodeKey::derive_from(b"another secret");
+        let other_key = CodeKey::new([2; 32]);
         assert!(!digest.matches(&other_key.digest(b"verification-1", &code)));
     }
 

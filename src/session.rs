@@ -13,21 +13,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use crate::clock::Timestamp;
 use crate::otp::{CodeFormat, OtpCode};
+use crate::phone::PhoneNumber;
 use crate::verification::VerificationId;
+use crate::verifier::PendingCode;
 
 /// What the browser carries between requests.
 #[derive(Debug, Clone)]
 pub struct Session {
     csrf: String,
+    /// The code this browser is waiting on.
     pub pending: Option<PendingCode>,
-}
-
-/// The code this browser is waiting on.
-#[derive(Debug, Clone)]
-pub struct PendingCode {
-    pub id: VerificationId,
-    pub code: OtpCode,
 }
 
 impl Session {
@@ -50,22 +47,33 @@ impl Session {
         self.csrf.as_bytes().ct_eq(token.as_bytes()).into()
     }
 
-    /// `csrf` or `csrf.id.code`: only ever seen encrypted.
+    /// `csrf`, or `csrf.id.code.e164.cc.expires`: only ever seen encrypted.
     fn encode(&self) -> String {
         match &self.pending {
             None => self.csrf.clone(),
-            Some(p) => format!("{}.{}.{}", self.csrf, p.id.encode(), p.code.as_str()),
+            Some(p) => format!(
+                "{}.{}.{}.{}.{}.{}",
+                self.csrf,
+                p.id.encode(),
+                p.code.as_str(),
+                p.phone.e164(),
+                p.phone.country_code(),
+                p.expires.as_millis()
+            ),
         }
     }
 
     fn decode(text: &str, format: CodeFormat) -> Option<Self> {
         let mut parts = text.split('.');
         let csrf = parts.next().filter(|c| c.len() == 22)?.to_owned();
-        let pending = match (parts.next(), parts.next(), parts.next()) {
-            (None, _, _) => None,
-            (Some(id), Some(code), None) => Some(PendingCode {
+        let rest: Vec<&str> = parts.collect();
+        let pending = match rest.as_slice() {
+            [] => None,
+            [id, code, e164, cc, expires] => Some(PendingCode {
                 id: VerificationId::decode(id)?,
                 code: OtpCode::from_cookie(code, format)?,
+                phone: PhoneNumber::from_stored(e164, cc.parse().ok()?)?,
+                expires: Timestamp::from_millis(expires.parse().ok()?),
             }),
             _ => return None,
         };
@@ -139,6 +147,15 @@ mod tests {
         length: 6,
     };
 
+    fn pending(code: OtpCode) -> PendingCode {
+        PendingCode {
+            id: VerificationId::random(),
+            code,
+            phone: PhoneNumber::parse("+12015550123", &"+1".parse().expect("+1")).expect("valid"),
+            expires: Timestamp::from_millis(1_800_000_600_000),
+        }
+    }
+
     fn cookies() -> SessionCookies {
         SessionCookies::new(Key::generate(), false, FORMAT)
     }
@@ -160,16 +177,9 @@ mod tests {
         let read = round_trip(&cookies, &session).expect("read back");
         assert!(read.accepts(session.csrf_token()));
         assert!(read.pending.is_none());
-        session.pending = Some(PendingCode {
-            id: VerificationId::random(),
-            code: FORMAT.generate(),
-        });
+        session.pending = Some(pending(FORMAT.generate()));
         let read = round_trip(&cookies, &session).expect("read back");
-        let (sent, got) = (
-            session.pending.expect("pending"),
-            read.pending.expect("pending"),
-        );
-        assert_eq!((sent.id, sent.code), (got.id, got.code));
+        assert_eq!(session.pending, read.pending);
     }
 
     #[test]
@@ -199,10 +209,7 @@ mod tests {
         let cookies = cookies();
         let mut session = Session::new();
         let code = FORMAT.generate();
-        session.pending = Some(PendingCode {
-            id: VerificationId::random(),
-            code: code.clone(),
-        });
+        session.pending = Some(pending(code.clone()));
         let response = (cookies.write(&session), "").into_response();
         let value = response
             .headers()

@@ -7,34 +7,31 @@ use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::http::Request;
-use axum_extra::extract::cookie::Key;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::clock::Clock;
-use crate::limits::{LimitRules, RateLimiter, RedisLimiter};
-use crate::otp::CodeKey;
-use crate::phone::PhoneRules;
+use crate::keys::Keys;
+use crate::limits::LimitRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
-use crate::settings::{Backend, Settings};
-use crate::shared_store::{SharedStore, StoreUnavailable};
+use crate::settings::{Settings, StoreSettings};
 use crate::sms::SmsSender;
 use crate::state::{AppState, WebOtp};
-use crate::verification::{RedisStore, VerificationStore};
+use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
+use crate::verifier::{Rules, Verifier};
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("{0}")]
-    Settings(#[from] crate::settings::SettingsError),
     #[error("cannot reach Redis at store.redis_url: {0}")]
     Redis(#[from] StoreUnavailable),
     #[error("could not listen on {address}: {source}")]
@@ -47,6 +44,8 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     state: Arc<AppState>,
+    client_timeout: Duration,
+    sweep_every: Duration,
 }
 
 impl Application {
@@ -54,54 +53,54 @@ impl Application {
         for warning in settings.warnings() {
             tracing::warn!("{warning}");
         }
-        let address = settings.listen_address();
+        let address = settings.server.listen;
         let listener = TcpListener::bind(address)
             .await
             .map_err(|source| StartupError::Listen {
                 address: address.to_string(),
                 source,
             })?;
-        let cookie_key = settings.cookie_key()?.unwrap_or_else(Key::generate);
-        let (store, limiter) = match settings.store.backend {
-            Backend::Memory => (VerificationStore::default(), RateLimiter::default()),
-            Backend::Redis => {
-                let shared = SharedStore::connect(&settings).await?;
+        let keys = match &settings.server.master_key {
+            Some(master) => Keys::derive(master.expose_secret()),
+            None => Keys::random(),
+        };
+        let store = match &settings.store {
+            StoreSettings::Memory => Store::default(),
+            StoreSettings::Redis(redis) => {
+                let connection = RedisConnection::connect(redis).await?;
                 tracing::info!("verifications and limits are shared in Redis");
-                (
-                    VerificationStore::Redis(RedisStore::new(shared.clone())),
-                    RateLimiter::Redis(RedisLimiter::new(shared)),
-                )
+                Store::Redis(RedisStore::new(connection))
             }
         };
-        let public_url = settings.public_url()?;
-        let secure = public_url
-            .as_ref()
-            .is_some_and(|url| url.scheme() == "https");
-        let webotp = match (
-            settings.otp.webotp,
-            public_url.as_ref().and_then(|u| u.host_str()),
-        ) {
+        let public_url = settings.server.public_url.as_ref();
+        let webotp = match (settings.otp.webotp, public_url.and_then(|u| u.host_str())) {
             (false, _) => WebOtp::Off,
             (true, Some(host)) => WebOtp::Host(host.to_owned()),
             (true, None) => WebOtp::RequestHost,
         };
+        let rules = Rules {
+            phone: settings.phone.clone(),
+            code: settings.otp.format,
+            ttl: settings.otp.ttl,
+            max_attempts: settings.otp.max_attempts,
+            limits: LimitRules::new(settings.limits.clone()),
+        };
+        let sms = SmsSender::new(&settings.sms)?;
+        let code_format = settings.otp.format;
         let state = Arc::new(AppState {
+            verifier: Verifier::new(store, sms, keys.code, Clock::default(), rules),
+            cookies: SessionCookies::new(keys.cookie, settings.server.is_https(), code_format),
             webotp,
-            phone_rules: PhoneRules {
-                default_country: settings.default_country()?,
-                countries: settings.country_policy()?,
-            },
-            code_format: settings.code_format(),
-            code_key: CodeKey::derive_from(cookie_key.master()),
-            cookies: SessionCookies::new(cookie_key, secure, settings.code_format()),
-            limit_rules: LimitRules::new(settings.limits.clone()),
-            limiter,
-            sms: SmsSender::from_settings(&settings)?,
-            store,
-            clock: Clock::default(),
-            settings,
+            trust_forwarded_for: settings.server.trust_forwarded_for,
+            client_timeout: settings.server.client_timeout,
+            public_origin: public_url.map(|url| url.origin().ascii_serialization()),
         });
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            client_timeout: settings.server.client_timeout,
+            sweep_every: settings.otp.ttl.min(SWEEP_EVERY),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -115,7 +114,7 @@ impl Application {
 
     /// The clock the app reads; tests move it forward to expire codes.
     pub fn clock(&self) -> Clock {
-        self.state.clock.clone()
+        self.state.verifier.clock().clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
@@ -123,10 +122,13 @@ impl Application {
     /// Our own accept loop rather than `axum::serve`, for what that lacks: a
     /// time limit on request headers, against clients that send them slowly.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        let Self { listener, state } = self;
-        let sweep_every = state.settings.code_ttl().min(SWEEP_EVERY);
+        let Self {
+            listener,
+            state,
+            client_timeout,
+            sweep_every,
+        } = self;
         tokio::spawn(sweep_expired(Arc::downgrade(&state), sweep_every));
-        let client_timeout = state.settings.client_timeout();
         let app = router(state);
         let connections = GracefulShutdown::new();
         let mut shutdown = pin!(shutdown_signal());
@@ -173,10 +175,8 @@ async fn sweep_expired(state: Weak<AppState>, every: Duration) {
     loop {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
-        let now = state.clock.now();
-        let limit_keys = state.limiter.sweep(now).await;
-        match state.store.sweep(now).await {
-            Ok(verifications) => tracing::debug!(verifications, limit_keys, "swept expired state"),
+        match state.verifier.sweep().await {
+            Ok(verifications) => tracing::debug!(verifications, "swept expired state"),
             Err(error) => tracing::warn!("could not sweep expired verifications: {error}"),
         }
     }

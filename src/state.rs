@@ -1,13 +1,10 @@
-//! What every handler shares.
+//! What every page handler shares: the flow's core and the face's own
+//! typed settings. Handlers read no raw settings.
 
-use crate::clock::Clock;
-use crate::limits::{LimitRules, RateLimiter};
-use crate::otp::{CodeFormat, CodeKey};
-use crate::phone::PhoneRules;
+use std::time::Duration;
+
 use crate::session::SessionCookies;
-use crate::settings::Settings;
-use crate::sms::SmsSender;
-use crate::verification::VerificationStore;
+use crate::verifier::Verifier;
 
 /// Whose host the SMS's origin-bound line (`@host #code`) names.
 #[derive(Debug, Clone)]
@@ -21,15 +18,13 @@ pub enum WebOtp {
 
 #[derive(Debug)]
 pub struct AppState {
-    pub webotp: WebOtp,
-    pub settings: Settings,
-    pub phone_rules: PhoneRules,
-    pub code_format: CodeFormat,
-    pub code_key: CodeKey,
+    pub verifier: Verifier,
     pub cookies: SessionCookies,
-    pub limit_rules: LimitRules,
-    pub limiter: RateLimiter,
-    pub store: VerificationStore,
-    pub sms: SmsSender,
-    pub clock: Clock,
+    pub webotp: WebOtp,
+    /// Take the client's address from the proxy's `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// Time a client gets to send its body.
+    pub client_timeout: Duration,
+    /// `server.public_url`'s origin, trusted by the cross-site check.
+    pub public_origin: Option<String>,
 }

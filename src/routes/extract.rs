@@ -16,6 +16,7 @@ use crate::errors::AppError;
 use crate::limits::ClientKey;
 use crate::session::Session;
 use crate::state::{AppState, WebOtp};
+use crate::verifier::Requester;
 
 /// The browser's session, or a fresh one for a first visit.
 pub struct CurrentSession(pub Session);
@@ -31,10 +32,37 @@ impl FromRequestParts<Arc<AppState>> for CurrentSession {
     }
 }
 
-/// The client as rate limits count it.
-pub struct Client(pub ClientKey);
+/// Who is asking, as the `Verifier` needs it: the client's address (as
+/// the limits count it) and the host an SMS's origin-bound line names.
+impl FromRequestParts<Arc<AppState>> for Requester {
+    type Rejection = Infallible;
 
-impl FromRequestParts<Arc<AppState>> for Client {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<AppState>,
+    ) -> Result<Self, Infallible> {
+        let ClientAddress(client) = ClientAddress::from_request_parts(parts, app).await?;
+        let origin_host = match &app.webotp {
+            WebOtp::Off => None,
+            WebOtp::Host(host) => Some(host.clone()),
+            WebOtp::RequestHost => parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .and_then(hostname),
+        };
+        Ok(Requester {
+            client,
+            origin_host,
+        })
+    }
+}
+
+/// The client's address, as rate limits count it: the connection's peer,
+/// or behind a trusted proxy the address it forwarded.
+pub struct ClientAddress(pub ClientKey);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddress {
     type Rejection = Infallible;
 
     async fn from_request_parts(
@@ -45,7 +73,7 @@ impl FromRequestParts<Arc<AppState>> for Client {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let forwarded = if app.settings.server.trust_forwarded_for {
+        let forwarded = if app.trust_forwarded_for {
             last_forwarded_for(&parts.headers)
         } else {
             None
@@ -54,28 +82,6 @@ impl FromRequestParts<Arc<AppState>> for Client {
             .or(socket)
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         Ok(Self(ClientKey::from(address)))
-    }
-}
-
-/// The host the SMS's origin-bound line names, if any.
-pub struct OriginHost(pub Option<String>);
-
-impl FromRequestParts<Arc<AppState>> for OriginHost {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &Arc<AppState>,
-    ) -> Result<Self, Infallible> {
-        Ok(Self(match &app.webotp {
-            WebOtp::Off => None,
-            WebOtp::Host(host) => Some(host.clone()),
-            WebOtp::RequestHost => parts
-                .headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .and_then(hostname),
-        }))
     }
 }
 
@@ -128,12 +134,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         }
         let session = app.cookies.read(request.headers());
         // A slow body gets the client's time limit; the size limit is the router's.
-        let body = tokio::time::timeout(
-            app.settings.client_timeout(),
-            Bytes::from_request(request, app),
-        )
-        .await
-        .map_err(|_| AppError::ClientTooSlow)??;
+        let body = tokio::time::timeout(app.client_timeout, Bytes::from_request(request, app))
+            .await
+            .map_err(|_| AppError::ClientTooSlow)??;
         let token = serde_urlencoded::from_bytes::<CsrfField>(&body)
             .ok()
             .and_then(|f| f.csrf);

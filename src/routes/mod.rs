@@ -6,6 +6,7 @@ mod phone;
 mod verify;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,12 +20,11 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::assets;
-use crate::clock::Timestamp;
 use crate::errors::{AppError, status_page};
 use crate::pages::CodeFormPage;
-use crate::phone::PhoneNumber;
 use crate::session::Session;
 use crate::state::AppState;
+use crate::verifier::PendingCode;
 
 /// Forms are a few hundred bytes; anything near this is not one of ours.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -44,11 +44,8 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
 
 pub fn router(state: Arc<AppState>) -> Router {
     let mut csrf = CsrfLayer::new();
-    if let Ok(Some(url)) = state.settings.public_url() {
-        match csrf
-            .clone()
-            .add_trusted_origin(url.origin().ascii_serialization())
-        {
+    if let Some(origin) = &state.public_origin {
+        match csrf.clone().add_trusted_origin(origin.clone()) {
             Ok(trusting) => csrf = trusting,
             Err(error) => tracing::warn!("server.public_url is not usable as an origin: {error}"),
         }
@@ -89,26 +86,22 @@ async fn static_file(uri: Uri) -> Result<impl IntoResponse, AppError> {
     Ok((headers, body))
 }
 
-/// The code page for `phone`'s verification, with the time it has left and
-/// the wait before "Send a new code" will send.
-async fn code_page(
+/// The code page for the code this browser is waiting on, with the time
+/// it has left and the wait, if any, before "Send a new code" will send.
+fn code_page(
     app: &AppState,
     session: &Session,
-    phone: &PhoneNumber,
-    expires: Timestamp,
+    pending: &PendingCode,
+    resend_wait: Option<Duration>,
 ) -> CodeFormPage {
-    let now = app.clock.now();
-    let mut page = CodeFormPage::new(session, phone, now.until(expires), app.code_format);
-    if let Some(cooldown) = app.limit_rules.cooldown(phone) {
-        // Only a hint on the page: if the store cannot say, show none.
-        page.resend_wait_secs = app
-            .limiter
-            .wait(&cooldown, now)
-            .await
-            .ok()
-            .flatten()
-            .map(|wait| wait.as_secs_f64().ceil() as u64);
-    }
+    let now = app.verifier.clock().now();
+    let mut page = CodeFormPage::new(
+        session,
+        &pending.phone,
+        now.until(pending.expires),
+        app.verifier.rules().code,
+    );
+    page.resend_wait_secs = resend_wait.map(|wait| wait.as_secs_f64().ceil() as u64);
     page
 }
 

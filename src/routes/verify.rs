@@ -7,13 +7,15 @@ use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::code_page;
-use super::extract::{Client, PageForm};
-use super::phone::dead_verification;
+use super::extract::PageForm;
 use crate::errors::AppError;
 use crate::pages::VerifiedPage;
+use crate::session::Session;
 use crate::state::AppState;
-use crate::verification::CheckOutcome;
+use crate::verification::Ended;
+use crate::verifier::{Checked, PendingCode, Requester, VerifyError};
 
+/// The tutorial's form: the typed code is its `token` field.
 #[derive(Deserialize)]
 pub struct CodeForm {
     token: String,
@@ -21,69 +23,63 @@ pub struct CodeForm {
 
 pub async fn check_code(
     State(app): State<Arc<AppState>>,
-    Client(client): Client,
+    requester: Requester,
     PageForm {
         fields,
         mut session,
     }: PageForm<CodeForm>,
 ) -> Result<(PrivateCookieJar, VerifiedPage), AppError> {
     let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
-    let now = app.clock.now();
-    let attempt = match app.code_format.read_attempt(&fields.token) {
-        Ok(attempt) => attempt,
-        // Not a code at all: say so, without spending a try.
-        Err(_) => {
-            let verification = app
-                .store
-                .get(&pending.id)
-                .await?
-                .ok_or(AppError::NoVerification)?;
-            return Err(AppError::MalformedCode {
-                code_page: Box::new(
-                    code_page(&app, &session, &verification.phone, verification.expires).await,
-                ),
-                length: app.code_format.length,
-            });
-        }
-    };
-    // Each check takes a failure slot for the address first, so racing
-    // guesses cannot pass the limit; all but wrong codes give it back.
-    let permit = app
-        .limiter
-        .acquire(app.limit_rules.for_guessing(&client), now)
-        .await?;
-    let digest = app.code_key.digest(pending.id.as_bytes(), &attempt);
-    let outcome = app
-        .store
-        .check(&pending.id, &digest, now, app.settings.otp.max_attempts)
-        .await?;
-    // The outcome stands whatever happens here: a store failing now must not
-    // turn a verified code into an error page.
-    if !matches!(outcome, CheckOutcome::WrongCode { .. })
-        && let Err(error) = app.limiter.release(permit, now).await
-    {
-        tracing::warn!("could not give back a failure slot: {error}");
-    }
-    match outcome {
-        CheckOutcome::Verified { phone } => {
-            tracing::info!(to = %phone, "phone number verified");
+    let checked = app
+        .verifier
+        .check(&pending.id, &fields.token, &requester)
+        .await;
+    match checked {
+        Ok(Checked::Verified(verification)) => {
             session.pending = None;
-            Ok((
-                app.cookies.write(&session),
-                VerifiedPage {
-                    masked_phone: phone.masked(),
-                },
-            ))
+            let page = VerifiedPage {
+                masked_phone: verification.phone.masked(),
+            };
+            Ok((app.cookies.write(&session), page))
         }
-        CheckOutcome::WrongCode { tries_left: 0, .. } => Err(AppError::Locked),
-        CheckOutcome::WrongCode {
-            phone,
+        not_verified => Err(not_verified_page(&app, &session, &pending, not_verified)),
+    }
+}
+
+/// Why the code did not verify, as a page: the code page again for a wrong
+/// or malformed code, else what happened.
+fn not_verified_page(
+    app: &AppState,
+    session: &Session,
+    pending: &PendingCode,
+    checked: Result<Checked, VerifyError>,
+) -> AppError {
+    let page = |verification| {
+        let wait = app.verifier.resend_wait(verification);
+        Box::new(code_page(app, session, pending, wait))
+    };
+    match checked {
+        Ok(Checked::Wrong { tries_left: 0, .. }) => AppError::Locked,
+        Ok(Checked::Wrong {
+            verification,
             tries_left,
-            expires,
-        } => Err(AppError::WrongCode {
-            code_page: Box::new(code_page(&app, &session, &phone, expires).await),
+        }) => AppError::WrongCode {
+            code_page: page(&verification),
             tries_left,
-        }),
-        dead => Err(dead_verification(dead)),
+        },
+        Ok(Checked::Malformed(verification)) => AppError::MalformedCode {
+            code_page: page(&verification),
+            length: app.verifier.rules().code.length,
+        },
+        // The store forgets a verification a while after it expires; the
+        // cookie still knows when it did.
+        Err(VerifyError::Ended(Ended::Missing))
+            if app.verifier.clock().now() >= pending.expires =>
+        {
+            AppError::Expired
+        }
+        // Handled by the caller; never a page of refusal.
+        Ok(Checked::Verified(_)) => AppError::NoVerification,
+        Err(error) => error.into(),
     }
 }

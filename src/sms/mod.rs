@@ -1,12 +1,14 @@
 //! Sending the code: through Telnyx, or to the log when no provider is set up.
 
+#[cfg(test)]
+pub mod fake;
 mod telnyx;
 
 pub use telnyx::{ApiError, TelnyxClient};
 
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
-use crate::settings::{Settings, SmsProvider};
+use crate::settings::SmsSettings;
 
 /// Where codes go. A closed set, so an enum rather than a trait object.
 #[derive(Debug)]
@@ -14,10 +16,13 @@ pub enum SmsSender {
     Telnyx(TelnyxClient),
     /// Writes each SMS to the log; for development without a Telnyx account.
     Console,
+    /// What the `Verifier`'s tests script: answers, delays, a failing store.
+    #[cfg(test)]
+    Fake(fake::FakeSms),
 }
 
 /// Why an SMS could not be sent.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SmsError {
     #[error("Telnyx is rate limiting us (HTTP 429)")]
     RateLimited,
@@ -55,10 +60,10 @@ impl std::fmt::Display for ApiErrors {
 }
 
 impl SmsSender {
-    pub fn from_settings(settings: &Settings) -> Result<Self, reqwest::Error> {
-        Ok(match settings.sms_provider() {
-            SmsProvider::Telnyx => SmsSender::Telnyx(TelnyxClient::from_settings(settings)?),
-            SmsProvider::Console => SmsSender::Console,
+    pub fn new(settings: &SmsSettings) -> Result<Self, reqwest::Error> {
+        Ok(match settings {
+            SmsSettings::Telnyx(telnyx) => SmsSender::Telnyx(TelnyxClient::new(telnyx)?),
+            SmsSettings::Console => SmsSender::Console,
         })
     }
 
@@ -72,6 +77,8 @@ impl SmsSender {
                 tracing::warn!(to = to.e164(), text = ?text, "console SMS provider, message NOT sent");
                 Ok(())
             }
+            #[cfg(test)]
+            SmsSender::Fake(fake) => fake.send(to, text).await,
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiErrors, SmsError};
 use crate::phone::PhoneNumber;
-use crate::settings::Settings;
+use crate::settings::TelnyxSettings;
 
 #[derive(Debug)]
 pub struct TelnyxClient {
@@ -77,26 +77,24 @@ impl fmt::Display for ApiError {
 }
 
 impl TelnyxClient {
-    pub fn from_settings(settings: &Settings) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: &TelnyxSettings) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
-            .timeout(settings.telnyx_timeout())
+            .timeout(settings.timeout)
             .user_agent(concat!("telnyx-2fa/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        // `load` checked that api_base parses as a URL.
-        let base = settings.telnyx.api_base.trim_end_matches('/');
-        let messages_url = Url::parse(&format!("{base}/v2/messages")).unwrap_or_else(|_| {
-            Url::parse("https://api.telnyx.com/v2/messages").expect("a valid literal URL")
-        });
+        let mut messages_url = settings.api_base.clone();
+        messages_url
+            .path_segments_mut()
+            .map(|mut path| {
+                path.pop_if_empty().extend(["v2", "messages"]);
+            })
+            .ok();
         Ok(Self {
             http,
             messages_url,
-            api_key: settings
-                .telnyx
-                .api_key
-                .clone()
-                .unwrap_or_else(|| SecretString::from("")),
-            from_number: settings.telnyx.from_number.clone(),
-            messaging_profile_id: settings.telnyx.messaging_profile_id.clone(),
+            api_key: settings.api_key.clone(),
+            from_number: settings.from_number.clone(),
+            messaging_profile_id: settings.messaging_profile_id.clone(),
         })
     }
 

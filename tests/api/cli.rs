@@ -38,7 +38,7 @@ fn an_invalid_setting_stops_the_program_with_one_line_and_exit_code_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("otp.length must be between 4 and 10 (got 42)"),
+        stderr.contains("otp.length must be between 4 and 10 (got 42 in TWOFA_OTP__LENGTH)"),
         "{stderr}"
     );
 }
@@ -76,7 +76,7 @@ async fn with_no_configuration_it_serves_the_flow_and_logs_codes_loudly() {
 
     let mut browser = crate::helpers::Browser::new(&address);
     // Run from an empty directory, it still has its stylesheet: it is built in.
-    let stylesheet = browser.get(telnyx_2fa::assets::stylesheet()).await;
+    let stylesheet = browser.get(telnyx_2fa::stylesheet()).await;
     assert_eq!(stylesheet.status, reqwest::StatusCode::OK);
     browser.request_code(crate::helpers::PHONE).await;
     let line = lines

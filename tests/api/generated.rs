@@ -8,6 +8,8 @@ use axum::http::{Request, StatusCode};
 use proptest::prelude::*;
 use tower::ServiceExt;
 
+use crate::helpers::{cookie_of, settings_env};
+
 /// One app for all cases (console provider: nothing leaves the machine),
 /// driven in-process, plus a session cookie and its token for half the cases.
 struct Target {
@@ -22,16 +24,12 @@ fn target() -> &'static Target {
     TARGET.get_or_init(|| {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
         let (router, cookie, csrf) = runtime.block_on(async {
-            let env = [
-                ("TWOFA_SERVER__LISTEN", "127.0.0.1:0"),
+            let env = settings_env(&[&[
                 ("TWOFA_SMS__PROVIDER", "console"),
                 ("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0"),
                 ("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "1000000"),
                 ("TWOFA_LIMITS__SENDS_PER_IP_PER_HOUR", "1000000"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+            ]]);
             let settings =
                 telnyx_2fa::settings::Settings::load(telnyx_2fa::settings::ConfigFile::None, &env)
                     .expect("valid");
@@ -44,13 +42,7 @@ fn target() -> &'static Target {
                 .oneshot(Request::get("/").body(Body::empty()).expect("request"))
                 .await;
             let home = home.expect("infallible");
-            let cookie = home.headers()["set-cookie"]
-                .to_str()
-                .expect("ascii")
-                .split(';')
-                .next()
-                .expect("cookie")
-                .to_owned();
+            let cookie = cookie_of(home.headers()).expect("a cookie");
             let body = axum::body::to_bytes(home.into_body(), usize::MAX)
                 .await
                 .expect("body");

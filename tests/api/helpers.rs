@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
-use telnyx_2fa::clock::Clock;
+use telnyx_2fa::Clock;
 use telnyx_2fa::settings::{ConfigFile, Settings};
 use telnyx_2fa::startup::Application;
 use tokio::task::JoinHandle;
@@ -109,20 +109,35 @@ pub fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts the app against a mock that the caller has already set up.
-pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("TWOFA_SERVER__LISTEN".into(), "127.0.0.1:0".into()),
-        ("TWOFA_TELNYX__API_KEY".into(), API_KEY.into()),
-        ("TWOFA_TELNYX__FROM_NUMBER".into(), FROM_NUMBER.into()),
-        ("TWOFA_TELNYX__API_BASE".into(), telnyx.uri()),
-        ("TWOFA_TELNYX__TIMEOUT_SECS".into(), "1".into()),
-    ]);
-    env.extend(backend_settings());
-    for (key, value) in overrides {
-        env.insert((*key).into(), (*value).into());
+/// The one way tests build settings: a port the OS picks, then `layers`
+/// in order, later ones winning; an empty value removes a key.
+pub fn settings_env(layers: &[&[(&str, &str)]]) -> HashMap<String, String> {
+    let mut env = HashMap::from([("TWOFA_SERVER__LISTEN".to_owned(), "127.0.0.1:0".to_owned())]);
+    for (key, value) in layers.iter().flat_map(|layer| layer.iter()) {
+        env.insert((*key).to_owned(), (*value).to_owned());
     }
     env.retain(|_, value| !value.is_empty());
+    env
+}
+
+/// Starts the app against a mock that the caller has already set up.
+pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
+    let api_base = telnyx.uri();
+    let backend = backend_settings();
+    let backend: Vec<(&str, &str)> = backend
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let env = settings_env(&[
+        &[
+            ("TWOFA_TELNYX__API_KEY", API_KEY),
+            ("TWOFA_TELNYX__FROM_NUMBER", FROM_NUMBER),
+            ("TWOFA_TELNYX__API_BASE", &api_base),
+            ("TWOFA_TELNYX__TIMEOUT_SECS", "1"),
+        ],
+        &backend,
+        overrides,
+    ]);
     let (address, clock, server) = start_instance(&env).await;
     TestApp {
         browser: Browser::new(&address),
@@ -178,6 +193,12 @@ pub fn message_sent() -> serde_json::Value {
 /// Telnyx's error body.
 pub fn telnyx_error(code: &str, title: &str) -> serde_json::Value {
     serde_json::json!({"errors": [{"code": code, "title": title, "detail": format!("{title} for {PHONE_E164}")}]})
+}
+
+/// The one way tests read a cookie: `name=value` of the one a response sets.
+pub fn cookie_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let set_cookie = headers.get("set-cookie")?.to_str().ok()?;
+    Some(set_cookie.split(';').next()?.to_owned())
 }
 
 /// A page as the browser got it.
@@ -374,11 +395,8 @@ impl Browser {
     pub fn verification_cookie(&self) -> String {
         self.page
             .as_ref()
-            .and_then(|p| p.headers.get("set-cookie"))
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
+            .and_then(|p| cookie_of(&p.headers))
             .expect("the page set a cookie")
-            .to_owned()
     }
 
     /// Opens the home page and asks for a code for `phone`.

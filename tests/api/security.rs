@@ -186,7 +186,7 @@ async fn every_response_carries_the_security_headers_and_flow_pages_are_not_cach
     );
     check(app.browser.get("/nope").await, "404", false);
     check(
-        app.browser.get(telnyx_2fa::assets::stylesheet()).await,
+        app.browser.get(telnyx_2fa::stylesheet()).await,
         "stylesheet",
         true,
     );

@@ -4,24 +4,19 @@
 //! run that is `max` per `window`; it never lets more than `max` through in
 //! a burst; and each subject's whole state is one timestamp.
 //!
-//! Several limits are checked and taken together in one atomic step, so a
-//! request refused by one limit uses up none of the others, and N requests
-//! racing for the last slot cannot all get it.
-
-mod memory;
-mod redis;
+//! Several limits are checked and taken together in one atomic step of the
+//! store (`store`), so a request refused by one limit uses up none of the
+//! others, and N requests racing for the last slot cannot all get it. This
+//! module holds the arithmetic and which limits apply when; the store holds
+//! the state (in Rust for memory, in Lua for Redis, one test suite for both).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-pub use memory::MemoryLimiter;
-pub use redis::RedisLimiter;
-
 use crate::clock::Timestamp;
 use crate::phone::PhoneNumber;
 use crate::settings::LimitSettings;
-use crate::shared_store::StoreUnavailable;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -53,15 +48,9 @@ pub struct Limit {
 
 /// A limit said no; trying again after `retry_after` may succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
+pub struct LimitHit {
     pub kind: LimitKind,
     pub retry_after: Duration,
-}
-
-/// Proof of limits taken, to give back when what they guarded did not happen.
-#[derive(Debug)]
-pub struct Permit {
-    limits: Vec<Limit>,
 }
 
 /// GCRA for one limit. A subject's state is its theoretical arrival time
@@ -71,15 +60,15 @@ pub struct Permit {
 /// Times are in microseconds since the epoch, which Redis's Lua (doubles,
 /// exact to 2^53) holds exactly until the year 2255.
 #[derive(Debug, Clone, Copy)]
-struct Gcra {
+pub(crate) struct Gcra {
     /// `window / max`, in microseconds: how often one more is allowed.
-    interval: u64,
+    pub(crate) interval: u64,
     /// `window`, in microseconds: how far ahead the TAT may run.
-    window: u64,
+    pub(crate) window: u64,
 }
 
 impl Gcra {
-    fn of(limit: &Limit) -> Self {
+    pub(crate) fn of(limit: &Limit) -> Self {
         let window = u64::try_from(limit.window.as_micros()).unwrap_or(u64::MAX);
         Self {
             interval: (window / u64::from(limit.max.max(1))).max(1),
@@ -87,24 +76,24 @@ impl Gcra {
         }
     }
 
-    fn micros(at: Timestamp) -> u64 {
+    pub(crate) fn micros(at: Timestamp) -> u64 {
         at.as_millis().saturating_mul(1_000)
     }
 
     /// How long until one more event fits; `None` if it fits now.
-    fn wait(self, tat: Option<u64>, now: u64) -> Option<Duration> {
+    pub(crate) fn wait(self, tat: Option<u64>, now: u64) -> Option<Duration> {
         let tat = tat?.max(now);
         let fits_from = (tat + self.interval).saturating_sub(self.window);
         (fits_from > now).then(|| Duration::from_micros(fits_from - now))
     }
 
     /// The TAT after one more event at `now` (which must fit).
-    fn take(self, tat: u64, now: u64) -> u64 {
+    pub(crate) fn take(self, tat: u64, now: u64) -> u64 {
         tat.max(now) + self.interval
     }
 
     /// The TAT with one event given back.
-    fn give_back(self, tat: u64) -> u64 {
+    pub(crate) fn give_back(self, tat: u64) -> u64 {
         tat.saturating_sub(self.interval)
     }
 }
@@ -118,6 +107,16 @@ pub struct LimitRules {
 impl LimitRules {
     pub fn new(settings: LimitSettings) -> Self {
         Self { settings }
+    }
+
+    /// Verifications held at most; beyond, new ones are refused.
+    pub fn max_pending(&self) -> usize {
+        self.settings.max_pending
+    }
+
+    /// The wait between two codes to one number.
+    pub fn resend_cooldown(&self) -> Duration {
+        self.settings.resend_cooldown
     }
 
     /// Before a code is texted to `phone` at the request of `client`.
@@ -142,24 +141,24 @@ impl LimitRules {
     }
 
     /// The wait between two codes to one number; `None` when there is none.
-    pub fn cooldown(&self, phone: &PhoneNumber) -> Option<Limit> {
-        let secs = self.settings.resend_cooldown_secs;
-        (secs > 0).then(|| Limit {
+    fn cooldown(&self, phone: &PhoneNumber) -> Option<Limit> {
+        let cooldown = self.settings.resend_cooldown;
+        (!cooldown.is_zero()).then_some(Limit {
             kind: LimitKind::ResendCooldown,
             subject: Subject::Phone(*phone),
             max: 1,
-            window: Duration::from_secs(secs),
+            window: cooldown,
         })
     }
 
-    /// Before a typed code is checked for `client`; given back unless it was wrong.
-    pub fn for_guessing(&self, client: &ClientKey) -> Vec<Limit> {
-        vec![Limit {
+    /// Room for one more wrong code from `client`; taken only when it is wrong.
+    pub fn for_guessing(&self, client: &ClientKey) -> Limit {
+        Limit {
             kind: LimitKind::VerifyFailuresPerAddress,
             subject: Subject::Client(*client),
             max: self.settings.verify_failures_per_ip_per_hour,
             window: HOUR,
-        }]
+        }
     }
 }
 
@@ -185,80 +184,6 @@ impl fmt::Display for ClientKey {
         match self.0 {
             IpAddr::V4(v4) => write!(f, "{v4}"),
             IpAddr::V6(v6) => write!(f, "{v6}/64"),
-        }
-    }
-}
-
-/// Where limit state lives. The memory limiter never fails; the Redis one
-/// fails closed when Redis does.
-#[derive(Debug)]
-pub enum RateLimiter {
-    Memory(MemoryLimiter),
-    Redis(RedisLimiter),
-}
-
-impl Default for RateLimiter {
-    fn default() -> Self {
-        RateLimiter::Memory(MemoryLimiter::default())
-    }
-}
-
-/// A limit said no, or the limits could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum Refused {
-    #[error("limit reached: {:?}, retry in {:?}", .0.kind, .0.retry_after)]
-    Limit(Refusal),
-    #[error(transparent)]
-    Unavailable(#[from] StoreUnavailable),
-}
-
-impl RateLimiter {
-    /// Takes every limit in `limits`, or none of them: the refusal with the
-    /// longest wait is returned.
-    pub async fn acquire(&self, limits: Vec<Limit>, now: Timestamp) -> Result<Permit, Refused> {
-        match self {
-            RateLimiter::Memory(memory) => memory.acquire(limits, now).map_err(Refused::Limit),
-            RateLimiter::Redis(redis) => redis.acquire(limits, now).await,
-        }
-    }
-
-    /// How long until `limit` would let one more through; `None` if it would now.
-    pub async fn wait(
-        &self,
-        limit: &Limit,
-        now: Timestamp,
-    ) -> Result<Option<Duration>, StoreUnavailable> {
-        match self {
-            RateLimiter::Memory(memory) => Ok(memory.wait(limit, now)),
-            RateLimiter::Redis(redis) => redis.wait(limit, now).await,
-        }
-    }
-
-    /// Gives back what `permit` took.
-    pub async fn release(&self, permit: Permit, now: Timestamp) -> Result<(), StoreUnavailable> {
-        match self {
-            RateLimiter::Memory(memory) => {
-                memory.release(permit);
-                Ok(())
-            }
-            RateLimiter::Redis(redis) => redis.release(permit, now).await,
-        }
-    }
-
-    /// Forgets subjects back to a full allowance; returns how many. (Redis
-    /// expires them by itself.)
-    pub async fn sweep(&self, now: Timestamp) -> usize {
-        match self {
-            RateLimiter::Memory(memory) => memory.sweep(now),
-            RateLimiter::Redis(_) => 0,
-        }
-    }
-
-    /// How many subjects are being counted in this process.
-    pub fn tracked(&self) -> usize {
-        match self {
-            RateLimiter::Memory(memory) => memory.tracked(),
-            RateLimiter::Redis(_) => 0,
         }
     }
 }

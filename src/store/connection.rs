@@ -1,5 +1,5 @@
-//! The shared store: the connection to Redis (or Valkey) that verifications
-//! and limits use when `store.backend = "redis"`.
+//! The connection to Redis (or Valkey) that the store uses when
+//! `store.backend = "redis"`.
 //!
 //! One `ConnectionManager` per process: it multiplexes every request over one
 //! connection and reconnects by itself when Redis comes back. Every call has
@@ -11,7 +11,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
 
-use crate::settings::Settings;
+use crate::settings::RedisSettings;
 
 /// How long one Redis call may take before the request fails closed.
 const CALL_TIMEOUT: Duration = Duration::from_secs(2);
@@ -36,41 +36,36 @@ impl StoreUnavailable {
 
 /// A connection to the shared Redis, and the prefix of this app's keys.
 #[derive(Clone)]
-pub struct SharedStore {
+pub struct RedisConnection {
     pub(crate) connection: ConnectionManager,
     prefix: String,
 }
 
-impl std::fmt::Debug for SharedStore {
+impl std::fmt::Debug for RedisConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedStore")
+        f.debug_struct("RedisConnection")
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
-impl SharedStore {
+impl RedisConnection {
     /// Connects, retrying for `store.wait_for_redis_secs` if Redis is not up yet.
-    pub async fn connect(settings: &Settings) -> Result<Self, StoreUnavailable> {
-        let url = settings
-            .store
-            .redis_url
-            .as_ref()
-            .ok_or_else(|| StoreUnavailable::new("store.redis_url is not set"))?;
-        let client = redis::Client::open(url.expose_secret())?;
+    pub async fn connect(settings: &RedisSettings) -> Result<Self, StoreUnavailable> {
+        let client = redis::Client::open(settings.url.expose_secret())?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CALL_TIMEOUT))
             .set_response_timeout(Some(CALL_TIMEOUT))
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_secs(1));
-        let deadline = tokio::time::Instant::now() + settings.redis_wait();
+        let deadline = tokio::time::Instant::now() + settings.wait;
         loop {
             match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
                 Ok(connection) => {
                     return Ok(Self {
                         connection,
-                        prefix: settings.store.key_prefix.clone(),
+                        prefix: settings.key_prefix.clone(),
                     });
                 }
                 Err(error) if tokio::time::Instant::now() >= deadline => return Err(error.into()),
@@ -82,8 +77,8 @@ impl SharedStore {
         }
     }
 
-    /// `{prefix}{kind}:{rest}`
-    pub(crate) fn key(&self, kind: &str, rest: impl std::fmt::Display) -> String {
-        format!("{}{kind}:{rest}", self.prefix)
+    /// `{prefix}{name}`
+    pub(crate) fn key(&self, name: impl std::fmt::Display) -> String {
+        format!("{}{name}", self.prefix)
     }
 }

@@ -1,0 +1,518 @@
+//! Settings, layered: built-in defaults, then a TOML file, then `TWOFA_*`
+//! environment variables (`TWOFA_OTP__LENGTH` sets `otp.length`).
+//!
+//! `Settings::load` is the only way to get a `Settings`. It merges the layers
+//! (`layers`), deserializes them into `raw::RawSettings` (unknown sections
+//! and keys are refused), then converts that once into typed values
+//! (`TryFrom`): addresses, URLs, keys, durations, country rules. Nothing else
+//! in the app reads a setting as text, and nothing falls back silently. A
+//! bad value is reported as one line naming its key and where it came from.
+
+mod keys;
+mod layers;
+mod raw;
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+
+pub use keys::{KEYS, Key, Kind, env_name};
+use layers::Layers;
+use raw::RawSettings;
+
+use crate::otp::{Alphabet, CodeFormat};
+use crate::phone::{CountryPolicy, DefaultCountry, PhoneRules};
+
+/// Which config file to read, if any.
+#[derive(Debug, Clone)]
+pub enum ConfigFile {
+    /// Named by `--config` or `TWOFA_CONFIG`: it must exist.
+    Required(PathBuf),
+    /// `./config.toml`, read when it is there.
+    IfPresent(PathBuf),
+    /// No file at all (tests).
+    None,
+}
+
+/// Settings that cannot be used, as one line: `otp.length must be ...`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(String);
+
+/// What the typed conversion found wrong with one key.
+#[derive(Debug)]
+pub struct Invalid {
+    key: &'static str,
+    problem: String,
+    /// Show the value as written, and where it came from.
+    quote: bool,
+}
+
+impl Invalid {
+    /// `key` has a value that will not do: the message quotes it.
+    fn value(key: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            key,
+            problem: problem.into(),
+            quote: true,
+        }
+    }
+
+    /// `key` is missing or clashes with another: nothing to quote.
+    fn plain(key: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            key,
+            problem: problem.into(),
+            quote: false,
+        }
+    }
+}
+
+/// Every setting, typed.
+#[derive(Debug)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub sms: SmsSettings,
+    pub otp: OtpSettings,
+    pub phone: PhoneRules,
+    pub limits: LimitSettings,
+    pub store: StoreSettings,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// Where users reach the app, e.g. `https://verify.example.com`.
+    pub public_url: Option<Url>,
+    /// The secret every other key is derived from; `None`: make one per start.
+    pub master_key: Option<SecretSlice<u8>>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy).
+    pub trust_forwarded_for: bool,
+    /// Time a client gets to send its request headers, and again its body.
+    pub client_timeout: Duration,
+}
+
+impl ServerSettings {
+    /// Served over https: cookies are `Secure` and `__Host-` prefixed.
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https")
+    }
+}
+
+/// Where codes go.
+#[derive(Debug)]
+pub enum SmsSettings {
+    /// Telnyx's Messages API.
+    Telnyx(TelnyxSettings),
+    /// The log: for development only.
+    Console,
+}
+
+#[derive(Debug)]
+pub struct TelnyxSettings {
+    pub api_key: SecretString,
+    pub from_number: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    /// `https://api.telnyx.com`, or a mock.
+    pub api_base: Url,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtpSettings {
+    pub format: CodeFormat,
+    pub ttl: Duration,
+    pub max_attempts: u32,
+    /// End the SMS with `@host #code` for WebOTP and keyboard autofill.
+    pub webotp: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    pub resend_cooldown: Duration,
+    pub sends_per_phone_per_hour: u32,
+    pub sends_per_ip_per_hour: u32,
+    pub max_pending: usize,
+    pub verify_failures_per_ip_per_hour: u32,
+}
+
+/// Where verifications and limit counts live.
+#[derive(Debug)]
+pub enum StoreSettings {
+    /// In this process: the default, for one instance.
+    Memory,
+    /// In Redis (or Valkey), shared by every instance.
+    Redis(RedisSettings),
+}
+
+#[derive(Debug)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0`, or `rediss://` for TLS. May hold a password.
+    pub url: SecretString,
+    /// Put before every key, so several apps can share one Redis.
+    pub key_prefix: String,
+    /// At start, keep trying an unreachable Redis this long (zero: fail at once).
+    pub wait: Duration,
+}
+
+impl Settings {
+    /// Reads and checks the settings from `file` and the environment `env`
+    /// (passed in, rather than read here, so tests can give their own).
+    pub fn load(file: ConfigFile, env: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let layers = Layers::read(file, env)?;
+        let raw: RawSettings = serde_path_to_error::deserialize(toml::Value::Table(
+            layers.table.clone(),
+        ))
+        .map_err(|error| SettingsError(format!("{}: {}", error.path(), error.inner().message())))?;
+        Settings::try_from(raw).map_err(|invalid| {
+            let origin = layers.origin(invalid.key);
+            let line = match layers.written(invalid.key) {
+                Some(_) if !invalid.quote => format!("{} {}", invalid.key, invalid.problem),
+                Some(_) if is_secret(invalid.key) => {
+                    format!("{} {} (set {origin})", invalid.key, invalid.problem)
+                }
+                Some(written) => {
+                    format!(
+                        "{} {} (got {written} {origin})",
+                        invalid.key, invalid.problem
+                    )
+                }
+                None => format!("{} {}", invalid.key, invalid.problem),
+            };
+            SettingsError(line)
+        })
+    }
+
+    /// Things that work but that an operator should hear about at start.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+fn is_secret(key: &str) -> bool {
+    KEYS.iter().any(|k| k.path == key && k.kind == Kind::Secret)
+}
+
+impl TryFrom<RawSettings> for Settings {
+    type Error = Invalid;
+
+    fn try_from(raw: RawSettings) -> Result<Self, Invalid> {
+        let server = ServerSettings {
+            listen: listen_address(&raw.server.listen)?,
+            public_url: raw
+                .server
+                .public_url
+                .as_deref()
+                .map(|url| http_url("server.public_url", url))
+                .transpose()?,
+            master_key: raw.server.cookie_key.as_ref().map(master_key).transpose()?,
+            trust_forwarded_for: raw.server.trust_forwarded_for,
+            client_timeout: seconds(
+                "server.client_timeout_secs",
+                raw.server.client_timeout_secs,
+                1,
+            )?,
+        };
+        let otp = OtpSettings {
+            format: CodeFormat {
+                alphabet: one_of(
+                    "otp.alphabet",
+                    &raw.otp.alphabet,
+                    &[("digits", Alphabet::Digits), ("hex", Alphabet::Hex)],
+                )?,
+                length: code_length(raw.otp.length)?,
+            },
+            ttl: seconds("otp.ttl_secs", raw.otp.ttl_secs, 1)?,
+            max_attempts: count("otp.max_attempts", raw.otp.max_attempts)?,
+            webotp: raw.otp.webotp,
+        };
+        let phone = PhoneRules {
+            default_country: raw
+                .phone
+                .country_code
+                .parse::<DefaultCountry>()
+                .map_err(|problem| Invalid::value("phone.country_code", problem))?,
+            countries: CountryPolicy::parse(&raw.phone.allowed_countries)
+                .map_err(|problem| Invalid::value("phone.allowed_countries", problem))?,
+        };
+        let limits = &raw.limits;
+        let limits = LimitSettings {
+            resend_cooldown: seconds(
+                "limits.resend_cooldown_secs",
+                limits.resend_cooldown_secs,
+                0,
+            )?,
+            sends_per_phone_per_hour: count(
+                "limits.sends_per_phone_per_hour",
+                limits.sends_per_phone_per_hour,
+            )?,
+            sends_per_ip_per_hour: count(
+                "limits.sends_per_ip_per_hour",
+                limits.sends_per_ip_per_hour,
+            )?,
+            max_pending: usize::try_from(count("limits.max_pending", limits.max_pending)?)
+                .unwrap_or(usize::MAX),
+            verify_failures_per_ip_per_hour: count(
+                "limits.verify_failures_per_ip_per_hour",
+                limits.verify_failures_per_ip_per_hour,
+            )?,
+        };
+        let store = store_settings(raw.store)?;
+        let sms = sms_settings(raw.sms, raw.telnyx)?;
+        let mut settings = Settings {
+            server,
+            sms,
+            otp,
+            phone,
+            limits,
+            store,
+            warnings: Vec::new(),
+        };
+        settings.warnings = warnings(&settings);
+        Ok(settings)
+    }
+}
+
+fn http_url(key: &'static str, text: &str) -> Result<Url, Invalid> {
+    Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .ok_or_else(|| {
+            Invalid::value(
+                key,
+                "must be an http(s) URL such as https://verify.example.com",
+            )
+        })
+}
+
+/// Case does not matter: `Digits`, `HEX` and `telnyx` are all fine.
+fn one_of<T: Copy>(key: &'static str, text: &str, choices: &[(&str, T)]) -> Result<T, Invalid> {
+    choices
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text.trim()))
+        .map(|(_, value)| *value)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            let list = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            Invalid::value(key, format!("must be {list}"))
+        })
+}
+
+fn seconds(key: &'static str, secs: u64, least: u64) -> Result<Duration, Invalid> {
+    if secs < least {
+        return Err(Invalid::value(key, format!("must be at least {least}")));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// A count of things, from 1 up.
+fn count(key: &'static str, n: u64) -> Result<u32, Invalid> {
+    match u32::try_from(n) {
+        Ok(0) => Err(Invalid::value(key, "must be at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(Invalid::value(key, format!("must be at most {}", u32::MAX))),
+    }
+}
+
+fn code_length(length: u64) -> Result<usize, Invalid> {
+    usize::try_from(length)
+        .ok()
+        .filter(|length| CodeFormat::LENGTHS.contains(length))
+        .ok_or_else(|| Invalid::value("otp.length", "must be between 4 and 10"))
+}
+
+/// An address and port; a host name only if it resolves to loopback, since
+/// "localhost:3000" is what people write.
+fn listen_address(text: &str) -> Result<SocketAddr, Invalid> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let problem = || {
+        Invalid::value(
+            "server.listen",
+            "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:3000 \
+             (a host name only if it resolves to this machine's loopback)",
+        )
+    };
+    let resolved: Vec<SocketAddr> = text
+        .rsplit_once(':')
+        .filter(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        .and_then(|_| text.to_socket_addrs().ok())
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    if resolved.is_empty() || !resolved.iter().all(|a| a.ip().is_loopback()) {
+        return Err(problem());
+    }
+    resolved
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| resolved.first())
+        .copied()
+        .ok_or_else(problem)
+}
+
+fn master_key(encoded: &SecretString) -> Result<SecretSlice<u8>, Invalid> {
+    let key = "server.cookie_key";
+    let advice = "must be base64 of at least 32 random bytes, e.g. from `openssl rand -base64 64`";
+    let bytes = STANDARD
+        .decode(encoded.expose_secret().trim())
+        .map_err(|_| Invalid::value(key, format!("{advice} (it is not base64)")))?;
+    if bytes.len() < 32 {
+        return Err(Invalid::value(
+            key,
+            format!("{advice} (it holds {} bytes)", bytes.len()),
+        ));
+    }
+    Ok(SecretSlice::from(bytes))
+}
+
+fn store_settings(raw: raw::RawStore) -> Result<StoreSettings, Invalid> {
+    #[derive(Clone, Copy)]
+    enum Backend {
+        Memory,
+        Redis,
+    }
+    let backend = one_of(
+        "store.backend",
+        &raw.backend,
+        &[("memory", Backend::Memory), ("redis", Backend::Redis)],
+    )?;
+    let wait = Duration::from_secs(raw.wait_for_redis_secs);
+    match backend {
+        Backend::Memory => Ok(StoreSettings::Memory),
+        Backend::Redis => {
+            let url = raw.redis_url.ok_or_else(|| {
+                Invalid::plain(
+                    "store.redis_url",
+                    "is required when store.backend is \"redis\"",
+                )
+            })?;
+            // The URL may carry a password: say what is wrong, not what it is.
+            redis::Client::open(url.expose_secret()).map_err(|_| {
+                Invalid::value(
+                    "store.redis_url",
+                    "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0",
+                )
+            })?;
+            Ok(StoreSettings::Redis(RedisSettings {
+                url,
+                key_prefix: raw.key_prefix,
+                wait,
+            }))
+        }
+    }
+}
+
+fn sms_settings(sms: raw::RawSms, telnyx: raw::RawTelnyx) -> Result<SmsSettings, Invalid> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Provider {
+        Telnyx,
+        Console,
+    }
+    let api_base = http_url("telnyx.api_base", &telnyx.api_base)?;
+    let timeout = seconds("telnyx.timeout_secs", telnyx.timeout_secs, 1)?;
+    let provider = match sms.provider.as_deref() {
+        Some(name) => one_of(
+            "sms.provider",
+            name,
+            &[("telnyx", Provider::Telnyx), ("console", Provider::Console)],
+        )?,
+        None if telnyx.api_key.is_some() => Provider::Telnyx,
+        None => Provider::Console,
+    };
+    if provider == Provider::Console {
+        return Ok(SmsSettings::Console);
+    }
+    let api_key = telnyx.api_key.ok_or_else(|| {
+        Invalid::plain(
+            "telnyx.api_key",
+            "is required when sms.provider is \"telnyx\" (set TWOFA_TELNYX__API_KEY or TELNYX_API_KEY)",
+        )
+    })?;
+    if telnyx.from_number.is_none() && telnyx.messaging_profile_id.is_none() {
+        return Err(Invalid::plain(
+            "telnyx.from_number",
+            "or telnyx.messaging_profile_id is required when sms.provider is \"telnyx\"",
+        ));
+    }
+    Ok(SmsSettings::Telnyx(TelnyxSettings {
+        api_key,
+        from_number: telnyx.from_number,
+        messaging_profile_id: telnyx.messaging_profile_id,
+        api_base,
+        timeout,
+    }))
+}
+
+fn warnings(settings: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if matches!(settings.sms, SmsSettings::Console) {
+        warnings.push(
+            "SMS PROVIDER IS \"console\": codes are written to this log, NOT texted. \
+             Set TWOFA_TELNYX__API_KEY and TWOFA_TELNYX__FROM_NUMBER to send real SMS."
+                .to_owned(),
+        );
+    }
+    let redis = matches!(settings.store, StoreSettings::Redis(_));
+    if settings.server.master_key.is_none() && redis {
+        warnings.push(
+            "store.backend is \"redis\" but server.cookie_key is not set: each instance makes its \
+             own key, so a browser's cookie works only on the instance that set it. Give every \
+             instance the same TWOFA_SERVER__COOKIE_KEY."
+                .to_owned(),
+        );
+    } else if settings.server.master_key.is_none() {
+        warnings.push(
+            "server.cookie_key is not set: using a random key, so a restart ends every pending \
+             verification. Set TWOFA_SERVER__COOKIE_KEY to the output of `openssl rand -base64 64`."
+                .to_owned(),
+        );
+    }
+    if settings.otp.webotp && settings.server.public_url.is_none() {
+        warnings.push(
+            "server.public_url is not set: the SMS's origin-bound line (@host #code) names the \
+             Host each request came with. Set server.public_url to the address users see."
+                .to_owned(),
+        );
+    }
+    if settings.phone.countries == CountryPolicy::Any {
+        warnings.push(
+            "phone.allowed_countries is \"*\": codes can be sent to every country, \
+             the widest opening for SMS-pumping fraud"
+                .to_owned(),
+        );
+    }
+    let format = settings.otp.format;
+    if format.is_weak() {
+        warnings.push(format!(
+            "otp.length {} with the {:?} alphabet gives only {} possible codes, \
+             under the 1,000,000 (about 20 bits) NIST SP 800-63B asks for",
+            format.length,
+            format.alphabet,
+            format.code_space()
+        ));
+    }
+    if settings.otp.ttl > Duration::from_secs(600) {
+        warnings.push(format!(
+            "otp.ttl_secs is {}: NIST SP 800-63B and OWASP ASVS ask for codes to expire within 600",
+            settings.otp.ttl.as_secs()
+        ));
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests;

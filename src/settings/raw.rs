@@ -1,0 +1,81 @@
+//! Settings as written: the merged layers deserialized, every section and
+//! key checked to exist (`deny_unknown_fields`), nothing interpreted yet.
+//! `Settings::try_from` turns this into typed values.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub server: RawServer,
+    #[serde(default)]
+    pub sms: RawSms,
+    pub telnyx: RawTelnyx,
+    pub otp: RawOtp,
+    pub phone: RawPhone,
+    pub limits: RawLimits,
+    pub store: RawStore,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub cookie_key: Option<SecretString>,
+    pub trust_forwarded_for: bool,
+    pub client_timeout_secs: u64,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSms {
+    pub provider: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelnyx {
+    pub api_key: Option<SecretString>,
+    pub from_number: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    pub api_base: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOtp {
+    pub length: u64,
+    pub alphabet: String,
+    pub ttl_secs: u64,
+    pub max_attempts: u64,
+    pub webotp: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhone {
+    pub country_code: String,
+    pub allowed_countries: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub resend_cooldown_secs: u64,
+    pub sends_per_phone_per_hour: u64,
+    pub sends_per_ip_per_hour: u64,
+    pub max_pending: u64,
+    pub verify_failures_per_ip_per_hour: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub backend: String,
+    pub redis_url: Option<SecretString>,
+    pub key_prefix: String,
+    pub wait_for_redis_secs: u64,
+}

@@ -1,0 +1,441 @@
+use super::*;
+
+fn load(env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let env = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::load(ConfigFile::None, &env)
+}
+
+fn error(env: &[(&str, &str)]) -> String {
+    match load(env) {
+        Ok(_) => panic!("{env:?} should be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn load_file(contents: &str) -> Result<Settings, SettingsError> {
+    let dir = std::env::temp_dir().join(format!(
+        "twofa-settings-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, contents).expect("write");
+    let settings = Settings::load(ConfigFile::Required(path), &HashMap::new());
+    let _ = std::fs::remove_dir_all(dir);
+    settings
+}
+
+fn file_error(contents: &str) -> String {
+    match load_file(contents) {
+        Ok(_) => panic!("{contents:?} should be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn with_nothing_configured_the_defaults_use_the_console() {
+    let settings = load(&[]).expect("defaults are valid");
+    assert_eq!(settings.server.listen.to_string(), "127.0.0.1:3000");
+    assert!(matches!(settings.sms, SmsSettings::Console));
+    assert_eq!(settings.otp.format.length, 6);
+    assert_eq!(settings.otp.format.alphabet, Alphabet::Digits);
+    assert_eq!(settings.otp.ttl, Duration::from_secs(600));
+    assert_eq!(settings.otp.max_attempts, 5);
+    assert_eq!(settings.phone.default_country.code(), 1);
+    assert!(settings.warnings().iter().any(|w| w.contains("NOT texted")));
+}
+
+#[test]
+fn environment_variables_override_defaults() {
+    let settings = load(&[
+        ("TWOFA_SERVER__LISTEN", "0.0.0.0:8080"),
+        ("TWOFA_OTP__LENGTH", "8"),
+        ("TWOFA_OTP__ALPHABET", "hex"),
+        ("TWOFA_PHONE__COUNTRY_CODE", "+44"),
+    ])
+    .expect("valid");
+    assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(settings.otp.format.length, 8);
+    assert_eq!(settings.otp.format.alphabet, Alphabet::Hex);
+    assert_eq!(settings.phone.default_country.code(), 44);
+}
+
+#[test]
+fn choices_are_read_in_any_case() {
+    let settings = load(&[
+        ("TWOFA_OTP__ALPHABET", "HEX"),
+        ("TWOFA_SMS__PROVIDER", "Console"),
+        ("TWOFA_STORE__BACKEND", "Memory"),
+    ])
+    .expect("valid");
+    assert_eq!(settings.otp.format.alphabet, Alphabet::Hex);
+    assert!(matches!(settings.sms, SmsSettings::Console));
+    assert!(matches!(settings.store, StoreSettings::Memory));
+}
+
+#[test]
+fn a_wrong_choice_lists_the_right_ones_and_says_where_it_came_from() {
+    assert_eq!(
+        error(&[("TWOFA_OTP__ALPHABET", "letters")]),
+        "otp.alphabet must be \"digits\" or \"hex\" (got \"letters\" in TWOFA_OTP__ALPHABET)"
+    );
+    let problem = file_error("[otp]\nalphabet = \"emoji\"\n");
+    assert!(
+        problem.starts_with("otp.alphabet must be \"digits\" or \"hex\" (got \"emoji\" in "),
+        "{problem}"
+    );
+    assert!(problem.ends_with("config.toml)"), "{problem}");
+}
+
+#[test]
+fn an_api_key_alone_selects_telnyx_and_needs_a_sender() {
+    let problem = error(&[("TWOFA_TELNYX__API_KEY", "KEY")]);
+    assert!(
+        problem.starts_with("telnyx.from_number or telnyx.messaging_profile_id is required"),
+        "{problem}"
+    );
+    let settings = load(&[
+        ("TWOFA_TELNYX__API_KEY", "KEY"),
+        ("TWOFA_TELNYX__FROM_NUMBER", "+15550001111"),
+        ("TWOFA_SERVER__COOKIE_KEY", &STANDARD.encode([7u8; 64])),
+        ("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com"),
+    ])
+    .expect("valid");
+    assert!(matches!(settings.sms, SmsSettings::Telnyx(_)));
+    assert!(settings.warnings().is_empty(), "{:?}", settings.warnings());
+}
+
+fn telnyx_key(settings: &Settings) -> Option<String> {
+    match &settings.sms {
+        SmsSettings::Telnyx(telnyx) => Some(telnyx.api_key.expose_secret().to_owned()),
+        SmsSettings::Console => None,
+    }
+}
+
+#[test]
+fn telnyx_api_key_is_honoured_but_twofa_wins() {
+    let settings = load(&[
+        ("TELNYX_API_KEY", "plain"),
+        ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p"),
+    ])
+    .expect("valid");
+    assert_eq!(telnyx_key(&settings), Some("plain".into()));
+    let settings = load(&[
+        ("TELNYX_API_KEY", "plain"),
+        ("TWOFA_TELNYX__API_KEY", "prefixed"),
+        ("TWOFA_TELNYX__MESSAGING_PROFILE_ID", "p"),
+    ])
+    .expect("valid");
+    assert_eq!(telnyx_key(&settings), Some("prefixed".into()));
+}
+
+#[test]
+fn the_telnyx_provider_without_a_key_is_refused() {
+    let problem = error(&[("TWOFA_SMS__PROVIDER", "telnyx")]);
+    assert!(
+        problem.starts_with("telnyx.api_key is required"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn bad_values_are_named_in_one_line_with_where_they_came_from() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("TWOFA_OTP__LENGTH", "42")],
+            "otp.length must be between 4 and 10 (got 42 in TWOFA_OTP__LENGTH)",
+        ),
+        (
+            &[("TWOFA_OTP__LENGTH", "3")],
+            "otp.length must be between 4 and 10 (got 3 in TWOFA_OTP__LENGTH)",
+        ),
+        (
+            &[("TWOFA_OTP__TTL_SECS", "0")],
+            "otp.ttl_secs must be at least 1",
+        ),
+        (
+            &[("TWOFA_OTP__MAX_ATTEMPTS", "0")],
+            "otp.max_attempts must be at least 1",
+        ),
+        (
+            &[("TWOFA_TELNYX__TIMEOUT_SECS", "0")],
+            "telnyx.timeout_secs must be at least 1",
+        ),
+        (
+            &[("TWOFA_SERVER__LISTEN", "localhost")],
+            "server.listen must be an address",
+        ),
+        (
+            &[("TWOFA_SERVER__LISTEN", "example.com:80")],
+            "server.listen must be an address",
+        ),
+        (
+            &[("TWOFA_PHONE__COUNTRY_CODE", "1")],
+            "phone.country_code must be a calling code",
+        ),
+        (
+            &[("TWOFA_TELNYX__API_BASE", "ftp://x")],
+            "telnyx.api_base must be an http(s) URL",
+        ),
+        (
+            &[("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "99999999999")],
+            "limits.sends_per_phone_per_hour must be at most 4294967295",
+        ),
+    ];
+    for (env, expected) in cases {
+        let problem = error(env);
+        assert!(
+            problem.starts_with(expected),
+            "{problem:?} should start with {expected:?}"
+        );
+        assert!(!problem.contains('\n'));
+    }
+}
+
+#[test]
+fn a_host_name_that_resolves_to_loopback_is_a_listen_address() {
+    let settings = load(&[("TWOFA_SERVER__LISTEN", "localhost:3000")]).expect("valid");
+    assert!(settings.server.listen.ip().is_loopback());
+    assert_eq!(settings.server.listen.port(), 3000);
+}
+
+#[test]
+fn values_of_the_wrong_kind_are_refused_with_their_key() {
+    for (env, expected) in [
+        (
+            ("TWOFA_OTP__LENGTH", "six"),
+            "otp.length must be a whole number, 0 or more (got \"six\" in TWOFA_OTP__LENGTH)",
+        ),
+        (
+            ("TWOFA_OTP__WEBOTP", "maybe"),
+            "otp.webotp must be true or false (got \"maybe\" in TWOFA_OTP__WEBOTP)",
+        ),
+        (
+            ("TWOFA_SMS__PROVIDER", "pigeon"),
+            "sms.provider must be \"telnyx\" or \"console\" (got \"pigeon\" in TWOFA_SMS__PROVIDER)",
+        ),
+    ] {
+        assert_eq!(error(&[env]), expected);
+    }
+    let problem = file_error("[otp]\nlength = \"six\"\n");
+    assert!(
+        problem.starts_with("otp.length must be a whole number, 0 or more (got \"six\" in "),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_variable_that_names_no_setting_is_refused_with_the_closest_real_one() {
+    assert_eq!(
+        error(&[("TWOFA_OTP_LENGTH", "8")]),
+        "the environment variable TWOFA_OTP_LENGTH names no setting; did you mean TWOFA_OTP__LENGTH?"
+    );
+    assert_eq!(
+        error(&[("TWOFA_OTP__LENGHT", "6")]),
+        "the environment variable TWOFA_OTP__LENGHT names no setting; did you mean TWOFA_OTP__LENGTH?"
+    );
+    assert!(load(&[("TWOFA_TEST_REDIS_URL", "redis://x"), ("TWOFA_CONFIG", "x")]).is_ok());
+}
+
+#[test]
+fn a_misspelt_section_or_key_in_the_file_is_refused_with_the_closest_real_one() {
+    let problem = file_error("[sever]\nlisten = \"127.0.0.1:3000\"\n");
+    assert!(
+        problem.starts_with("sever is not a setting (in "),
+        "{problem}"
+    );
+    assert!(
+        problem.ends_with("did you mean server.listen?"),
+        "{problem}"
+    );
+    let problem = file_error("[otp]\nlenght = 6\n");
+    assert!(
+        problem.starts_with("otp.lenght is not a setting"),
+        "{problem}"
+    );
+    assert!(problem.ends_with("did you mean otp.length?"), "{problem}");
+    let problem = file_error("listen = 1\n");
+    assert!(problem.starts_with("listen is not a setting"), "{problem}");
+}
+
+#[test]
+fn a_file_that_is_not_toml_is_refused_in_one_line() {
+    let problem = file_error("[otp\nlength = 6\n");
+    assert!(problem.contains("is not valid TOML"), "{problem}");
+    assert!(!problem.contains('\n'), "{problem}");
+}
+
+#[test]
+fn the_limits_default_to_the_documented_figures() {
+    let settings = load(&[]).expect("defaults are valid");
+    let limits = &settings.limits;
+    assert_eq!(limits.resend_cooldown, Duration::from_secs(30));
+    assert_eq!(limits.sends_per_phone_per_hour, 5);
+    assert_eq!(limits.sends_per_ip_per_hour, 20);
+    assert_eq!(limits.max_pending, 100_000);
+    assert_eq!(limits.verify_failures_per_ip_per_hour, 100);
+    assert!(!settings.server.trust_forwarded_for);
+    assert!(
+        settings
+            .warnings()
+            .iter()
+            .any(|w| w.contains("server.cookie_key is not set"))
+    );
+}
+
+#[test]
+fn lists_can_be_given_as_comma_separated_environment_values() {
+    let settings = load(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "US, CA,GB")]).expect("valid");
+    assert_eq!(
+        settings.phone.countries,
+        CountryPolicy::parse(&["US".into(), "CA".into(), "GB".into()]).expect("valid")
+    );
+    let settings = load(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "*")]).expect("valid");
+    assert!(
+        settings
+            .warnings()
+            .iter()
+            .any(|w| w.contains("every country"))
+    );
+    let problem = error(&[("TWOFA_PHONE__ALLOWED_COUNTRIES", "US,Narnia")]);
+    assert!(
+        problem.starts_with("phone.allowed_countries must be ISO country codes"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_cookie_key_must_be_base64_of_at_least_32_bytes_and_is_never_echoed() {
+    for good in [
+        STANDARD.encode([1u8; 32]),
+        STANDARD.encode([1u8; 64]),
+        STANDARD.encode([1u8; 100]),
+    ] {
+        let settings = load(&[("TWOFA_SERVER__COOKIE_KEY", &good)]).expect("valid");
+        assert!(settings.server.master_key.is_some());
+    }
+    for (bad, detail) in [
+        ("not base64!", "not base64"),
+        (&*STANDARD.encode([1u8; 16]), "holds 16 bytes"),
+    ] {
+        let problem = error(&[("TWOFA_SERVER__COOKIE_KEY", bad)]);
+        assert!(
+            problem.starts_with("server.cookie_key must be base64"),
+            "{problem}"
+        );
+        assert!(problem.contains(detail), "{problem}");
+        assert!(
+            problem.ends_with("(set in TWOFA_SERVER__COOKIE_KEY)"),
+            "{problem}"
+        );
+        assert!(!problem.contains(bad), "the key itself is not echoed");
+    }
+}
+
+#[test]
+fn limits_of_zero_are_refused_except_the_cooldown() {
+    for key in [
+        "TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR",
+        "TWOFA_LIMITS__SENDS_PER_IP_PER_HOUR",
+        "TWOFA_LIMITS__MAX_PENDING",
+        "TWOFA_LIMITS__VERIFY_FAILURES_PER_IP_PER_HOUR",
+    ] {
+        let problem = error(&[(key, "0")]);
+        assert!(
+            problem.contains("must be at least 1 (got 0 in "),
+            "{problem}"
+        );
+    }
+    assert!(load(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).is_ok());
+}
+
+#[test]
+fn the_redis_backend_needs_a_usable_url_and_warns_without_a_cookie_key() {
+    let settings = load(&[]).expect("defaults");
+    assert!(matches!(settings.store, StoreSettings::Memory));
+    let problem = error(&[("TWOFA_STORE__BACKEND", "redis")]);
+    assert!(
+        problem.starts_with("store.redis_url is required"),
+        "{problem}"
+    );
+    let problem = error(&[
+        ("TWOFA_STORE__BACKEND", "redis"),
+        ("TWOFA_STORE__REDIS_URL", "http://user:hunter2@x"),
+    ]);
+    assert!(
+        problem.starts_with("store.redis_url must be a redis://"),
+        "{problem}"
+    );
+    assert!(!problem.contains("hunter2"), "{problem}");
+    let settings = load(&[
+        ("TWOFA_STORE__BACKEND", "redis"),
+        ("TWOFA_STORE__REDIS_URL", "redis://127.0.0.1:6379/0"),
+    ])
+    .expect("valid");
+    match &settings.store {
+        StoreSettings::Redis(redis) => assert_eq!(redis.key_prefix, "twofa:"),
+        StoreSettings::Memory => panic!("redis was asked for"),
+    }
+    assert!(
+        settings
+            .warnings()
+            .iter()
+            .any(|w| w.contains("works only on the instance that set it"))
+    );
+}
+
+#[test]
+fn a_public_url_must_be_http_or_https() {
+    let settings = load(&[("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com")]);
+    assert!(settings.expect("valid").server.is_https());
+    let problem = error(&[("TWOFA_SERVER__PUBLIC_URL", "verify.example.com")]);
+    assert!(
+        problem.starts_with("server.public_url must be an http(s) URL"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_weak_code_is_allowed_with_a_warning() {
+    let settings =
+        load(&[("TWOFA_OTP__LENGTH", "4"), ("TWOFA_OTP__ALPHABET", "hex")]).expect("valid");
+    assert!(
+        settings
+            .warnings()
+            .iter()
+            .any(|w| w.contains("65536 possible codes"))
+    );
+}
+
+#[test]
+fn a_config_file_is_read_and_the_environment_wins_over_it() {
+    let dir = std::env::temp_dir().join(format!("twofa-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[otp]\nlength = 8\nttl_secs = 300\n").expect("write");
+    let env = HashMap::from([("TWOFA_OTP__LENGTH".to_owned(), "7".to_owned())]);
+    let settings = Settings::load(ConfigFile::Required(path.clone()), &env).expect("valid");
+    assert_eq!(settings.otp.format.length, 7);
+    assert_eq!(settings.otp.ttl, Duration::from_secs(300));
+    let missing = Settings::load(ConfigFile::Required(dir.join("nope.toml")), &HashMap::new());
+    assert!(missing.is_err());
+    let absent = Settings::load(
+        ConfigFile::IfPresent(dir.join("nope.toml")),
+        &HashMap::new(),
+    );
+    assert!(absent.is_ok());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_example_config_file_is_valid_and_matches_the_defaults() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let settings =
+        Settings::load(ConfigFile::Required(path), &HashMap::new()).expect("example is valid");
+    assert_eq!(settings.otp.format.length, 6);
+    assert!(matches!(settings.sms, SmsSettings::Console));
+}

@@ -1,0 +1,312 @@
+//! The in-process store: verifications and limit state in maps behind one
+//! `Mutex`, never held across an `.await`, so each operation is atomic.
+//!
+//! Limit state is one map from a keyed hash of (kind, subject) to that
+//! subject's GCRA theoretical arrival time: 16 bytes an entry. A pending
+//! verification causes three (its number's hourly count and cooldown, its
+//! client's hourly count).
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard};
+
+use super::Refusal;
+use crate::clock::Timestamp;
+use crate::limits::{Gcra, Limit, LimitHit};
+use crate::otp::CodeDigest;
+use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+    /// Keys the limit hash, so no one can aim two subjects at one counter.
+    hasher: RandomState,
+    /// Tests make every operation fail from a point on, as a dying Redis would.
+    #[cfg(test)]
+    pub(crate) failing: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    verifications: HashMap<VerificationId, Verification>,
+    /// Subject → theoretical arrival time, in microseconds since the epoch.
+    limits: HashMap<u64, u64>,
+}
+
+impl State {
+    /// The limit with the longest wait, if any limit is spent.
+    fn refusal(&self, limits: &[Limit], keys: &[u64], now: u64) -> Option<LimitHit> {
+        limits
+            .iter()
+            .zip(keys)
+            .filter_map(|(limit, key)| {
+                let retry_after = Gcra::of(limit).wait(self.limits.get(key).copied(), now)?;
+                Some(LimitHit {
+                    kind: limit.kind,
+                    retry_after,
+                })
+            })
+            .max_by_key(|hit| hit.retry_after)
+    }
+
+    fn take(&mut self, limits: &[Limit], keys: &[u64], now: u64) {
+        for (limit, key) in limits.iter().zip(keys) {
+            let tat = self.limits.entry(*key).or_insert(0);
+            *tat = Gcra::of(limit).take(*tat, now);
+        }
+    }
+}
+
+impl MemoryStore {
+    /// A panic elsewhere while holding the lock leaves the maps consistent
+    /// (every change is a few map operations that cannot panic), so a
+    /// poisoned lock is used as is.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether operations may go ahead: always, but for tests that make the
+    /// store fail as a dying Redis would.
+    pub(super) fn ready(&self) -> Result<(), super::StoreUnavailable> {
+        #[cfg(test)]
+        if self.failing.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(super::StoreUnavailable::new("the test made the store fail"));
+        }
+        Ok(())
+    }
+
+    fn keys(&self, limits: &[Limit]) -> Vec<u64> {
+        limits
+            .iter()
+            .map(|limit| self.hasher.hash_one((limit.kind, limit.subject)))
+            .collect()
+    }
+
+    pub(super) fn open(
+        &self,
+        id: &VerificationId,
+        verification: &Verification,
+        limits: &[Limit],
+        max_pending: usize,
+        replaces: Option<&VerificationId>,
+        now: Timestamp,
+    ) -> Result<(), Refusal> {
+        let keys = self.keys(limits);
+        let now_us = Gcra::micros(now);
+        let mut state = self.state();
+        let replacing = replaces.is_some_and(|old| state.verifications.contains_key(old));
+        if state.verifications.len() - usize::from(replacing) >= max_pending {
+            return Err(Refusal::Busy);
+        }
+        if let Some(hit) = state.refusal(limits, &keys, now_us) {
+            return Err(Refusal::Limit(hit));
+        }
+        state.take(limits, &keys, now_us);
+        if let Some(old) = replaces {
+            state.verifications.remove(old);
+        }
+        state.verifications.insert(id.clone(), verification.clone());
+        Ok(())
+    }
+
+    pub(super) fn reopen(
+        &self,
+        id: &VerificationId,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Result<Verification, Refusal> {
+        let keys = self.keys(limits);
+        let now_us = Gcra::micros(now);
+        let mut state = self.state();
+        let Some(verification) = state.verifications.get(id) else {
+            return Err(Refusal::Ended(Ended::Missing));
+        };
+        verification.still_pending(now).map_err(Refusal::Ended)?;
+        if let Some(hit) = state.refusal(limits, &keys, now_us) {
+            return Err(Refusal::Limit(hit));
+        }
+        state.take(limits, &keys, now_us);
+        let verification = state
+            .verifications
+            .get_mut(id)
+            .ok_or(Refusal::Ended(Ended::Missing))?;
+        verification.sent = now;
+        Ok(verification.clone())
+    }
+
+    pub(super) fn undo(&self, opened: Option<&VerificationId>, limits: &[Limit]) {
+        let keys = self.keys(limits);
+        let mut state = self.state();
+        if let Some(id) = opened {
+            state.verifications.remove(id);
+        }
+        for (limit, key) in limits.iter().zip(&keys) {
+            if let Some(tat) = state.limits.get_mut(key) {
+                *tat = Gcra::of(limit).give_back(*tat);
+            }
+        }
+    }
+
+    pub(super) fn check(
+        &self,
+        id: &VerificationId,
+        attempt: &CodeDigest,
+        guessing: &Limit,
+        max_attempts: u32,
+        now: Timestamp,
+    ) -> CheckOutcome {
+        let limits = std::slice::from_ref(guessing);
+        let keys = self.keys(limits);
+        let now_us = Gcra::micros(now);
+        let mut state = self.state();
+        let Some(verification) = state.verifications.get(id) else {
+            return CheckOutcome::Ended(Ended::Missing);
+        };
+        if let Err(ended) = verification.still_pending(now) {
+            return CheckOutcome::Ended(ended);
+        }
+        if let Some(hit) = state.refusal(limits, &keys, now_us) {
+            return CheckOutcome::Limited(hit);
+        }
+        let Some(verification) = state.verifications.get_mut(id) else {
+            return CheckOutcome::Ended(Ended::Missing);
+        };
+        match verification.check(attempt, now, max_attempts) {
+            Ok(true) => CheckOutcome::Verified(verification.clone()),
+            Ok(false) => {
+                let outcome = CheckOutcome::Wrong {
+                    tries_left: verification.tries_left(max_attempts),
+                    verification: verification.clone(),
+                };
+                state.take(limits, &keys, now_us);
+                outcome
+            }
+            Err(ended) => CheckOutcome::Ended(ended),
+        }
+    }
+
+    pub(super) fn get(&self, id: &VerificationId) -> Option<Verification> {
+        self.state().verifications.get(id).cloned()
+    }
+
+    pub(super) fn sweep(&self, now: Timestamp) -> usize {
+        let now_us = Gcra::micros(now);
+        let mut state = self.state();
+        let before = state.verifications.len();
+        state.verifications.retain(|_, v| v.kept_until() > now);
+        // A subject whose arrival time has passed is as good as new.
+        state.limits.retain(|_, tat| *tat > now_us);
+        before - state.verifications.len()
+    }
+
+    pub(crate) fn held(&self) -> usize {
+        self.state().verifications.len()
+    }
+
+    /// How many limit subjects are being counted: for the memory benchmark.
+    pub fn limit_subjects(&self) -> usize {
+        self.state().limits.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::limits::{ClientKey, LimitKind, Subject};
+    use crate::otp::CodeKey;
+    use crate::phone::PhoneNumber;
+    use crate::verification::Status;
+
+    const START: Timestamp = Timestamp::from_millis(10_000_000);
+    const TTL: Duration = Duration::from_secs(600);
+
+    fn at(secs: u64) -> Timestamp {
+        START.after(Duration::from_secs(secs))
+    }
+
+    fn verification(now: Timestamp) -> Verification {
+        let code = crate::otp::CodeFormat {
+            alphabet: crate::otp::Alphabet::Digits,
+            length: 6,
+        }
+        .generate();
+        Verification {
+            phone: PhoneNumber::parse("+12015550123", &"+1".parse().expect("+1")).expect("valid"),
+            digest: CodeKey::new([1; 32]).digest(b"id", &code),
+            created: now,
+            expires: now.after(TTL),
+            sent: now,
+            wrong_tries: 0,
+            status: Status::Pending,
+        }
+    }
+
+    fn client_limit(address: IpAddr, max: u32, window_secs: u64) -> Limit {
+        Limit {
+            kind: LimitKind::SendsPerAddress,
+            subject: Subject::Client(ClientKey::from(address)),
+            max,
+            window: Duration::from_secs(window_secs),
+        }
+    }
+
+    fn open(store: &MemoryStore, limits: &[Limit], now: Timestamp) -> Result<(), Refusal> {
+        static TEMPLATE: std::sync::LazyLock<Verification> =
+            std::sync::LazyLock::new(|| verification(START));
+        let v = Verification {
+            created: now,
+            expires: now.after(TTL),
+            sent: now,
+            ..TEMPLATE.clone()
+        };
+        store.open(&VerificationId::random(), &v, limits, usize::MAX, None, now)
+    }
+
+    #[test]
+    fn sweeping_forgets_limit_subjects_back_to_a_full_allowance() {
+        let store = MemoryStore::default();
+        let one = client_limit(IpAddr::from([192, 0, 2, 1]), 5, 60);
+        let two = client_limit(IpAddr::from([192, 0, 2, 2]), 5, 60);
+        for _ in 0..5 {
+            assert!(open(&store, &[one], START).is_ok());
+        }
+        assert!(open(&store, &[two], at(30)).is_ok());
+        store.sweep(at(41));
+        assert_eq!(store.limit_subjects(), 2);
+        store.sweep(at(42));
+        assert_eq!(
+            store.limit_subjects(),
+            1,
+            "one event of five per minute: 12 s"
+        );
+        store.sweep(at(60));
+        assert_eq!(store.limit_subjects(), 0, "five events: the whole minute");
+    }
+
+    #[test]
+    fn a_stream_of_new_verifications_and_subjects_stays_bounded_by_what_one_window_holds() {
+        // 100 new clients a minute for six hours, each verification living
+        // ten minutes and kept ten more, swept every minute; 20 an hour means
+        // one event is forgotten after 3 minutes.
+        let store = MemoryStore::default();
+        let (mut most_held, mut most_subjects) = (0, 0);
+        for minute in 0..360u64 {
+            let now = at(minute * 60);
+            for n in 0..100u32 {
+                let address = IpAddr::V4(Ipv4Addr::from_bits((minute as u32) << 8 | n));
+                assert!(open(&store, &[client_limit(address, 20, 3600)], now).is_ok());
+            }
+            store.sweep(now);
+            most_held = most_held.max(store.held());
+            most_subjects = most_subjects.max(store.limit_subjects());
+        }
+        assert!(most_held <= 2_100, "{most_held}");
+        assert!(most_subjects <= 400, "{most_subjects}");
+    }
+}

@@ -1,0 +1,150 @@
+//! Where verifications and limit counts live: in this process (`memory`) or
+//! in Redis shared by every instance (`redis`). A closed set, so an enum.
+//!
+//! Each operation is one atomic step that does everything one request needs
+//! (capacity, limits and the insert for a send; the address's guessing limit,
+//! the check and the try count for a code), so racing requests on any number
+//! of instances allow together exactly what one allows, and a request costs
+//! one Redis round trip. The same rules are written twice, in Rust and in
+//! Lua; the tests at the end of this file run against both backends.
+
+mod connection;
+mod memory;
+mod redis;
+
+pub use connection::{RedisConnection, StoreUnavailable};
+pub use memory::MemoryStore;
+pub use redis::RedisStore;
+
+use crate::clock::Timestamp;
+use crate::limits::{Limit, LimitHit};
+use crate::otp::CodeDigest;
+use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
+
+/// Why the store would not take a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `limits.max_pending` verifications are held already.
+    Busy,
+    Limit(LimitHit),
+    /// A resend for a verification that can no longer take a code.
+    Ended(Ended),
+}
+
+/// An operation's answer: `Ok(Err(refusal))` when the store said no,
+/// `Err` when it could not be asked.
+pub type Answer<T> = Result<Result<T, Refusal>, StoreUnavailable>;
+
+#[derive(Debug)]
+pub enum Store {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::Memory(MemoryStore::default())
+    }
+}
+
+impl Store {
+    /// Stores a new verification, if fewer than `max_pending` are held and
+    /// every limit has room, taking the limits; `replaces`, the browser's
+    /// previous verification, is removed in the same step. All or nothing.
+    pub async fn open(
+        &self,
+        id: &VerificationId,
+        verification: &Verification,
+        limits: &[Limit],
+        max_pending: usize,
+        replaces: Option<&VerificationId>,
+        now: Timestamp,
+    ) -> Answer<()> {
+        match self {
+            Store::Memory(store) => store
+                .ready()
+                .map(|()| store.open(id, verification, limits, max_pending, replaces, now)),
+            Store::Redis(store) => {
+                store
+                    .open(id, verification, limits, max_pending, replaces, now)
+                    .await
+            }
+        }
+    }
+
+    /// For sending a verification's code again: if it is still pending and
+    /// every limit has room, takes the limits and notes the send time.
+    pub async fn reopen(
+        &self,
+        id: &VerificationId,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Answer<Verification> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.reopen(id, limits, now)),
+            Store::Redis(store) => store.reopen(id, limits, now).await,
+        }
+    }
+
+    /// Undoes a send whose SMS certainly did not go: removes `opened` (the
+    /// verification `open` stored, if it was new) and gives the limits back.
+    pub async fn undo(
+        &self,
+        opened: Option<&VerificationId>,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Result<(), StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.undo(opened, limits)),
+            Store::Redis(store) => store.undo(opened, limits, now).await,
+        }
+    }
+
+    /// Checks a typed code's digest, in one atomic step: unless `guessing`
+    /// (the address's wrong-code limit) is spent, a right code is used up,
+    /// and a wrong one counted against the verification and taken from
+    /// `guessing`.
+    pub async fn check(
+        &self,
+        id: &VerificationId,
+        attempt: &CodeDigest,
+        guessing: &Limit,
+        max_attempts: u32,
+        now: Timestamp,
+    ) -> Result<CheckOutcome, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store
+                .ready()
+                .map(|()| store.check(id, attempt, guessing, max_attempts, now)),
+            Store::Redis(store) => store.check(id, attempt, guessing, max_attempts, now).await,
+        }
+    }
+
+    pub async fn get(&self, id: &VerificationId) -> Result<Option<Verification>, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.get(id)),
+            Store::Redis(store) => store.get(id).await,
+        }
+    }
+
+    /// Forgets verifications past `kept_until` and limits back to a full
+    /// allowance; returns how many verifications went.
+    pub async fn sweep(&self, now: Timestamp) -> Result<usize, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.sweep(now)),
+            Store::Redis(store) => store.sweep(now).await,
+        }
+    }
+
+    /// How many verifications are held: pending ones, finished ones kept
+    /// until `kept_until`, and those past it until the next sweep.
+    pub async fn held(&self) -> Result<usize, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.held()),
+            Store::Redis(store) => store.held().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,483 @@
+//! The store in Redis, shared by every instance.
+//!
+//! Keys, under `store.key_prefix`:
+//! - `v:{id}`: a verification, a hash of `FIELDS` that expires at its
+//!   `kept_until`;
+//! - `held`: a sorted set of verification ids scored by `kept_until`, which
+//!   counts them for `limits.max_pending` and is trimmed by the sweep;
+//! - `limit:{kind}:{subject}`: a limit's GCRA arrival time in microseconds,
+//!   expiring when it no longer matters.
+//!
+//! Every operation is one Lua script, so it is atomic across instances and
+//! one round trip. The scripts follow `memory.rs` rule for rule; the
+//! store's tests run both.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::Script;
+
+use super::{Answer, RedisConnection, Refusal, StoreUnavailable};
+use crate::clock::Timestamp;
+use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
+use crate::otp::CodeDigest;
+use crate::phone::PhoneNumber;
+use crate::verification::{CheckOutcome, Ended, Status, Verification, VerificationId};
+
+/// The fields of a verification's hash, in the order the scripts read them
+/// (`v[1]` is the phone number, `v[8]` the status).
+const FIELDS: [&str; 8] = [
+    "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status",
+];
+const STATUS_FIELD: &str = FIELDS[7];
+const SENT_FIELD: &str = FIELDS[5];
+const WRONG_FIELD: &str = FIELDS[6];
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Pending => "pending",
+        Status::Used => "used",
+        Status::Locked => "locked",
+    }
+}
+
+fn kind_name(kind: LimitKind) -> &'static str {
+    match kind {
+        LimitKind::ResendCooldown => "cooldown",
+        LimitKind::SendsPerPhone => "sends-phone",
+        LimitKind::SendsPerAddress => "sends-ip",
+        LimitKind::VerifyFailuresPerAddress => "failures-ip",
+    }
+}
+
+/// Helpers every script starts with. GCRA as in `limits::Gcra`: `wait` is
+/// how long until one more fits (not positive: it fits now).
+const PRELUDE: &str = r"
+local function gcra_wait(key, interval, window, now)
+    local tat = math.max(tonumber(redis.call('GET', key) or 0), now)
+    return tat + interval - window - now, tat
+end
+local function gcra_set(key, tat, now)
+    redis.call('SET', key, string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
+end
+-- Takes the n limits KEYS[k + i], whose interval and window (µs) are
+-- ARGV[a + 2i - 1] and ARGV[a + 2i], if every one has room; else takes none
+-- and returns {'limit', i, wait} for the one with the longest wait.
+local function take_limits(k, a, n, now)
+    local tats, worst, worst_wait = {}, 0, 0
+    for i = 1, n do
+        local wait, tat = gcra_wait(KEYS[k + i], tonumber(ARGV[a + 2 * i - 1]), tonumber(ARGV[a + 2 * i]), now)
+        tats[i] = tat
+        if wait > worst_wait then worst, worst_wait = i, wait end
+    end
+    if worst > 0 then return {'limit', tostring(worst), string.format('%.0f', worst_wait)} end
+    for i = 1, n do gcra_set(KEYS[k + i], tats[i] + tonumber(ARGV[a + 2 * i - 1]), now) end
+    return nil
+end
+local function ended(v, now)
+    if not v[1] then return 'missing' end
+    if math.floor(now / 1000) >= tonumber(v[5]) then return 'expired' end
+    if v[8] == '$USED' then return 'used' end
+    if v[8] == '$LOCKED' then return 'locked' end
+    return nil
+end
+";
+
+/// A script: the prelude and `body`, with the field and status names of
+/// this file put in for `$FIELDS`, `$STATUS`, `$USED` and so on.
+fn script(body: &str) -> Script {
+    let fields: Vec<String> = FIELDS.iter().map(|f| format!("'{f}'")).collect();
+    let source = format!("{PRELUDE}{body}")
+        .replace("$FIELDS", &fields.join(", "))
+        .replace("$STATUS", STATUS_FIELD)
+        .replace("$SENT", SENT_FIELD)
+        .replace("$WRONG", WRONG_FIELD)
+        .replace("$USED", status_name(Status::Used))
+        .replace("$LOCKED", status_name(Status::Locked));
+    Script::new(&source)
+}
+
+/// KEYS: the verification, the held set, the limits, then the replaced
+/// verification if ARGV[4] names one. ARGV: now (µs), most held, id,
+/// replaced id or '', kept until (ms), the number of limits, each limit's
+/// interval and window (µs), then the verification's fields and values.
+static OPEN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local now, n, replaced = tonumber(ARGV[1]), tonumber(ARGV[6]), ARGV[4]
+        local held = redis.call('ZCARD', KEYS[2])
+        if replaced ~= '' and redis.call('ZSCORE', KEYS[2], replaced) then held = held - 1 end
+        if held >= tonumber(ARGV[2]) then return {'busy'} end
+        local refused = take_limits(2, 6, n, now)
+        if refused then return refused end
+        if replaced ~= '' then
+            redis.call('DEL', KEYS[3 + n])
+            redis.call('ZREM', KEYS[2], replaced)
+        end
+        local fields = {}
+        for i = 7 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
+        redis.call('HSET', KEYS[1], unpack(fields))
+        local kept = tonumber(ARGV[5])
+        redis.call('PEXPIRE', KEYS[1], math.max(kept - math.floor(now / 1000), 1))
+        redis.call('ZADD', KEYS[2], kept, ARGV[3])
+        return {'ok'}
+        ",
+    )
+});
+
+/// KEYS: the verification, then the limits. ARGV: now (µs), then each
+/// limit's interval and window (µs).
+static REOPEN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local now = tonumber(ARGV[1])
+        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local why = ended(v, now)
+        if why then return {why} end
+        local refused = take_limits(1, 1, #KEYS - 1, now)
+        if refused then return refused end
+        v[6] = string.format('%.0f', math.floor(now / 1000))
+        redis.call('HSET', KEYS[1], '$SENT', v[6])
+        return {'ok', unpack(v)}
+        ",
+    )
+});
+
+/// KEYS: the held set, the limits, then the opened verification if ARGV[3]
+/// names one. ARGV: now (µs), the number of limits, opened id or '', then
+/// each limit's interval (µs).
+static UNDO: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+        for i = 1, n do
+            local tat = tonumber(redis.call('GET', KEYS[1 + i]) or 0) - tonumber(ARGV[3 + i])
+            if tat > now then gcra_set(KEYS[1 + i], tat, now) else redis.call('DEL', KEYS[1 + i]) end
+        end
+        if ARGV[3] ~= '' then
+            redis.call('DEL', KEYS[2 + n])
+            redis.call('ZREM', KEYS[1], ARGV[3])
+        end
+        return 0
+        ",
+    )
+});
+
+/// KEYS: the verification, the address's guessing limit. ARGV: now (µs),
+/// the typed code's digest, the most wrong tries, the limit's interval and
+/// window (µs). The digest is compared in time that does not depend on
+/// where it differs, as in the memory store.
+static CHECK: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local now = tonumber(ARGV[1])
+        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local why = ended(v, now)
+        if why then return {why} end
+        local interval = tonumber(ARGV[4])
+        local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[5]), now)
+        if wait > 0 then return {'limited', string.format('%.0f', wait)} end
+        local stored, typed, diff = v[3], ARGV[2], 0
+        if #stored ~= #typed then diff = 1 end
+        for i = 1, math.min(#stored, #typed) do
+            diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(typed, i)))
+        end
+        if diff == 0 then
+            v[8] = '$USED'
+            redis.call('HSET', KEYS[1], '$STATUS', v[8])
+            return {'verified', unpack(v)}
+        end
+        local wrong = redis.call('HINCRBY', KEYS[1], '$WRONG', 1)
+        v[7] = tostring(wrong)
+        if wrong >= tonumber(ARGV[3]) then
+            v[8] = '$LOCKED'
+            redis.call('HSET', KEYS[1], '$STATUS', v[8])
+        end
+        gcra_set(KEYS[2], tat + interval, now)
+        return {'wrong', unpack(v)}
+        ",
+    )
+});
+
+#[derive(Debug, Clone)]
+pub struct RedisStore {
+    connection: RedisConnection,
+}
+
+fn text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()
+}
+
+fn millis(bytes: &[u8]) -> Option<Timestamp> {
+    text(bytes)?.parse().ok().map(Timestamp::from_millis)
+}
+
+/// A verification from its hash's fields, in `FIELDS` order.
+fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
+    let [phone, cc, digest, created, expires, sent, wrong, status] = fields else {
+        return None;
+    };
+    Some(Verification {
+        phone: PhoneNumber::from_stored(text(phone)?, text(cc)?.parse().ok()?)?,
+        digest: CodeDigest::from_bytes(digest)?,
+        created: millis(created)?,
+        expires: millis(expires)?,
+        sent: millis(sent)?,
+        wrong_tries: text(wrong)?.parse().ok()?,
+        status: [Status::Pending, Status::Used, Status::Locked]
+            .into_iter()
+            .find(|s| status_name(*s).as_bytes() == status.as_slice())?,
+    })
+}
+
+fn unreadable() -> StoreUnavailable {
+    StoreUnavailable::new("an answer from Redis is not in this app's format")
+}
+
+/// `missing`, `expired`, `used` or `locked`.
+fn ended(tag: &[u8]) -> Option<Ended> {
+    match tag {
+        b"missing" => Some(Ended::Missing),
+        b"expired" => Some(Ended::Expired),
+        b"used" => Some(Ended::Used),
+        b"locked" => Some(Ended::Locked),
+        _ => None,
+    }
+}
+
+/// `{'limit', i, wait}`: the `i`th (from 1) of `limits` refused.
+fn limit_hit(reply: &[Vec<u8>], limits: &[Limit]) -> Option<LimitHit> {
+    let i: usize = text(reply.get(1)?)?.parse().ok()?;
+    let wait: u64 = text(reply.get(2)?)?.parse().ok()?;
+    Some(LimitHit {
+        kind: limits.get(i.checked_sub(1)?)?.kind,
+        retry_after: Duration::from_micros(wait),
+    })
+}
+
+impl RedisStore {
+    pub fn new(connection: RedisConnection) -> Self {
+        Self { connection }
+    }
+
+    fn key(&self, id: &VerificationId) -> String {
+        self.connection.key(format_args!("v:{}", id.encode()))
+    }
+
+    fn held_key(&self) -> String {
+        self.connection.key("held")
+    }
+
+    fn limit_key(&self, limit: &Limit) -> String {
+        let kind = kind_name(limit.kind);
+        match limit.subject {
+            Subject::Phone(phone) => self
+                .connection
+                .key(format_args!("limit:{kind}:{}", phone.e164())),
+            Subject::Client(client) => self.connection.key(format_args!("limit:{kind}:{client}")),
+        }
+    }
+
+    async fn run(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<Vec<Vec<u8>>, StoreUnavailable> {
+        let mut connection = self.connection.connection.clone();
+        Ok(invocation.invoke_async(&mut connection).await?)
+    }
+
+    pub(super) async fn open(
+        &self,
+        id: &VerificationId,
+        v: &Verification,
+        limits: &[Limit],
+        max_pending: usize,
+        replaces: Option<&VerificationId>,
+        now: Timestamp,
+    ) -> Answer<()> {
+        let mut invocation = OPEN.prepare_invoke();
+        invocation.key(self.key(id)).key(self.held_key());
+        invocation
+            .arg(Gcra::micros(now))
+            .arg(max_pending)
+            .arg(id.encode())
+            .arg(replaces.map(VerificationId::encode).unwrap_or_default())
+            .arg(v.kept_until().as_millis())
+            .arg(limits.len());
+        for limit in limits {
+            let gcra = Gcra::of(limit);
+            invocation
+                .key(self.limit_key(limit))
+                .arg(gcra.interval)
+                .arg(gcra.window);
+        }
+        if let Some(old) = replaces {
+            invocation.key(self.key(old));
+        }
+        let values: [Vec<u8>; 8] = [
+            v.phone.e164().into(),
+            v.phone.country_code().to_string().into(),
+            v.digest.as_bytes().to_vec(),
+            v.created.as_millis().to_string().into(),
+            v.expires.as_millis().to_string().into(),
+            v.sent.as_millis().to_string().into(),
+            v.wrong_tries.to_string().into(),
+            status_name(v.status).into(),
+        ];
+        for (field, value) in FIELDS.iter().zip(values) {
+            invocation.arg(*field).arg(value);
+        }
+        let reply = self.run(&invocation).await?;
+        match reply.first().map(Vec::as_slice) {
+            Some(b"ok") => Ok(Ok(())),
+            Some(b"busy") => Ok(Err(Refusal::Busy)),
+            Some(b"limit") => limit_hit(&reply, limits)
+                .map(|hit| Err(Refusal::Limit(hit)))
+                .ok_or_else(unreadable),
+            _ => Err(unreadable()),
+        }
+    }
+
+    pub(super) async fn reopen(
+        &self,
+        id: &VerificationId,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Answer<Verification> {
+        let mut invocation = REOPEN.prepare_invoke();
+        invocation.key(self.key(id)).arg(Gcra::micros(now));
+        for limit in limits {
+            let gcra = Gcra::of(limit);
+            invocation
+                .key(self.limit_key(limit))
+                .arg(gcra.interval)
+                .arg(gcra.window);
+        }
+        let reply = self.run(&invocation).await?;
+        let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
+        if let Some(why) = ended(tag) {
+            return Ok(Err(Refusal::Ended(why)));
+        }
+        match tag {
+            b"ok" => verification(&reply[1..]).map(Ok).ok_or_else(unreadable),
+            b"limit" => limit_hit(&reply, limits)
+                .map(|hit| Err(Refusal::Limit(hit)))
+                .ok_or_else(unreadable),
+            _ => Err(unreadable()),
+        }
+    }
+
+    pub(super) async fn undo(
+        &self,
+        opened: Option<&VerificationId>,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Result<(), StoreUnavailable> {
+        let mut invocation = UNDO.prepare_invoke();
+        invocation
+            .key(self.held_key())
+            .arg(Gcra::micros(now))
+            .arg(limits.len())
+            .arg(opened.map(VerificationId::encode).unwrap_or_default());
+        for limit in limits {
+            invocation
+                .key(self.limit_key(limit))
+                .arg(Gcra::of(limit).interval);
+        }
+        if let Some(id) = opened {
+            invocation.key(self.key(id));
+        }
+        let mut connection = self.connection.connection.clone();
+        invocation.invoke_async::<i64>(&mut connection).await?;
+        Ok(())
+    }
+
+    pub(super) async fn check(
+        &self,
+        id: &VerificationId,
+        attempt: &CodeDigest,
+        guessing: &Limit,
+        max_attempts: u32,
+        now: Timestamp,
+    ) -> Result<CheckOutcome, StoreUnavailable> {
+        let gcra = Gcra::of(guessing);
+        let mut invocation = CHECK.prepare_invoke();
+        invocation
+            .key(self.key(id))
+            .key(self.limit_key(guessing))
+            .arg(Gcra::micros(now))
+            .arg(attempt.as_bytes())
+            .arg(max_attempts)
+            .arg(gcra.interval)
+            .arg(gcra.window);
+        let reply = self.run(&invocation).await?;
+        let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
+        if let Some(why) = ended(tag) {
+            return Ok(CheckOutcome::Ended(why));
+        }
+        let read = || verification(reply.get(1..).unwrap_or_default()).ok_or_else(unreadable);
+        Ok(match tag {
+            b"verified" => CheckOutcome::Verified(read()?),
+            b"wrong" => {
+                let verification = read()?;
+                CheckOutcome::Wrong {
+                    tries_left: verification.tries_left(max_attempts),
+                    verification,
+                }
+            }
+            b"limited" => {
+                let wait: u64 = reply
+                    .get(1)
+                    .and_then(|w| text(w)?.parse().ok())
+                    .ok_or_else(unreadable)?;
+                CheckOutcome::Limited(LimitHit {
+                    kind: guessing.kind,
+                    retry_after: Duration::from_micros(wait),
+                })
+            }
+            _ => return Err(unreadable()),
+        })
+    }
+
+    pub(super) async fn get(
+        &self,
+        id: &VerificationId,
+    ) -> Result<Option<Verification>, StoreUnavailable> {
+        let mut connection = self.connection.connection.clone();
+        let fields: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
+            .arg(self.key(id))
+            .arg(&FIELDS)
+            .query_async(&mut connection)
+            .await?;
+        if fields.first().is_none_or(Option::is_none) {
+            return Ok(None);
+        }
+        let fields: Option<Vec<Vec<u8>>> = fields.into_iter().collect();
+        fields
+            .as_deref()
+            .and_then(verification)
+            .map(Some)
+            .ok_or_else(unreadable)
+    }
+
+    /// The hashes expire by themselves; this trims the set that counts them.
+    pub(super) async fn sweep(&self, now: Timestamp) -> Result<usize, StoreUnavailable> {
+        let mut connection = self.connection.connection.clone();
+        let removed: usize = redis::cmd("ZREMRANGEBYSCORE")
+            .arg(self.held_key())
+            .arg("-inf")
+            .arg(now.as_millis())
+            .query_async(&mut connection)
+            .await?;
+        Ok(removed)
+    }
+
+    pub(super) async fn held(&self) -> Result<usize, StoreUnavailable> {
+        let mut connection = self.connection.connection.clone();
+        let held: usize = redis::cmd("ZCARD")
+            .arg(self.held_key())
+            .query_async(&mut connection)
+            .await?;
+        Ok(held)
+    }
+}

@@ -1,0 +1,486 @@
+//! One suite for both backends: every test runs against the memory store
+//! and, when `TWOFA_TEST_REDIS_URL` names a Redis, against a Redis store
+//! under a key prefix of its own. Without the variable the Redis half says
+//! so and is skipped; under CI (`CI=true`) that is a failure.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::*;
+use crate::limits::{ClientKey, LimitKind, Subject};
+use crate::otp::{Alphabet, CodeFormat, CodeKey};
+use crate::phone::PhoneNumber;
+use crate::settings::RedisSettings;
+use crate::verification::Status;
+
+const START: Timestamp = Timestamp::from_millis(10_000_000);
+const TTL: Duration = Duration::from_secs(600);
+const FORMAT: CodeFormat = CodeFormat {
+    alphabet: Alphabet::Digits,
+    length: 6,
+};
+
+/// Runs `test` on a memory store, then on a Redis store if there is one.
+async fn each_store<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    test(Store::default()).await;
+    if let Some(store) = redis_store().await {
+        test(store).await;
+    }
+}
+
+async fn redis_store() -> Option<Store> {
+    let Ok(url) = std::env::var("TWOFA_TEST_REDIS_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the store's Redis tests cannot run under CI without TWOFA_TEST_REDIS_URL");
+        }
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** REDIS STORE TESTS SKIPPED: set TWOFA_TEST_REDIS_URL ***\n"
+            );
+        });
+        return None;
+    };
+    let settings = RedisSettings {
+        url: url.into(),
+        key_prefix: format!("store-test-{:016x}:", rand::random::<u64>()),
+        wait: Duration::ZERO,
+    };
+    let connection = RedisConnection::connect(&settings)
+        .await
+        .expect("TWOFA_TEST_REDIS_URL answers");
+    Some(Store::Redis(RedisStore::new(connection)))
+}
+
+fn key() -> CodeKey {
+    CodeKey::new([7; 32])
+}
+
+fn digest(id: &VerificationId, code: &str) -> CodeDigest {
+    let code = FORMAT.read_attempt(code).expect("a code");
+    key().digest(id.as_bytes(), &code)
+}
+
+fn phone(last: u32) -> PhoneNumber {
+    let us = "+1".parse().expect("+1");
+    PhoneNumber::parse(&format!("+1201555{last:04}"), &us).expect("valid")
+}
+
+fn at(secs: u64) -> Timestamp {
+    START.after(Duration::from_secs(secs))
+}
+
+fn pending(id: &VerificationId, code: &str) -> Verification {
+    Verification {
+        phone: phone(123),
+        digest: digest(id, code),
+        created: START,
+        expires: START.after(TTL),
+        sent: START,
+        wrong_tries: 0,
+        status: Status::Pending,
+    }
+}
+
+/// A store holding one pending verification with code 123456.
+async fn with_one(store: &Store) -> VerificationId {
+    let id = VerificationId::random();
+    let opened = store
+        .open(&id, &pending(&id, "123456"), &[], 1_000, None, START)
+        .await;
+    assert_eq!(opened.expect("the store answers"), Ok(()));
+    id
+}
+
+fn address_limit(client: u8, max: u32, window_secs: u64) -> Limit {
+    Limit {
+        kind: LimitKind::SendsPerAddress,
+        subject: Subject::Client(ClientKey::from(IpAddr::from([192, 0, 2, client]))),
+        max,
+        window: Duration::from_secs(window_secs),
+    }
+}
+
+fn guessing(max: u32) -> Limit {
+    Limit {
+        kind: LimitKind::VerifyFailuresPerAddress,
+        subject: Subject::Client(ClientKey::from(IpAddr::from([198, 51, 100, 1]))),
+        max,
+        window: Duration::from_secs(3600),
+    }
+}
+
+/// Takes `limits` by opening a throw-away verification.
+async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<(), Refusal> {
+    let id = VerificationId::random();
+    let mut verification = pending(&id, "123456");
+    verification.expires = now.after(TTL);
+    store
+        .open(&id, &verification, limits, usize::MAX, None, now)
+        .await
+        .expect("the store answers")
+}
+
+async fn check(store: &Store, id: &VerificationId, code: &str, now: Timestamp) -> CheckOutcome {
+    store
+        .check(id, &digest(id, code), &guessing(1_000), 5, now)
+        .await
+        .expect("the store answers")
+}
+
+#[tokio::test]
+async fn a_verification_reads_back_as_it_was_stored() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let read = store.get(&id).await.expect("answers");
+        assert_eq!(read, Some(pending(&id, "123456")));
+        assert_eq!(
+            store.get(&VerificationId::random()).await.expect("answers"),
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_right_code_verifies_once() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        match check(&store, &id, "123456", START).await {
+            CheckOutcome::Verified(v) => assert_eq!(v.status, Status::Used),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            check(&store, &id, "123456", START).await,
+            CheckOutcome::Ended(Ended::Used)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_codes_count_down_to_a_lock_that_the_right_code_cannot_open() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        for left in (0..5).rev() {
+            match check(&store, &id, "999999", START).await {
+                CheckOutcome::Wrong {
+                    tries_left,
+                    verification,
+                } => {
+                    assert_eq!(tries_left, left);
+                    assert_eq!(verification.wrong_tries, 5 - left);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            store.get(&id).await.expect("answers").map(|v| v.status),
+            Some(Status::Locked)
+        );
+        for code in ["999999", "123456"] {
+            assert_eq!(
+                check(&store, &id, code, START).await,
+                CheckOutcome::Ended(Ended::Locked)
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_code_is_refused_from_the_moment_it_expires() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        assert_eq!(
+            check(&store, &id, "123456", START.after(TTL)).await,
+            CheckOutcome::Ended(Ended::Expired)
+        );
+        assert!(matches!(
+            check(
+                &store,
+                &id,
+                "123456",
+                START.after(TTL - Duration::from_millis(1))
+            )
+            .await,
+            CheckOutcome::Verified(_)
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_id_is_missing() {
+    each_store(|store| async move {
+        with_one(&store).await;
+        assert_eq!(
+            check(&store, &VerificationId::random(), "123456", START).await,
+            CheckOutcome::Ended(Ended::Missing)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_codes_spend_the_guessing_limit_and_right_ones_do_not() {
+    each_store(|store| async move {
+        let ids = [
+            with_one(&store).await,
+            with_one(&store).await,
+            with_one(&store).await,
+        ];
+        let limit = guessing(2);
+        let try_code = |id: VerificationId, code: &'static str| {
+            let store = &store;
+            let limit = &limit;
+            async move {
+                store
+                    .check(&id, &digest(&id, code), limit, 5, START)
+                    .await
+                    .expect("answers")
+            }
+        };
+        assert!(matches!(
+            try_code(ids[0].clone(), "123456").await,
+            CheckOutcome::Verified(_)
+        ));
+        assert!(matches!(
+            try_code(ids[1].clone(), "000000").await,
+            CheckOutcome::Wrong { .. }
+        ));
+        assert!(matches!(
+            try_code(ids[1].clone(), "000000").await,
+            CheckOutcome::Wrong { .. }
+        ));
+        // Spent: even the right code waits, and nothing is counted.
+        match try_code(ids[2].clone(), "123456").await {
+            CheckOutcome::Limited(hit) => {
+                assert_eq!(hit.kind, LimitKind::VerifyFailuresPerAddress);
+                assert_eq!(hit.retry_after, Duration::from_secs(1800));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            store
+                .get(&ids[2])
+                .await
+                .expect("answers")
+                .map(|v| v.wrong_tries),
+            Some(0)
+        );
+        // An ended verification is told so before the limit is looked at.
+        assert_eq!(
+            try_code(ids[0].clone(), "123456").await,
+            CheckOutcome::Ended(Ended::Used)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn max_events_fit_at_once_then_one_more_each_interval() {
+    each_store(|store| async move {
+        let three_per_minute = [address_limit(1, 3, 60)];
+        for _ in 0..3 {
+            assert_eq!(take(&store, &three_per_minute, START).await, Ok(()));
+        }
+        let hit = LimitHit {
+            kind: LimitKind::SendsPerAddress,
+            retry_after: Duration::from_secs(20),
+        };
+        assert_eq!(
+            take(&store, &three_per_minute, START).await,
+            Err(Refusal::Limit(hit))
+        );
+        assert!(take(&store, &three_per_minute, at(19)).await.is_err());
+        assert_eq!(take(&store, &three_per_minute, at(20)).await, Ok(()));
+        assert!(take(&store, &three_per_minute, at(20)).await.is_err());
+        // After a full window of quiet, the whole allowance is back.
+        for _ in 0..3 {
+            assert_eq!(take(&store, &three_per_minute, at(80)).await, Ok(()));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_limit_of_one_is_a_cooldown() {
+    each_store(|store| async move {
+        let cooldown = [address_limit(1, 1, 30)];
+        assert_eq!(take(&store, &cooldown, START).await, Ok(()));
+        match take(&store, &cooldown, at(10)).await {
+            Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(20)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(take(&store, &cooldown, at(30)).await, Ok(()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_by_one_limit_takes_none_of_the_others_nor_stores_anything() {
+    each_store(|store| async move {
+        assert_eq!(
+            take(&store, &[address_limit(1, 1, 60)], START).await,
+            Ok(())
+        );
+        let held = store.held().await.expect("answers");
+        let both = [address_limit(2, 1, 60), address_limit(1, 1, 60)];
+        assert!(take(&store, &both, START).await.is_err());
+        assert_eq!(store.held().await.expect("answers"), held);
+        assert_eq!(
+            take(&store, &[address_limit(2, 1, 60)], START).await,
+            Ok(()),
+            "2 was not taken"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_longest_wait_is_reported() {
+    each_store(|store| async move {
+        let limits = [address_limit(1, 1, 30), address_limit(2, 1, 3600)];
+        assert_eq!(take(&store, &limits, START).await, Ok(()));
+        match take(&store, &limits, at(1)).await {
+            Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(3599)),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_subject_under_another_kind_is_counted_apart() {
+    each_store(|store| async move {
+        let mut failures = address_limit(1, 1, 60);
+        failures.kind = LimitKind::VerifyFailuresPerAddress;
+        assert_eq!(
+            take(&store, &[address_limit(1, 1, 60)], START).await,
+            Ok(())
+        );
+        assert_eq!(take(&store, &[failures], START).await, Ok(()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_undone_send_gives_its_limits_back_and_forgets_its_verification() {
+    each_store(|store| async move {
+        let twice = [address_limit(1, 2, 60)];
+        assert_eq!(take(&store, &twice, START).await, Ok(()));
+        let id = VerificationId::random();
+        let opened = store
+            .open(&id, &pending(&id, "123456"), &twice, 1_000, None, at(1))
+            .await;
+        assert_eq!(opened.expect("answers"), Ok(()));
+        assert!(take(&store, &twice, at(2)).await.is_err());
+        store.undo(Some(&id), &twice, at(2)).await.expect("answers");
+        assert_eq!(store.get(&id).await.expect("answers"), None);
+        assert_eq!(take(&store, &twice, at(2)).await, Ok(()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn past_max_pending_a_new_verification_is_refused_unless_it_replaces_one() {
+    each_store(|store| async move {
+        let first = VerificationId::random();
+        let second = VerificationId::random();
+        let (one, two) = (pending(&first, "123456"), pending(&second, "123456"));
+        let opened = store.open(&first, &one, &[], 1, None, START).await;
+        assert_eq!(opened.expect("answers"), Ok(()));
+        let limits = [address_limit(1, 1, 60)];
+        let refused = store.open(&second, &two, &limits, 1, None, START).await;
+        assert_eq!(refused.expect("answers"), Err(Refusal::Busy));
+        // The refusal took no limit: the same limits let the replacement in.
+        let replacing = store
+            .open(&second, &two, &limits, 1, Some(&first), START)
+            .await;
+        assert_eq!(replacing.expect("answers"), Ok(()));
+        assert_eq!(store.get(&first).await.expect("answers"), None);
+        assert!(store.get(&second).await.expect("answers").is_some());
+        assert_eq!(store.held().await.expect("answers"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_resend_takes_the_limits_and_notes_when_it_was_sent() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let cooldown = [address_limit(9, 1, 30)];
+        let resent = store.reopen(&id, &cooldown, at(5)).await.expect("answers");
+        assert_eq!(resent.map(|v| v.sent), Ok(at(5)));
+        assert_eq!(
+            store.get(&id).await.expect("answers").map(|v| v.sent),
+            Some(at(5))
+        );
+        match store.reopen(&id, &cooldown, at(6)).await.expect("answers") {
+            Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(29)),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_verification_that_ended_cannot_be_resent() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let limits = [address_limit(9, 5, 30)];
+        let expired = store.reopen(&id, &limits, START.after(TTL)).await;
+        assert_eq!(
+            expired.expect("answers"),
+            Err(Refusal::Ended(Ended::Expired))
+        );
+        check(&store, &id, "123456", START).await;
+        let used = store.reopen(&id, &limits, START).await;
+        assert_eq!(used.expect("answers"), Err(Refusal::Ended(Ended::Used)));
+        let missing = store
+            .reopen(&VerificationId::random(), &limits, START)
+            .await;
+        assert_eq!(
+            missing.expect("answers"),
+            Err(Refusal::Ended(Ended::Missing))
+        );
+        assert_eq!(
+            take(&store, &limits, START).await,
+            Ok(()),
+            "no limit was taken"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn verifications_are_held_until_swept_after_their_keep_time() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let later = VerificationId::random();
+        let mut verification = pending(&later, "123456");
+        verification.expires = START.after(TTL * 2);
+        let opened = store.open(&later, &verification, &[], 10, None, START);
+        assert_eq!(opened.await.expect("answers"), Ok(()));
+        let kept_until = pending(&id, "123456").kept_until();
+        // Expired, but kept: a late check is told it expired.
+        assert_eq!(
+            check(&store, &id, "123456", kept_until).await,
+            CheckOutcome::Ended(Ended::Expired)
+        );
+        assert_eq!(store.sweep(START.after(TTL)).await.expect("answers"), 0);
+        assert_eq!(store.held().await.expect("answers"), 2);
+        assert_eq!(store.sweep(kept_until).await.expect("answers"), 1);
+        assert_eq!(store.held().await.expect("answers"), 1);
+        assert!(store.get(&later).await.expect("answers").is_some());
+    })
+    .await;
+}

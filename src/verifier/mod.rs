@@ -1,0 +1,303 @@
+//! The flow of a phone verification, as the domain operations every face
+//! calls: `start` (text a new code), `resend` (text the same code again),
+//! `check` (a typed code), `status`.
+//!
+//! The `Verifier` owns everything the flow touches (the store, the SMS
+//! sender, the code key, the clock and the rules), so the rules hold the same
+//! whichever face a request came through, and the steps that must undo each
+//! other live in one place: a send first takes capacity and limits and
+//! stores the verification in one atomic step of the store, then texts the
+//! code; if the text certainly did not go, the verification is removed and
+//! the limits given back.
+
+use std::time::Duration;
+
+use crate::clock::{Clock, Timestamp};
+use crate::limits::{ClientKey, Limit, LimitHit, LimitRules};
+use crate::otp::{CodeFormat, CodeKey, OtpCode};
+use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
+use crate::sms::{SmsError, SmsSender, code_message};
+use crate::store::{Refusal, Store, StoreUnavailable};
+use crate::verification::{CheckOutcome, Ended, Status, Verification, VerificationId};
+
+/// The rules of the flow, typed from the settings.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub phone: PhoneRules,
+    pub code: CodeFormat,
+    /// How long a code works.
+    pub ttl: Duration,
+    /// Wrong codes a verification allows.
+    pub max_attempts: u32,
+    pub limits: LimitRules,
+}
+
+/// Who asked: counted by address, and answered with an SMS bound to the
+/// origin they asked on (WebOTP), if any.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    pub client: ClientKey,
+    pub origin_host: Option<String>,
+}
+
+/// What a person holds to come back to their verification: its id, and the
+/// code itself, so "send it again" can text the same code while the store
+/// keeps only its HMAC. The pages keep it in the encrypted session cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCode {
+    pub id: VerificationId,
+    pub code: OtpCode,
+    pub phone: PhoneNumber,
+    pub expires: Timestamp,
+}
+
+/// A code texted.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub pending: PendingCode,
+    pub verification: Verification,
+    /// The same code as before, texted again.
+    pub resent: bool,
+}
+
+/// What a typed code turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// The right code: the number is verified, and the code used up.
+    Verified(Verification),
+    /// A wrong code, counted; at no tries left the verification is locked.
+    Wrong {
+        verification: Verification,
+        tries_left: u32,
+    },
+    /// Not a code of this app's format at all: nothing was spent.
+    Malformed(Verification),
+}
+
+/// Why an operation did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("limit reached: {:?}, retry in {:?}", .0.kind, .0.retry_after)]
+    Limited(LimitHit),
+    #[error("too many pending verifications")]
+    Busy,
+    #[error("the verification cannot take a code: {0:?}")]
+    Ended(Ended),
+    #[error(transparent)]
+    Store(#[from] StoreUnavailable),
+    #[error("SMS not sent: {0}")]
+    Sms(#[from] SmsError),
+}
+
+impl From<Refusal> for VerifyError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Busy => VerifyError::Busy,
+            Refusal::Limit(hit) => VerifyError::Limited(hit),
+            Refusal::Ended(ended) => VerifyError::Ended(ended),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Verifier {
+    store: Store,
+    sms: SmsSender,
+    code_key: CodeKey,
+    clock: Clock,
+    rules: Rules,
+}
+
+impl Verifier {
+    pub fn new(
+        store: Store,
+        sms: SmsSender,
+        code_key: CodeKey,
+        clock: Clock,
+        rules: Rules,
+    ) -> Self {
+        Self {
+            store,
+            sms,
+            code_key,
+            clock,
+            rules,
+        }
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// The clock the flow reads; tests move it forward.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Typed text as a number this app will text, or why not.
+    pub fn read_phone(&self, typed: &str) -> Result<PhoneNumber, PhoneError> {
+        self.rules.phone.parse(typed)
+    }
+
+    /// Texts a new code to `phone`. When `previous` (the code this person is
+    /// waiting on) is for the same number and still pending, texts that code
+    /// again instead, so asking twice never resets the wrong tries; a
+    /// previous verification for another number is replaced.
+    pub async fn start(
+        &self,
+        phone: PhoneNumber,
+        requester: &Requester,
+        previous: Option<&PendingCode>,
+    ) -> Result<Sent, VerifyError> {
+        if let Some(previous) = previous.filter(|p| p.phone == phone) {
+            match self.resend(previous, requester).await {
+                Err(VerifyError::Ended(_)) => {}
+                done => return done,
+            }
+        }
+        let now = self.clock.now();
+        let id = VerificationId::random();
+        let code = self.rules.code.generate();
+        let verification = Verification {
+            phone,
+            digest: self.code_key.digest(id.as_bytes(), &code),
+            created: now,
+            expires: now.after(self.rules.ttl),
+            sent: now,
+            wrong_tries: 0,
+            status: Status::Pending,
+        };
+        let limits = self.rules.limits.for_sending(&phone, &requester.client);
+        self.store
+            .open(
+                &id,
+                &verification,
+                &limits,
+                self.rules.limits.max_pending(),
+                previous.map(|p| &p.id),
+                now,
+            )
+            .await??;
+        let pending = PendingCode {
+            id,
+            code,
+            phone,
+            expires: verification.expires,
+        };
+        self.text(&pending, requester, true, &limits, now).await?;
+        Ok(Sent {
+            pending,
+            verification,
+            resent: false,
+        })
+    }
+
+    /// Texts a pending verification's code again, within the limits.
+    pub async fn resend(
+        &self,
+        pending: &PendingCode,
+        requester: &Requester,
+    ) -> Result<Sent, VerifyError> {
+        let now = self.clock.now();
+        let limits = self
+            .rules
+            .limits
+            .for_sending(&pending.phone, &requester.client);
+        let verification = self.store.reopen(&pending.id, &limits, now).await??;
+        self.text(pending, requester, false, &limits, now).await?;
+        Ok(Sent {
+            pending: pending.clone(),
+            verification,
+            resent: true,
+        })
+    }
+
+    /// The last step of a send: the SMS. If it failed, the verification a
+    /// new send stored is removed (so a code that was not sent never works)
+    /// and the limits are given back.
+    async fn text(
+        &self,
+        pending: &PendingCode,
+        requester: &Requester,
+        new: bool,
+        limits: &[Limit],
+        now: Timestamp,
+    ) -> Result<(), VerifyError> {
+        let text = code_message(&pending.code, requester.origin_host.as_deref());
+        if let Err(error) = self.sms.send(&pending.phone, &text).await {
+            // Best effort: if the store is failing too, an unsent code
+            // expires unused, and the limits count one SMS too many until
+            // they refill.
+            let opened = new.then_some(&pending.id);
+            if let Err(store) = self.store.undo(opened, limits, now).await {
+                tracing::warn!("could not undo a send that failed: {store}");
+            }
+            return Err(error.into());
+        }
+        tracing::info!(to = %pending.phone, resend = !new, "code sent");
+        Ok(())
+    }
+
+    /// Checks a typed code against verification `id`, within the guessing
+    /// limit of `requester`'s address.
+    pub async fn check(
+        &self,
+        id: &VerificationId,
+        typed: &str,
+        requester: &Requester,
+    ) -> Result<Checked, VerifyError> {
+        let now = self.clock.now();
+        let Ok(attempt) = self.rules.code.read_attempt(typed) else {
+            // Not a code at all: say so, without spending a try.
+            let verification = self.status(id).await?;
+            verification
+                .still_pending(now)
+                .map_err(VerifyError::Ended)?;
+            return Ok(Checked::Malformed(verification));
+        };
+        let digest = self.code_key.digest(id.as_bytes(), &attempt);
+        let guessing = self.rules.limits.for_guessing(&requester.client);
+        let outcome = self
+            .store
+            .check(id, &digest, &guessing, self.rules.max_attempts, now)
+            .await?;
+        match outcome {
+            CheckOutcome::Verified(verification) => {
+                tracing::info!(to = %verification.phone, "phone number verified");
+                Ok(Checked::Verified(verification))
+            }
+            CheckOutcome::Wrong {
+                verification,
+                tries_left,
+            } => Ok(Checked::Wrong {
+                verification,
+                tries_left,
+            }),
+            CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
+            CheckOutcome::Ended(ended) => Err(VerifyError::Ended(ended)),
+        }
+    }
+
+    /// Verification `id` as it stands; `Ended::Missing` if there is none.
+    pub async fn status(&self, id: &VerificationId) -> Result<Verification, VerifyError> {
+        self.store
+            .get(id)
+            .await?
+            .ok_or(VerifyError::Ended(Ended::Missing))
+    }
+
+    /// How long until `verification`'s code may be texted again, if at all.
+    pub fn resend_wait(&self, verification: &Verification) -> Option<Duration> {
+        let ready = verification.sent.after(self.rules.limits.resend_cooldown());
+        let wait = self.clock.now().until(ready);
+        (!wait.is_zero()).then_some(wait)
+    }
+
+    /// Forgets what has expired; returns how many verifications went.
+    pub async fn sweep(&self) -> Result<usize, StoreUnavailable> {
+        self.store.sweep(self.clock.now()).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

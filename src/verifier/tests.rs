@@ -1,0 +1,320 @@
+//! The flow against a memory store and a fake SMS sender that can fail,
+//! and a store that can fail between steps.
+
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+
+use super::*;
+use crate::otp::Alphabet;
+use crate::phone::CountryPolicy;
+use crate::settings::LimitSettings;
+use crate::sms::fake::FakeSms;
+use crate::store::MemoryStore;
+
+fn limits() -> LimitSettings {
+    LimitSettings {
+        resend_cooldown: Duration::from_secs(30),
+        sends_per_phone_per_hour: 5,
+        sends_per_ip_per_hour: 20,
+        max_pending: 1_000,
+        verify_failures_per_ip_per_hour: 100,
+    }
+}
+
+fn verifier_with(fake: &FakeSms, limits: LimitSettings) -> Verifier {
+    let rules = Rules {
+        phone: PhoneRules {
+            default_country: "+1".parse().expect("+1"),
+            countries: CountryPolicy::parse(&["US".into()]).expect("US"),
+        },
+        code: CodeFormat {
+            alphabet: Alphabet::Digits,
+            length: 6,
+        },
+        ttl: Duration::from_secs(600),
+        max_attempts: 3,
+        limits: LimitRules::new(limits),
+    };
+    Verifier::new(
+        Store::default(),
+        SmsSender::Fake(fake.clone()),
+        CodeKey::new([5; 32]),
+        Clock::frozen_at(Timestamp::from_millis(1_800_000_000_000)),
+        rules,
+    )
+}
+
+fn verifier(fake: &FakeSms) -> Verifier {
+    verifier_with(fake, limits())
+}
+
+fn requester(last: u8) -> Requester {
+    Requester {
+        client: ClientKey::from(IpAddr::from([203, 0, 113, last])),
+        origin_host: Some("verify.example.com".into()),
+    }
+}
+
+/// A verifier that has texted a code to (201) 555-0123.
+async fn started(limits: LimitSettings) -> (FakeSms, Verifier, Sent) {
+    let fake = FakeSms::default();
+    let verifier = verifier_with(&fake, limits);
+    let number = phone(&verifier, "(201) 555-0123");
+    let sent = verifier.start(number, &requester(1), None).await;
+    (fake, verifier, sent.expect("sent"))
+}
+
+fn phone(verifier: &Verifier, typed: &str) -> PhoneNumber {
+    verifier.read_phone(typed).expect("a valid number")
+}
+
+fn memory(verifier: &Verifier) -> &MemoryStore {
+    match &verifier.store {
+        Store::Memory(memory) => memory,
+        Store::Redis(_) => panic!("these tests use the memory store"),
+    }
+}
+
+fn wrong(code: &OtpCode) -> String {
+    if code.as_str() == "000000" {
+        "111111".into()
+    } else {
+        "000000".into()
+    }
+}
+
+#[tokio::test]
+async fn a_code_that_was_texted_verifies_its_number_once() {
+    let (fake, verifier, sent) = started(limits()).await;
+    let number = sent.pending.phone;
+    let texts = fake.texts();
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0].0, number);
+    assert!(texts[0].1.contains(sent.pending.code.as_str()));
+    assert!(texts[0].1.ends_with(&format!(
+        "@verify.example.com #{}",
+        sent.pending.code.as_str()
+    )));
+    let checked = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(checked, Ok(Checked::Verified(v)) if v.phone == number));
+    let again = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(again, Err(VerifyError::Ended(Ended::Used))));
+}
+
+#[tokio::test]
+async fn a_failed_send_leaves_no_usable_code_and_gives_the_limits_back() {
+    for failure in [
+        SmsError::Timeout,
+        SmsError::Unreachable("connection refused".into()),
+        SmsError::RateLimited,
+    ] {
+        let fake = FakeSms::default();
+        let verifier = verifier(&fake);
+        let number = phone(&verifier, "(201) 555-0123");
+        fake.answer_next(Err(failure));
+        let failed = verifier.start(number, &requester(1), None).await;
+        assert!(matches!(failed, Err(VerifyError::Sms(_))), "{failed:?}");
+        let code = fake.texts()[0].1.clone();
+        assert_eq!(memory(&verifier).held(), 0, "the unsent code is gone");
+        // Inside the cooldown, yet another code can be sent: the limits came back.
+        let sent = verifier.start(number, &requester(1), None).await;
+        assert!(sent.is_ok(), "{sent:?}");
+        assert!(!code.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_failed_resend_gives_its_limits_back_and_keeps_the_verification() {
+    let (fake, verifier, sent) = started(limits()).await;
+    verifier.clock().advance(Duration::from_secs(30));
+    fake.answer_next(Err(SmsError::Timeout));
+    let failed = verifier.resend(&sent.pending, &requester(1)).await;
+    assert!(matches!(failed, Err(VerifyError::Sms(SmsError::Timeout))));
+    let resent = verifier.resend(&sent.pending, &requester(1)).await;
+    assert!(resent.is_ok(), "the cooldown was given back: {resent:?}");
+    let checked = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(checked, Ok(Checked::Verified(_))));
+}
+
+#[tokio::test]
+async fn a_store_that_fails_before_the_send_sends_nothing() {
+    let fake = FakeSms::default();
+    let verifier = verifier(&fake);
+    memory(&verifier).failing.store(true, Ordering::Relaxed);
+    let number = phone(&verifier, "(201) 555-0123");
+    let failed = verifier.start(number, &requester(1), None).await;
+    assert!(matches!(failed, Err(VerifyError::Store(_))), "{failed:?}");
+    assert!(fake.texts().is_empty());
+}
+
+#[tokio::test]
+async fn a_store_that_fails_between_the_steps_still_reports_the_sms_failure() {
+    let fake = FakeSms::default();
+    let verifier = std::sync::Arc::new(verifier(&fake));
+    let number = phone(&verifier, "(201) 555-0123");
+    let weak = std::sync::Arc::downgrade(&verifier);
+    fake.on_send(move || {
+        if let Some(verifier) = weak.upgrade() {
+            memory(&verifier).failing.store(true, Ordering::Relaxed);
+        }
+    });
+    fake.answer_next(Err(SmsError::Timeout));
+    let failed = verifier.start(number, &requester(1), None).await;
+    assert!(
+        matches!(failed, Err(VerifyError::Sms(SmsError::Timeout))),
+        "the person is told the SMS failed, not that the store did: {failed:?}"
+    );
+    // The store comes back: the undo could not run, so the unsent code is
+    // still held, but it was never texted and no one holds it.
+    memory(&verifier).failing.store(false, Ordering::Relaxed);
+    assert_eq!(memory(&verifier).held(), 1);
+}
+
+#[tokio::test]
+async fn a_resend_texts_the_same_code_and_keeps_the_wrong_tries() {
+    let (fake, verifier, sent) = started(limits()).await;
+    let wrong = wrong(&sent.pending.code);
+    for left in [2, 1] {
+        let checked = verifier
+            .check(&sent.pending.id, &wrong, &requester(1))
+            .await;
+        assert!(
+            matches!(checked, Ok(Checked::Wrong { tries_left, .. }) if tries_left == left),
+            "{checked:?}"
+        );
+    }
+    let refused = verifier.resend(&sent.pending, &requester(1)).await;
+    assert!(
+        matches!(refused, Err(VerifyError::Limited(_))),
+        "inside the cooldown"
+    );
+    verifier.clock().advance(Duration::from_secs(30));
+    let resent = verifier
+        .resend(&sent.pending, &requester(1))
+        .await
+        .expect("resent");
+    assert!(resent.resent);
+    assert_eq!(resent.verification.wrong_tries, 2);
+    let texts = fake.texts();
+    assert_eq!(texts.len(), 2);
+    assert_eq!(texts[0].1, texts[1].1, "the same code");
+    let checked = verifier
+        .check(&sent.pending.id, &wrong, &requester(1))
+        .await;
+    assert!(matches!(checked, Ok(Checked::Wrong { tries_left: 0, .. })));
+    let locked = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(locked, Err(VerifyError::Ended(Ended::Locked))));
+}
+
+#[tokio::test]
+async fn asking_again_for_the_same_number_resends_and_another_number_replaces() {
+    let fake = FakeSms::default();
+    let verifier = verifier_with(
+        &fake,
+        LimitSettings {
+            resend_cooldown: Duration::ZERO,
+            ..limits()
+        },
+    );
+    let first = phone(&verifier, "(201) 555-0123");
+    let sent = verifier
+        .start(first, &requester(1), None)
+        .await
+        .expect("sent");
+    let again = verifier
+        .start(first, &requester(1), Some(&sent.pending))
+        .await
+        .expect("sent");
+    assert!(again.resent);
+    assert_eq!(again.pending, sent.pending);
+    let other = phone(&verifier, "(201) 555-0199");
+    let replaced = verifier
+        .start(other, &requester(1), Some(&sent.pending))
+        .await
+        .expect("sent");
+    assert!(!replaced.resent);
+    assert_ne!(replaced.pending.id, sent.pending.id);
+    let old = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(old, Err(VerifyError::Ended(Ended::Missing))));
+    assert_eq!(memory(&verifier).held(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_send_texts_nothing() {
+    let fake = FakeSms::default();
+    let verifier = verifier_with(
+        &fake,
+        LimitSettings {
+            max_pending: 1,
+            ..limits()
+        },
+    );
+    let number = phone(&verifier, "(201) 555-0123");
+    verifier
+        .start(number, &requester(1), None)
+        .await
+        .expect("sent");
+    let same = verifier.start(number, &requester(2), None).await;
+    assert!(matches!(same, Err(VerifyError::Busy)), "{same:?}");
+    let other = phone(&verifier, "(201) 555-0199");
+    let busy = verifier.start(other, &requester(3), None).await;
+    assert!(matches!(busy, Err(VerifyError::Busy)));
+    assert_eq!(fake.texts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_ask_for_a_number_inside_its_cooldown_is_limited() {
+    let fake = FakeSms::default();
+    let verifier = verifier(&fake);
+    let number = phone(&verifier, "(201) 555-0123");
+    verifier
+        .start(number, &requester(1), None)
+        .await
+        .expect("sent");
+    match verifier.start(number, &requester(2), None).await {
+        Err(VerifyError::Limited(hit)) => {
+            assert_eq!(hit.retry_after, Duration::from_secs(30));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.texts().len(), 1);
+}
+
+#[tokio::test]
+async fn a_malformed_code_spends_nothing() {
+    let (_, verifier, sent) = started(limits()).await;
+    for typed in ["", "12345", "abcdef", "1234567"] {
+        let checked = verifier.check(&sent.pending.id, typed, &requester(1)).await;
+        assert!(matches!(checked, Ok(Checked::Malformed(ref v)) if v.wrong_tries == 0));
+    }
+    let checked = verifier
+        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .await;
+    assert!(matches!(checked, Ok(Checked::Verified(_))));
+}
+
+#[tokio::test]
+async fn the_resend_wait_counts_down_from_the_last_send() {
+    let (_, verifier, sent) = started(limits()).await;
+    assert_eq!(
+        verifier.resend_wait(&sent.verification),
+        Some(Duration::from_secs(30))
+    );
+    verifier.clock().advance(Duration::from_secs(29));
+    assert_eq!(
+        verifier.resend_wait(&sent.verification),
+        Some(Duration::from_secs(1))
+    );
+    verifier.clock().advance(Duration::from_secs(1));
+    assert_eq!(verifier.resend_wait(&sent.verification), None);
+}
