@@ -3,7 +3,7 @@
 //!
 //! Without chromedriver (or axe-core's `npm ci` in tests/browser) these tests
 //! say loudly that they were skipped; under CI (`CI=true`) that is a failure.
-//! `TWOFA_SCREENSHOTS=1` also saves each page to docs/screenshots/.
+//! `TWOFA_TEST_SCREENSHOTS=1` also saves each page to docs/screenshots/.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -285,7 +285,7 @@ impl Chromium {
             self.screen.name()
         );
 
-        if std::env::var_os("TWOFA_SCREENSHOTS").is_some() {
+        if std::env::var_os("TWOFA_TEST_SCREENSHOTS").is_some() {
             let png = self.client.screenshot().await.expect("a screenshot");
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
             std::fs::create_dir_all(&dir).expect("docs/screenshots");

@@ -94,3 +94,21 @@ async fn with_no_configuration_it_serves_the_flow_and_logs_codes_loudly() {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     assert!(child.wait().expect("the binary exits").success());
 }
+
+#[test]
+fn a_misspelt_section_in_the_config_file_stops_the_program_naming_it() {
+    let dir = std::env::temp_dir().join(format!("twofa-cli-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[sever]\nlisten = \"127.0.0.1:3000\"\n").expect("written");
+    let output = bare_command()
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("sever is not a setting"), "{stderr}");
+    assert!(stderr.contains("did you mean server.listen?"), "{stderr}");
+}
