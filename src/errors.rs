@@ -67,6 +67,8 @@ pub enum AppError {
     BadForm,
     #[error("no such page")]
     NotFound,
+    #[error("sign-in request refused: {0}")]
+    BadSignInLink(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
 }
@@ -260,6 +262,11 @@ impl IntoResponse for AppError {
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 "There is nothing at this address.",
+            ),
+            AppError::BadSignInLink(why) => problem(
+                StatusCode::BAD_REQUEST,
+                "This sign-in link isn't valid",
+                format!("{why} Go back to the website you came from and try again."),
             ),
             AppError::MethodNotAllowed => problem(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -13,6 +13,7 @@ use crate::otp::CodeKey;
 /// One label per use; changing a label changes that key everywhere.
 const COOKIE_LABEL: &[u8] = b"telnyx-2fa cookie encryption v1";
 const CODE_LABEL: &[u8] = b"telnyx-2fa code hmac v1";
+const SUBJECT_LABEL: &[u8] = b"telnyx-2fa oidc subject v1";
 
 /// The keys derived from one master key.
 pub struct Keys {
@@ -20,6 +21,8 @@ pub struct Keys {
     pub cookie: Key,
     /// Keys the HMAC of stored codes.
     pub code: CodeKey,
+    /// Keys the OpenID Connect `sub`: a hash of phone number and client.
+    pub subject: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -34,12 +37,15 @@ impl Keys {
         let hkdf = Hkdf::<Sha256>::new(None, master);
         let mut cookie = [0u8; 64];
         let mut code = [0u8; 32];
+        let mut subject = [0u8; 32];
         hkdf.expand(COOKIE_LABEL, &mut cookie)
             .and_then(|()| hkdf.expand(CODE_LABEL, &mut code))
+            .and_then(|()| hkdf.expand(SUBJECT_LABEL, &mut subject))
             .expect("HKDF-SHA256 gives up to 8160 bytes, far more than these");
         Self {
             cookie: Key::from(&cookie),
             code: CodeKey::new(code),
+            subject,
         }
     }
 

@@ -4,16 +4,50 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
 
+/// A response extension: the origin, besides our own, that this page's
+/// forms may lead to (the website a sign-in returns to), for the
+/// Content-Security-Policy's `form-action`, which browsers apply to the
+/// redirects after a form too.
+#[derive(Debug, Clone)]
+pub struct FormTarget(pub String);
+
+/// The origin a sign-in in `session` returns to, if any.
+fn form_target(session: &Session) -> Option<FormTarget> {
+    let request = session.authorization.as_ref()?;
+    let url = url::Url::parse(&request.redirect_uri).ok()?;
+    Some(FormTarget(url.origin().ascii_serialization()))
+}
+
+/// A page whose forms may lead to `target` as well as to this app.
+fn with_form_target(page: &impl Template, target: Option<&FormTarget>) -> Response {
+    let mut response = match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!("a page could not be rendered: {error}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    };
+    if let Some(target) = target {
+        response.extensions_mut().insert(target.clone());
+    }
+    response
+}
+
 /// `GET /`, and `POST /request` when the number needs fixing.
-#[derive(Debug, Template, WebTemplate)]
+#[derive(Debug, Template)]
 #[template(path = "phone_form.html")]
 pub struct PhoneFormPage {
     pub csrf: String,
+    /// The website this person is signing in to, if any.
+    pub client: Option<String>,
+    pub form_target: Option<FormTarget>,
     /// A number in the configured country's format, for the hint.
     pub example: String,
     /// What the user typed, kept when the form is shown again.
@@ -23,20 +57,35 @@ pub struct PhoneFormPage {
 
 impl PhoneFormPage {
     pub fn new(session: &Session, rules: &PhoneRules) -> Self {
+        let login_hint = session
+            .authorization
+            .as_ref()
+            .and_then(|a| a.login_hint.clone());
         Self {
             csrf: session.csrf_token().to_owned(),
+            client: session.client_name().map(str::to_owned),
+            form_target: form_target(session),
             example: rules.default_country.example().to_owned(),
-            typed: String::new(),
+            typed: login_hint.unwrap_or_default(),
             error: None,
         }
     }
 }
 
+impl IntoResponse for PhoneFormPage {
+    fn into_response(self) -> Response {
+        with_form_target(&self, self.form_target.as_ref())
+    }
+}
+
 /// After a code is sent, and when a typed code was wrong.
-#[derive(Debug, Template, WebTemplate)]
+#[derive(Debug, Template)]
 #[template(path = "code_form.html")]
 pub struct CodeFormPage {
     pub csrf: String,
+    /// The website this person is signing in to, if any.
+    pub client: Option<String>,
+    pub form_target: Option<FormTarget>,
     pub masked_phone: String,
     /// "10 minutes"
     pub valid_for: String,
@@ -56,6 +105,15 @@ pub struct CodeFormPage {
 }
 
 impl CodeFormPage {
+    /// Where "Use a different number" leads: the phone form of this flow.
+    pub fn phone_form(&self) -> &'static str {
+        if self.client.is_some() {
+            "/sign-in"
+        } else {
+            "/"
+        }
+    }
+
     pub fn new(
         session: &Session,
         phone: &PhoneNumber,
@@ -66,6 +124,8 @@ impl CodeFormPage {
         let symbols = if numeric { "[0-9]" } else { "[0-9A-Fa-f]" };
         Self {
             csrf: session.csrf_token().to_owned(),
+            client: session.client_name().map(str::to_owned),
+            form_target: form_target(session),
             masked_phone: phone.masked(),
             valid_for: describe_wait(valid_for),
             code_length: format.length,
@@ -76,6 +136,12 @@ impl CodeFormPage {
             error: None,
             resend_error: None,
         }
+    }
+}
+
+impl IntoResponse for CodeFormPage {
+    fn into_response(self) -> Response {
+        with_form_target(&self, self.form_target.as_ref())
     }
 }
 

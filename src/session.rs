@@ -1,9 +1,11 @@
 //! The browser's session: one encrypted, HttpOnly cookie.
 //!
-//! It holds the anti-CSRF token that every form echoes back, and while a code
-//! is pending, the verification id and the code itself. The server keeps only
-//! an HMAC of the code, so the cookie (AES-256-GCM, under `server.cookie_key`)
-//! is what lets "Send a new code" text the same code again.
+//! It holds the anti-CSRF token that every form echoes back; while a code is
+//! pending, the verification id and the code itself; and during a sign-in
+//! for another website (OpenID Connect), that website's request. The server
+//! keeps only an HMAC of the code, so the cookie (AES-256-GCM, under a key
+//! derived from `server.cookie_key`) is what lets "Send a new code" text the
+//! same code again.
 
 use axum::http::HeaderMap;
 use axum_extra::extract::PrivateCookieJar;
@@ -13,7 +15,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use serde::{Deserialize, Serialize};
+
 use crate::clock::Timestamp;
+use crate::oidc::AuthorizationRequest;
 use crate::otp::{CodeFormat, OtpCode};
 use crate::phone::PhoneNumber;
 use crate::verification::VerificationId;
@@ -25,6 +30,32 @@ pub struct Session {
     csrf: String,
     /// The code this browser is waiting on.
     pub pending: Option<PendingCode>,
+    /// The website this person is signing in to, if any.
+    pub authorization: Option<AuthorizationRequest>,
+}
+
+/// The session as the cookie holds it (before encryption): short names,
+/// since a cookie's size is limited.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    c: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<StoredPending>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    a: Option<AuthorizationRequest>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredPending {
+    /// Verification id.
+    i: String,
+    /// The code.
+    c: String,
+    /// The number, E.164, and its calling code.
+    n: String,
+    cc: u16,
+    /// When the code expires, in milliseconds since the epoch.
+    e: u64,
 }
 
 impl Session {
@@ -34,6 +65,7 @@ impl Session {
         Self {
             csrf: URL_SAFE_NO_PAD.encode(bytes),
             pending: None,
+            authorization: None,
         }
     }
 
@@ -47,37 +79,43 @@ impl Session {
         self.csrf.as_bytes().ct_eq(token.as_bytes()).into()
     }
 
-    /// `csrf`, or `csrf.id.code.e164.cc.expires`: only ever seen encrypted.
+    /// The name of the website this person is signing in to, if any.
+    pub fn client_name(&self) -> Option<&str> {
+        self.authorization.as_ref().map(|a| a.client_name.as_str())
+    }
+
+    /// JSON: only ever seen encrypted.
     fn encode(&self) -> String {
-        match &self.pending {
-            None => self.csrf.clone(),
-            Some(p) => format!(
-                "{}.{}.{}.{}.{}.{}",
-                self.csrf,
-                p.id.encode(),
-                p.code.as_str(),
-                p.phone.e164(),
-                p.phone.country_code(),
-                p.expires.as_millis()
-            ),
-        }
+        let stored = Stored {
+            c: self.csrf.clone(),
+            p: self.pending.as_ref().map(|p| StoredPending {
+                i: p.id.encode(),
+                c: p.code.as_str().to_owned(),
+                n: p.phone.e164().to_owned(),
+                cc: p.phone.country_code(),
+                e: p.expires.as_millis(),
+            }),
+            a: self.authorization.clone(),
+        };
+        serde_json::to_string(&stored).unwrap_or_default()
     }
 
     fn decode(text: &str, format: CodeFormat) -> Option<Self> {
-        let mut parts = text.split('.');
-        let csrf = parts.next().filter(|c| c.len() == 22)?.to_owned();
-        let rest: Vec<&str> = parts.collect();
-        let pending = match rest.as_slice() {
-            [] => None,
-            [id, code, e164, cc, expires] => Some(PendingCode {
-                id: VerificationId::decode(id)?,
-                code: OtpCode::from_cookie(code, format)?,
-                phone: PhoneNumber::from_stored(e164, cc.parse().ok()?)?,
-                expires: Timestamp::from_millis(expires.parse().ok()?),
+        let stored: Stored = serde_json::from_str(text).ok()?;
+        let pending = match stored.p {
+            None => None,
+            Some(p) => Some(PendingCode {
+                id: VerificationId::decode(&p.i)?,
+                code: OtpCode::from_cookie(&p.c, format)?,
+                phone: PhoneNumber::from_stored(&p.n, p.cc)?,
+                expires: Timestamp::from_millis(p.e),
             }),
-            _ => return None,
         };
-        Some(Self { csrf, pending })
+        Some(Self {
+            csrf: Some(stored.c).filter(|c| c.len() == 22)?,
+            pending,
+            authorization: stored.a,
+        })
     }
 }
 

@@ -19,6 +19,7 @@ use tower::ServiceExt;
 use crate::clock::Clock;
 use crate::keys::Keys;
 use crate::limits::LimitRules;
+use crate::oidc::Provider;
 use crate::routes::router;
 use crate::session::SessionCookies;
 use crate::settings::{Settings, StoreSettings};
@@ -38,6 +39,8 @@ pub enum StartupError {
     Listen { address: String, source: io::Error },
     #[error("could not set up the HTTP client for Telnyx: {0}")]
     HttpClient(#[from] reqwest::Error),
+    #[error("could not make an id_token signing key: {0}")]
+    SigningKey(String),
 }
 
 /// A bound, ready-to-run app. Bind port 0 to let the OS pick (tests do).
@@ -50,9 +53,6 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        for warning in settings.warnings() {
-            tracing::warn!("{warning}");
-        }
         let address = settings.server.listen;
         let listener = TcpListener::bind(address)
             .await
@@ -60,6 +60,16 @@ impl Application {
                 address: address.to_string(),
                 source,
             })?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// As `build`, on a listener bound already: for tests whose settings
+    /// must name the port, as `server.public_url` (the OpenID Connect
+    /// issuer) does.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Self, StartupError> {
+        for warning in settings.warnings() {
+            tracing::warn!("{warning}");
+        }
         let keys = match &settings.server.master_key {
             Some(master) => Keys::derive(master.expose_secret()),
             None => Keys::random(),
@@ -72,8 +82,14 @@ impl Application {
                 Store::Redis(RedisStore::new(connection))
             }
         };
-        let public_url = settings.server.public_url.as_ref();
-        let webotp = match (settings.otp.webotp, public_url.and_then(|u| u.host_str())) {
+        let webotp = match (
+            settings.otp.webotp,
+            settings
+                .server
+                .public_url
+                .as_ref()
+                .and_then(|u| u.host_str()),
+        ) {
             (false, _) => WebOtp::Off,
             (true, Some(host)) => WebOtp::Host(host.to_owned()),
             (true, None) => WebOtp::RequestHost,
@@ -87,6 +103,9 @@ impl Application {
         };
         let sms = SmsSender::new(&settings.sms)?;
         let code_format = settings.otp.format;
+        let public_url = settings.server.public_url.clone();
+        let oidc = Provider::new(settings.oidc, public_url.as_ref(), keys.subject)
+            .map_err(StartupError::SigningKey)?;
         let state = Arc::new(AppState {
             verifier: Verifier::new(store, sms, keys.code, Clock::default(), rules),
             cookies: SessionCookies::new(keys.cookie, settings.server.is_https(), code_format),
@@ -94,6 +113,7 @@ impl Application {
             trust_forwarded_for: settings.server.trust_forwarded_for,
             client_timeout: settings.server.client_timeout,
             public_origin: public_url.map(|url| url.origin().ascii_serialization()),
+            oidc,
         });
         Ok(Self {
             listener,

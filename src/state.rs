@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::oidc::Provider;
 use crate::session::SessionCookies;
 use crate::verifier::Verifier;
 
@@ -27,4 +28,6 @@ pub struct AppState {
     pub client_timeout: Duration,
     /// `server.public_url`'s origin, trusted by the cross-site check.
     pub public_origin: Option<String>,
+    /// The OpenID Connect provider, when clients are registered.
+    pub oidc: Option<Provider>,
 }

@@ -3,6 +3,7 @@
 
 mod extract;
 mod phone;
+mod sign_in;
 mod verify;
 
 use std::sync::Arc;
@@ -10,18 +11,20 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::csrf::CsrfLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::assets;
 use crate::errors::{AppError, status_page};
-use crate::pages::CodeFormPage;
+use crate::oidc;
+use crate::pages::{CodeFormPage, FormTarget};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::verifier::PendingCode;
@@ -31,12 +34,12 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Set on every response. The policy allows no inline script or style,
 /// nothing from elsewhere, and no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'; object-src 'none'";
+
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    ),
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),
     (header::X_FRAME_OPTIONS, "DENY"),
@@ -62,18 +65,30 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         .layer(MapResponseLayer::new(finish_response))
-        .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Router::new()
+    let pages = Router::new()
         .route("/", get(phone::show_form))
         .route("/request", post(phone::request_code))
         .route("/resend", post(phone::resend_code))
         .route("/verify", post(verify::check_code))
+        .route("/authorize", get(sign_in::authorize))
+        .route("/sign-in", get(sign_in::show_form))
+        .route("/sign-in/cancel", post(sign_in::cancel))
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(layers)
-        .with_state(state)
+        .layer(csrf);
+    let app = if state.oidc.is_some() {
+        // For browser-based clients: any origin, never with cookies.
+        let cors = CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+        pages.merge(oidc::router().layer(cors))
+    } else {
+        pages
+    };
+    app.layer(layers).with_state(state)
 }
 
 /// The fingerprinted files of `assets`, cached for a year.
@@ -109,19 +124,31 @@ fn code_page(
 /// error without one (a CSRF refusal), and the security headers.
 fn finish_response(response: Response) -> Response {
     let status = response.status();
-    let is_page = response
+    // Pages, and the JSON errors of the OpenID Connect and API faces, are
+    // answers already; anything else that failed gets a page.
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    let mut response = if (status.is_client_error() || status.is_server_error()) && !is_page {
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    let mut response = if (status.is_client_error() || status.is_server_error()) && !answered {
         status_page(status)
     } else {
         response
     };
+    let form_target = response.extensions().get::<FormTarget>().cloned();
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    // A sign-in's forms lead back to the website that asked, too.
+    if let Some(FormTarget(origin)) = form_target
+        && let Ok(policy) = HeaderValue::from_str(&CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        ))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     // Pages of the flow are never cached; the fingerprinted assets set their own.
     headers

@@ -24,10 +24,13 @@ pub struct PhoneForm {
 #[derive(Deserialize)]
 pub struct ResendForm {}
 
+/// The standalone flow: a sign-in for another website, if one was under
+/// way in this browser, is left behind.
 pub async fn show_form(
     State(app): State<Arc<AppState>>,
-    CurrentSession(session): CurrentSession,
+    CurrentSession(mut session): CurrentSession,
 ) -> (PrivateCookieJar, PhoneFormPage) {
+    session.authorization = None;
     let page = PhoneFormPage::new(&session, &app.verifier.rules().phone);
     (app.cookies.write(&session), page)
 }

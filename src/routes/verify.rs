@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum_extra::extract::PrivateCookieJar;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::code_page;
@@ -28,22 +28,29 @@ pub async fn check_code(
         fields,
         mut session,
     }: PageForm<CodeForm>,
-) -> Result<(PrivateCookieJar, VerifiedPage), AppError> {
+) -> Result<Response, AppError> {
     let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
     let checked = app
         .verifier
         .check(&pending.id, &fields.token, &requester)
         .await;
-    match checked {
-        Ok(Checked::Verified(verification)) => {
-            session.pending = None;
-            let page = VerifiedPage {
-                masked_phone: verification.phone.masked(),
-            };
-            Ok((app.cookies.write(&session), page))
-        }
-        not_verified => Err(not_verified_page(&app, &session, &pending, not_verified)),
+    let verification = match checked {
+        Ok(Checked::Verified(verification)) => verification,
+        not_verified => return Err(not_verified_page(&app, &session, &pending, not_verified)),
+    };
+    session.pending = None;
+    // Signing in to another website: back to it, with an authorization code.
+    if let (Some(provider), Some(request)) = (&app.oidc, session.authorization.take()) {
+        let back = provider
+            .hand_off(&app.verifier, &request, &verification)
+            .await?;
+        let jar = app.cookies.write(&session);
+        return Ok((jar, Redirect::to(back.as_str())).into_response());
     }
+    let page = VerifiedPage {
+        masked_phone: verification.phone.masked(),
+    };
+    Ok((app.cookies.write(&session), page).into_response())
 }
 
 /// Why the code did not verify, as a page: the code page again for a wrong

@@ -74,6 +74,11 @@ pub const KEYS: &[Key] = &[
     optional("store.redis_url", Secret),
     key("store.key_prefix", Text, "twofa:"),
     key("store.wait_for_redis_secs", Number, "0"),
+    optional("oidc.signing_key_file", Text),
+    key("oidc.id_token_ttl_secs", Number, "300"),
+    optional("oidc.clients.*.name", Text),
+    optional("oidc.clients.*.secret", Secret),
+    optional("oidc.clients.*.redirect_uris", List),
 ];
 
 /// Environment variables that start with `TWOFA_` but are not settings.
@@ -154,8 +159,10 @@ pub fn read_env_name(name: &str) -> EnvVar {
                 .split('.')
                 .zip(&raw)
                 .map(|(part, segment)| {
+                    // Names are lower case unless a file wrote them otherwise
+                    // (the layers match them without regard to case).
                     if part == "*" {
-                        (*segment).to_owned()
+                        segment.to_ascii_lowercase()
                     } else {
                         part.to_owned()
                     }

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use url::Url;
 
 pub use keys::{KEYS, Key, Kind, env_name};
 use layers::Layers;
@@ -28,6 +28,7 @@ use raw::RawSettings;
 
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{CountryPolicy, DefaultCountry, PhoneRules};
+use crate::signing::SigningKey;
 
 /// Which config file to read, if any.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub struct SettingsError(String);
 /// What the typed conversion found wrong with one key.
 #[derive(Debug)]
 pub struct Invalid {
-    key: &'static str,
+    key: String,
     problem: String,
     /// Show the value as written, and where it came from.
     quote: bool,
@@ -56,18 +57,18 @@ pub struct Invalid {
 
 impl Invalid {
     /// `key` has a value that will not do: the message quotes it.
-    fn value(key: &'static str, problem: impl Into<String>) -> Self {
+    fn value(key: impl Into<String>, problem: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             problem: problem.into(),
             quote: true,
         }
     }
 
     /// `key` is missing or clashes with another: nothing to quote.
-    fn plain(key: &'static str, problem: impl Into<String>) -> Self {
+    fn plain(key: impl Into<String>, problem: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             problem: problem.into(),
             quote: false,
         }
@@ -83,6 +84,7 @@ pub struct Settings {
     pub phone: PhoneRules,
     pub limits: LimitSettings,
     pub store: StoreSettings,
+    pub oidc: OidcSettings,
     warnings: Vec<String>,
 }
 
@@ -164,6 +166,28 @@ pub struct RedisSettings {
     pub wait: Duration,
 }
 
+/// The OpenID Connect provider: on when at least one client is registered.
+#[derive(Debug)]
+pub struct OidcSettings {
+    /// `None`: a new key each start (with a warning).
+    pub signing_key: Option<SigningKey>,
+    pub id_token_ttl: Duration,
+    pub clients: Vec<OidcClient>,
+}
+
+/// A relying party allowed to ask for a verified phone number.
+#[derive(Debug)]
+pub struct OidcClient {
+    /// The table's name.
+    pub id: String,
+    /// Shown on the pages: "{name} wants to confirm your phone number".
+    pub name: String,
+    /// `None`: a public client, which must use PKCE.
+    pub secret: Option<SecretString>,
+    /// Compared exactly, character for character.
+    pub redirect_uris: Vec<String>,
+}
+
 impl Settings {
     /// Reads and checks the settings from `file` and the environment `env`
     /// (passed in, rather than read here, so tests can give their own).
@@ -174,10 +198,10 @@ impl Settings {
         ))
         .map_err(|error| SettingsError(format!("{}: {}", error.path(), error.inner().message())))?;
         Settings::try_from(raw).map_err(|invalid| {
-            let origin = layers.origin(invalid.key);
-            let line = match layers.written(invalid.key) {
+            let origin = layers.origin(&invalid.key);
+            let line = match layers.written(&invalid.key) {
                 Some(_) if !invalid.quote => format!("{} {}", invalid.key, invalid.problem),
-                Some(_) if is_secret(invalid.key) => {
+                Some(_) if is_secret(&invalid.key) => {
                     format!("{} {} (set {origin})", invalid.key, invalid.problem)
                 }
                 Some(written) => {
@@ -199,7 +223,8 @@ impl Settings {
 }
 
 fn is_secret(key: &str) -> bool {
-    KEYS.iter().any(|k| k.path == key && k.kind == Kind::Secret)
+    let segments: Vec<&str> = key.split('.').collect();
+    keys::find(&segments).is_some_and(|k| k.kind == Kind::Secret)
 }
 
 impl TryFrom<RawSettings> for Settings {
@@ -268,6 +293,13 @@ impl TryFrom<RawSettings> for Settings {
         };
         let store = store_settings(raw.store)?;
         let sms = sms_settings(raw.sms, raw.telnyx)?;
+        let oidc = oidc_settings(raw.oidc)?;
+        if !oidc.clients.is_empty() && server.public_url.is_none() {
+            return Err(Invalid::plain(
+                "server.public_url",
+                "is required when oidc clients are registered: it is the issuer they trust",
+            ));
+        }
         let mut settings = Settings {
             server,
             sms,
@@ -275,6 +307,7 @@ impl TryFrom<RawSettings> for Settings {
             phone,
             limits,
             store,
+            oidc,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -457,6 +490,81 @@ fn sms_settings(sms: raw::RawSms, telnyx: raw::RawTelnyx) -> Result<SmsSettings,
     }))
 }
 
+fn oidc_settings(raw: raw::RawOidc) -> Result<OidcSettings, Invalid> {
+    let signing_key = match raw.signing_key_file {
+        None => None,
+        Some(path) => {
+            let key = "oidc.signing_key_file";
+            let pem = std::fs::read(&path)
+                .map_err(|error| Invalid::value(key, format!("cannot be read: {error}")))?;
+            Some(SigningKey::from_pem(&pem).map_err(|problem| Invalid::value(key, problem))?)
+        }
+    };
+    let clients = raw
+        .clients
+        .into_iter()
+        .map(|(id, client)| oidc_client(id, client))
+        .collect::<Result<_, _>>()?;
+    Ok(OidcSettings {
+        signing_key,
+        id_token_ttl: seconds("oidc.id_token_ttl_secs", raw.id_token_ttl_secs, 1)?,
+        clients,
+    })
+}
+
+/// Secrets shorter than this are refused: they would be guessable.
+const MIN_CLIENT_SECRET: usize = 16;
+
+fn oidc_client(id: String, raw: raw::RawClient) -> Result<OidcClient, Invalid> {
+    let key = |field: &str| format!("oidc.clients.{id}.{field}");
+    if let Some(secret) = &raw.secret
+        && secret.expose_secret().chars().count() < MIN_CLIENT_SECRET
+    {
+        return Err(Invalid::value(
+            key("secret"),
+            format!(
+                "must be at least {MIN_CLIENT_SECRET} characters, e.g. from `openssl rand -hex 32`"
+            ),
+        ));
+    }
+    let redirect_uris = raw.redirect_uris.unwrap_or_default();
+    if redirect_uris.is_empty() {
+        return Err(Invalid::plain(
+            key("redirect_uris"),
+            "must list at least one address to send people back to",
+        ));
+    }
+    for uri in &redirect_uris {
+        redirect_uri(uri).map_err(|problem| Invalid::value(key("redirect_uris"), problem))?;
+    }
+    Ok(OidcClient {
+        name: raw.name.unwrap_or_else(|| id.clone()),
+        id,
+        secret: raw.secret,
+        redirect_uris,
+    })
+}
+
+/// An address a client may be sent back to (RFC 9700 4.1): https, or http
+/// only to this machine (native apps), and no fragment.
+fn redirect_uri(text: &str) -> Result<(), String> {
+    let url = Url::parse(text).map_err(|_| format!("must be absolute URLs (got {text:?})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        _ if url.fragment().is_some() => Err(format!("must not have a #fragment (got {text:?})")),
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "must be https (http only to localhost) (got {text:?})"
+        )),
+    }
+}
+
 fn warnings(settings: &Settings) -> Vec<String> {
     let mut warnings = Vec::new();
     if matches!(settings.sms, SmsSettings::Console) {
@@ -504,6 +612,14 @@ fn warnings(settings: &Settings) -> Vec<String> {
             format.alphabet,
             format.code_space()
         ));
+    }
+    if !settings.oidc.clients.is_empty() && settings.oidc.signing_key.is_none() {
+        warnings.push(
+            "oidc.signing_key_file is not set: id_tokens are signed with a new key each start, \
+             so clients must fetch the keys again after a restart, and several instances disagree. \
+             Set it to an RSA key made with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`."
+                .to_owned(),
+        );
     }
     if settings.otp.ttl > Duration::from_secs(600) {
         warnings.push(format!(

@@ -2,6 +2,8 @@
 //! key checked to exist (`deny_unknown_fields`), nothing interpreted yet.
 //! `Settings::try_from` turns this into typed values.
 
+use std::collections::BTreeMap;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -16,6 +18,7 @@ pub struct RawSettings {
     pub phone: RawPhone,
     pub limits: RawLimits,
     pub store: RawStore,
+    pub oidc: RawOidc,
 }
 
 #[derive(Deserialize)]
@@ -78,4 +81,22 @@ pub struct RawStore {
     pub redis_url: Option<SecretString>,
     pub key_prefix: String,
     pub wait_for_redis_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOidc {
+    pub signing_key_file: Option<String>,
+    pub id_token_ttl_secs: u64,
+    /// By client id.
+    #[serde(default)]
+    pub clients: BTreeMap<String, RawClient>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub name: Option<String>,
+    pub secret: Option<SecretString>,
+    pub redirect_uris: Option<Vec<String>>,
 }

@@ -439,3 +439,120 @@ fn the_example_config_file_is_valid_and_matches_the_defaults() {
     assert_eq!(settings.otp.format.length, 6);
     assert!(matches!(settings.sms, SmsSettings::Console));
 }
+
+fn key_file() -> String {
+    format!(
+        "{}/tests/fixtures/oidc-test-key.pem",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn oidc_clients_are_read_from_the_file_and_the_environment() {
+    let key = key_file();
+    let settings = load_file(&format!(
+        "[server]\npublic_url = \"https://verify.example.com\"\n\
+         [oidc]\nsigning_key_file = \"{key}\"\n\
+         [oidc.clients.MyApp]\nname = \"My App\"\nredirect_uris = [\"https://app.example.com/cb\"]\n"
+    ))
+    .expect("valid");
+    let client = &settings.oidc.clients[0];
+    assert_eq!(client.id, "MyApp", "a name keeps the case the file gave it");
+    assert_eq!(client.name, "My App");
+    assert!(client.secret.is_none());
+    assert!(settings.oidc.signing_key.is_some());
+    assert_eq!(settings.oidc.id_token_ttl, Duration::from_secs(300));
+    let settings = load(&[
+        ("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com"),
+        (
+            "TWOFA_OIDC__CLIENTS__EXAMPLE__SECRET",
+            "0123456789abcdef0123",
+        ),
+        (
+            "TWOFA_OIDC__CLIENTS__EXAMPLE__REDIRECT_URIS",
+            "https://a.example/cb,http://localhost:8080/cb",
+        ),
+    ])
+    .expect("valid");
+    let client = &settings.oidc.clients[0];
+    assert_eq!(
+        client.id, "example",
+        "names from the environment are lower case"
+    );
+    assert_eq!(client.name, "example");
+    assert_eq!(client.redirect_uris.len(), 2);
+    assert!(
+        settings
+            .warnings()
+            .iter()
+            .any(|w| w.contains("oidc.signing_key_file is not set")),
+        "{:?}",
+        settings.warnings()
+    );
+}
+
+#[test]
+fn oidc_clients_need_a_public_url_safe_redirect_uris_and_long_secrets() {
+    let client = [(
+        "TWOFA_OIDC__CLIENTS__APP__REDIRECT_URIS",
+        "https://app.example.com/cb",
+    )];
+    assert!(
+        error(&client)
+            .starts_with("server.public_url is required when oidc clients are registered"),
+        "{}",
+        error(&client)
+    );
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut env = vec![("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com")];
+        env.extend_from_slice(extra);
+        error(&env)
+    };
+    for uri in [
+        "http://app.example.com/cb",
+        "https://app.example.com/cb#x",
+        "/cb",
+        "ftp://x/cb",
+    ] {
+        let problem = with(&[("TWOFA_OIDC__CLIENTS__APP__REDIRECT_URIS", uri)]);
+        assert!(
+            problem.starts_with("oidc.clients.app.redirect_uris must"),
+            "{uri}: {problem}"
+        );
+    }
+    let problem = with(&[("TWOFA_OIDC__CLIENTS__APP__NAME", "App")]);
+    assert!(
+        problem.starts_with("oidc.clients.app.redirect_uris must list at least one"),
+        "{problem}"
+    );
+    let problem = with(&[
+        ("TWOFA_OIDC__CLIENTS__APP__SECRET", "short"),
+        (
+            "TWOFA_OIDC__CLIENTS__APP__REDIRECT_URIS",
+            "https://app.example.com/cb",
+        ),
+    ]);
+    assert!(
+        problem.starts_with("oidc.clients.app.secret must be at least 16 characters"),
+        "{problem}"
+    );
+    assert!(
+        !problem.contains("short"),
+        "a secret is never echoed: {problem}"
+    );
+}
+
+#[test]
+fn a_signing_key_file_that_is_missing_or_not_a_key_is_refused() {
+    let problem = error(&[("TWOFA_OIDC__SIGNING_KEY_FILE", "/nonexistent/key.pem")]);
+    assert!(
+        problem.starts_with("oidc.signing_key_file cannot be read"),
+        "{problem}"
+    );
+    let config = format!("{}/config.example.toml", env!("CARGO_MANIFEST_DIR"));
+    let problem = error(&[("TWOFA_OIDC__SIGNING_KEY_FILE", &config)]);
+    assert!(
+        problem.starts_with("oidc.signing_key_file is not an unencrypted RSA private key"),
+        "{problem}"
+    );
+}

@@ -11,7 +11,9 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 
-use super::Refusal;
+use subtle::ConstantTimeEq;
+
+use super::{Redeemed, Refusal, SecretHash};
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit};
 use crate::otp::CodeDigest;
@@ -32,6 +34,18 @@ struct State {
     verifications: HashMap<VerificationId, Verification>,
     /// Subject → theoretical arrival time, in microseconds since the epoch.
     limits: HashMap<u64, u64>,
+    hand_offs: HashMap<SecretHash, HandOff>,
+    /// Token → the data it stands for, and until when.
+    tokens: HashMap<SecretHash, (Vec<u8>, Timestamp)>,
+}
+
+#[derive(Debug)]
+struct HandOff {
+    data: Vec<u8>,
+    binding: SecretHash,
+    expires: Timestamp,
+    /// Once redeemed (or refused): the token that use got, if any.
+    used: Option<Option<SecretHash>>,
 }
 
 impl State {
@@ -188,6 +202,62 @@ impl MemoryStore {
         }
     }
 
+    pub(super) fn hand_off(
+        &self,
+        key: &SecretHash,
+        data: &[u8],
+        binding: &SecretHash,
+        expires: Timestamp,
+    ) {
+        let hand_off = HandOff {
+            data: data.to_vec(),
+            binding: *binding,
+            expires,
+            used: None,
+        };
+        self.state().hand_offs.insert(*key, hand_off);
+    }
+
+    pub(super) fn redeem(
+        &self,
+        key: &SecretHash,
+        binding: &SecretHash,
+        token: &SecretHash,
+        token_expires: Timestamp,
+        now: Timestamp,
+    ) -> Redeemed {
+        let mut state = self.state();
+        let State {
+            hand_offs, tokens, ..
+        } = &mut *state;
+        let Some(hand_off) = hand_offs.get_mut(key) else {
+            return Redeemed::Unknown;
+        };
+        if let Some(issued) = hand_off.used {
+            if let Some(issued) = issued {
+                tokens.remove(&issued);
+            }
+            hand_off.used = Some(None);
+            return Redeemed::Reused;
+        }
+        let fits: bool = hand_off.binding.ct_eq(binding).into();
+        if now >= hand_off.expires || !fits {
+            hand_off.used = Some(None);
+            return Redeemed::Refused;
+        }
+        hand_off.used = Some(Some(*token));
+        // Kept as long as its token, so a second use can still revoke it.
+        hand_off.expires = hand_off.expires.max(token_expires);
+        tokens.insert(*token, (hand_off.data.clone(), token_expires));
+        Redeemed::Issued(hand_off.data.clone())
+    }
+
+    pub(super) fn token(&self, token: &SecretHash, now: Timestamp) -> Option<Vec<u8>> {
+        let state = self.state();
+        let (data, expires) = state.tokens.get(token)?;
+        (now < *expires).then(|| data.clone())
+    }
+
     pub(super) fn get(&self, id: &VerificationId) -> Option<Verification> {
         self.state().verifications.get(id).cloned()
     }
@@ -199,6 +269,8 @@ impl MemoryStore {
         state.verifications.retain(|_, v| v.kept_until() > now);
         // A subject whose arrival time has passed is as good as new.
         state.limits.retain(|_, tat| *tat > now_us);
+        state.hand_offs.retain(|_, hand_off| hand_off.expires > now);
+        state.tokens.retain(|_, (_, expires)| *expires > now);
         before - state.verifications.len()
     }
 

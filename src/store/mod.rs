@@ -31,6 +31,25 @@ pub enum Refusal {
     Ended(Ended),
 }
 
+/// What redeeming a hand-off found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The first use, by the party it was made for: its data. The token is
+    /// now valid until the time given.
+    Issued(Vec<u8>),
+    /// Used before: refused, and the token that use got is revoked.
+    Reused,
+    /// Not for this party (another binding), or past its time: refused, and
+    /// used up.
+    Refused,
+    /// No such hand-off.
+    Unknown,
+}
+
+/// The 32-byte keys hand-offs and tokens are stored under: hashes of the
+/// secrets that clients hold, so the store gives none away.
+pub type SecretHash = [u8; 32];
+
 /// An operation's answer: `Ok(Err(refusal))` when the store said no,
 /// `Err` when it could not be asked.
 pub type Answer<T> = Result<Result<T, Refusal>, StoreUnavailable>;
@@ -133,6 +152,57 @@ impl Store {
         match self {
             Store::Memory(store) => store.ready().map(|()| store.sweep(now)),
             Store::Redis(store) => store.sweep(now).await,
+        }
+    }
+
+    /// Keeps `data` until `expires` for whoever shows the secret whose hash
+    /// is `key` together with `binding` (see `redeem`): a one-time hand-off
+    /// of what a verification proved, such as an OpenID Connect code.
+    pub async fn hand_off(
+        &self,
+        key: &SecretHash,
+        data: &[u8],
+        binding: &SecretHash,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store
+                .ready()
+                .map(|()| store.hand_off(key, data, binding, expires)),
+            Store::Redis(store) => store.hand_off(key, data, binding, expires, now).await,
+        }
+    }
+
+    /// Redeems hand-off `key` once, in one atomic step: with the right
+    /// `binding` and in time, its data is returned and `token` made valid
+    /// for the same data until `token_expires`; any later try is refused and
+    /// revokes that token.
+    pub async fn redeem(
+        &self,
+        key: &SecretHash,
+        binding: &SecretHash,
+        token: &SecretHash,
+        token_expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Redeemed, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store
+                .ready()
+                .map(|()| store.redeem(key, binding, token, token_expires, now)),
+            Store::Redis(store) => store.redeem(key, binding, token, token_expires, now).await,
+        }
+    }
+
+    /// The data a valid, unrevoked token stands for.
+    pub async fn token(
+        &self,
+        token: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.token(token, now)),
+            Store::Redis(store) => store.token(token, now).await,
         }
     }
 

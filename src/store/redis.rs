@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::{Answer, RedisConnection, Refusal, StoreUnavailable};
+use super::{Answer, Redeemed, RedisConnection, Refusal, SecretHash, StoreUnavailable};
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::otp::CodeDigest;
@@ -73,6 +73,16 @@ local function take_limits(k, a, n, now)
     if worst > 0 then return {'limit', tostring(worst), string.format('%.0f', worst_wait)} end
     for i = 1, n do gcra_set(KEYS[k + i], tats[i] + tonumber(ARGV[a + 2 * i - 1]), now) end
     return nil
+end
+-- Whether two strings are equal, in time that does not depend on where
+-- they differ.
+local function equal(a, b)
+    local diff = 0
+    if #a ~= #b then diff = 1 end
+    for i = 1, math.min(#a, #b) do
+        diff = bit.bor(diff, bit.bxor(string.byte(a, i), string.byte(b, i)))
+    end
+    return diff == 0
 end
 local function ended(v, now)
     if not v[1] then return 'missing' end
@@ -177,12 +187,7 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
         local interval = tonumber(ARGV[4])
         local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[5]), now)
         if wait > 0 then return {'limited', string.format('%.0f', wait)} end
-        local stored, typed, diff = v[3], ARGV[2], 0
-        if #stored ~= #typed then diff = 1 end
-        for i = 1, math.min(#stored, #typed) do
-            diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(typed, i)))
-        end
-        if diff == 0 then
+        if equal(v[3], ARGV[2]) then
             v[8] = '$USED'
             redis.call('HSET', KEYS[1], '$STATUS', v[8])
             return {'verified', unpack(v)}
@@ -198,6 +203,39 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
         ",
     )
 });
+
+/// KEYS: the hand-off, the token it would issue. ARGV: now (ms), the
+/// binding shown, the token's end (ms). A hand-off's `used` field is absent
+/// until redeemed, then the key of the token it issued, or `-` for none.
+static REDEEM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local h = redis.call('HMGET', KEYS[1], 'data', 'binding', 'expires', 'used')
+        if not h[1] then return {'unknown'} end
+        if h[4] then
+            if h[4] ~= '-' then redis.call('DEL', h[4]) end
+            redis.call('HSET', KEYS[1], 'used', '-')
+            return {'reused'}
+        end
+        local now, token_end = tonumber(ARGV[1]), tonumber(ARGV[3])
+        if now >= tonumber(h[3]) or not equal(h[2], ARGV[2]) then
+            redis.call('HSET', KEYS[1], 'used', '-')
+            return {'refused'}
+        end
+        redis.call('HSET', KEYS[1], 'used', KEYS[2])
+        if token_end > tonumber(h[3]) then
+            redis.call('PEXPIRE', KEYS[1], math.max(token_end - now, 1))
+        end
+        redis.call('HSET', KEYS[2], 'data', h[1], 'expires', ARGV[3])
+        redis.call('PEXPIRE', KEYS[2], math.max(token_end - now, 1))
+        return {'issued', h[1]}
+        ",
+    )
+});
+
+fn hex(hash: &SecretHash) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 #[derive(Debug, Clone)]
 pub struct RedisStore {
@@ -458,6 +496,74 @@ impl RedisStore {
             .and_then(verification)
             .map(Some)
             .ok_or_else(unreadable)
+    }
+
+    pub(super) async fn hand_off(
+        &self,
+        key: &SecretHash,
+        data: &[u8],
+        binding: &SecretHash,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreUnavailable> {
+        let key = self.connection.key(format_args!("handoff:{}", hex(key)));
+        let ttl = now.until(expires).as_millis().max(1) as i64;
+        let end = expires.as_millis().to_string();
+        let fields: [(&str, &[u8]); 3] = [
+            ("data", data),
+            ("binding", binding),
+            ("expires", end.as_bytes()),
+        ];
+        let mut connection = self.connection.connection.clone();
+        redis::pipe()
+            .atomic()
+            .hset_multiple(&key, &fields)
+            .ignore()
+            .pexpire(&key, ttl)
+            .ignore()
+            .query_async::<()>(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn redeem(
+        &self,
+        key: &SecretHash,
+        binding: &SecretHash,
+        token: &SecretHash,
+        token_expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Redeemed, StoreUnavailable> {
+        let mut invocation = REDEEM.prepare_invoke();
+        invocation
+            .key(self.connection.key(format_args!("handoff:{}", hex(key))))
+            .key(self.connection.key(format_args!("token:{}", hex(token))))
+            .arg(now.as_millis())
+            .arg(binding.as_slice())
+            .arg(token_expires.as_millis());
+        let reply = self.run(&invocation).await?;
+        Ok(match reply.first().map(Vec::as_slice) {
+            Some(b"issued") => Redeemed::Issued(reply.get(1).cloned().ok_or_else(unreadable)?),
+            Some(b"reused") => Redeemed::Reused,
+            Some(b"refused") => Redeemed::Refused,
+            Some(b"unknown") => Redeemed::Unknown,
+            _ => return Err(unreadable()),
+        })
+    }
+
+    pub(super) async fn token(
+        &self,
+        token: &SecretHash,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, StoreUnavailable> {
+        let key = self.connection.key(format_args!("token:{}", hex(token)));
+        let mut connection = self.connection.connection.clone();
+        let (data, expires): (Option<Vec<u8>>, Option<u64>) = redis::cmd("HMGET")
+            .arg(key)
+            .arg(&["data", "expires"])
+            .query_async(&mut connection)
+            .await?;
+        Ok(data.filter(|_| expires.is_some_and(|end| now.as_millis() < end)))
     }
 
     /// The hashes expire by themselves; this trims the set that counts them.

@@ -484,3 +484,83 @@ async fn verifications_are_held_until_swept_after_their_keep_time() {
     })
     .await;
 }
+
+const CODE: SecretHash = [1; 32];
+const BINDING: SecretHash = [2; 32];
+const TOKEN: SecretHash = [3; 32];
+
+async fn handed_off(store: &Store) {
+    let stored = store
+        .hand_off(&CODE, b"proof", &BINDING, at(60), START)
+        .await;
+    stored.expect("the store answers");
+}
+
+#[tokio::test]
+async fn a_hand_off_is_redeemed_once_and_its_token_stands_for_its_data() {
+    each_store(|store| async move {
+        handed_off(&store).await;
+        let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(59)).await;
+        assert_eq!(
+            redeemed.expect("answers"),
+            Redeemed::Issued(b"proof".to_vec())
+        );
+        assert_eq!(
+            store.token(&TOKEN, at(299)).await.expect("answers"),
+            Some(b"proof".to_vec())
+        );
+        assert_eq!(store.token(&TOKEN, at(300)).await.expect("answers"), None);
+        assert_eq!(store.token(&[9; 32], START).await.expect("answers"), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_redemption_is_refused_and_revokes_the_first_token() {
+    each_store(|store| async move {
+        handed_off(&store).await;
+        let first = store.redeem(&CODE, &BINDING, &TOKEN, at(300), START).await;
+        assert!(matches!(first.expect("answers"), Redeemed::Issued(_)));
+        let second = store
+            .redeem(&CODE, &BINDING, &[4; 32], at(300), at(1))
+            .await;
+        assert_eq!(second.expect("answers"), Redeemed::Reused);
+        assert_eq!(store.token(&TOKEN, at(2)).await.expect("answers"), None);
+        assert_eq!(store.token(&[4; 32], at(2)).await.expect("answers"), None);
+        // Even after the code's own time, within the token's, reuse is caught.
+        let third = store
+            .redeem(&CODE, &BINDING, &[5; 32], at(300), at(120))
+            .await;
+        assert_eq!(third.expect("answers"), Redeemed::Reused);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hand_off_shown_with_another_binding_or_too_late_is_refused_and_used_up() {
+    each_store(|store| async move {
+        handed_off(&store).await;
+        let wrong = store.redeem(&CODE, &[7; 32], &TOKEN, at(300), START).await;
+        assert_eq!(wrong.expect("answers"), Redeemed::Refused);
+        let right = store.redeem(&CODE, &BINDING, &TOKEN, at(300), START).await;
+        assert_eq!(
+            right.expect("answers"),
+            Redeemed::Reused,
+            "used up by the wrong try"
+        );
+        assert_eq!(store.token(&TOKEN, START).await.expect("answers"), None);
+
+        let late = [8; 32];
+        let stored = store
+            .hand_off(&late, b"proof", &BINDING, at(60), START)
+            .await;
+        stored.expect("answers");
+        let redeemed = store.redeem(&late, &BINDING, &TOKEN, at(300), at(60)).await;
+        assert_eq!(redeemed.expect("answers"), Redeemed::Refused);
+        let unknown = store
+            .redeem(&[6; 32], &BINDING, &TOKEN, at(300), START)
+            .await;
+        assert_eq!(unknown.expect("answers"), Redeemed::Unknown);
+    })
+    .await;
+}

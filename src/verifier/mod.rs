@@ -299,5 +299,8 @@ impl Verifier {
     }
 }
 
+mod hand_off;
 #[cfg(test)]
 mod tests;
+
+pub use hand_off::Redemption;

@@ -575,3 +575,67 @@ async fn use_a_different_number_returns_to_the_phone_form() {
     assert_eq!(status, Some(StatusCode::OK));
     c.end().await;
 }
+
+#[tokio::test]
+async fn the_sign_in_pages_for_another_website_pass_axe_and_send_the_person_back() {
+    let Some(c) = Chromium::start(Screen::Phone).await else {
+        return;
+    };
+    let telnyx = MockServer::start().await;
+    telnyx_accepts(&telnyx).await;
+    let key = format!(
+        "{}/tests/fixtures/oidc-test-key.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let callback = "http://127.0.0.1:9/callback";
+    let app = spawn_app_against(
+        telnyx,
+        &[
+            ("TWOFA_SERVER__PUBLIC_URL", crate::helpers::OWN_ADDRESS),
+            ("TWOFA_OIDC__SIGNING_KEY_FILE", &key),
+            ("TWOFA_OIDC__CLIENTS__SHOP__NAME", "The Example Shop"),
+            ("TWOFA_OIDC__CLIENTS__SHOP__REDIRECT_URIS", callback),
+        ],
+    )
+    .await;
+    c.goto(
+        &app,
+        "/authorize?response_type=code&client_id=shop&scope=openid%20phone&state=s1\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+    )
+    .await;
+    assert!(c.text(".client").await.contains("The Example Shop"));
+    c.check_page("13-sign-in-phone-form").await;
+    c.type_into("#phone", PHONE).await;
+    c.click("form[action='/request'] button").await;
+    assert!(c.text(".client").await.contains("The Example Shop"));
+    c.check_page("14-sign-in-code-form").await;
+    c.type_into("#token", &app.last_code().await).await;
+    c.client
+        .find(Locator::Css("form[action='/verify'] button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("click");
+    let mut sent_back = String::new();
+    for _ in 0..100 {
+        sent_back = c
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if sent_back.starts_with(callback) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        sent_back.starts_with(&format!("{callback}?code=")),
+        "{sent_back}"
+    );
+    assert!(sent_back.contains("state=s1"), "{sent_back}");
+    c.end().await;
+}

@@ -1,5 +1,6 @@
-//! Generated input: whatever a client sends to the POST routes gets a 4xx
-//! page (or a real answer), never a 5xx or a panic.
+//! Generated input: whatever a client sends to the POST routes, the
+//! sign-in link or UserInfo gets a 4xx (a page for the pages, JSON for the
+//! JSON endpoints) or a real answer, never a 5xx or a panic.
 
 use std::sync::OnceLock;
 
@@ -9,6 +10,8 @@ use proptest::prelude::*;
 use tower::ServiceExt;
 
 use crate::helpers::{cookie_of, settings_env};
+
+const REDIRECT: &str = "https://app.example.com/callback";
 
 /// One app for all cases (console provider: nothing leaves the machine),
 /// driven in-process, plus a session cookie and its token for half the cases.
@@ -24,7 +27,16 @@ fn target() -> &'static Target {
     TARGET.get_or_init(|| {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
         let (router, cookie, csrf) = runtime.block_on(async {
+            let key = format!(
+                "{}/tests/fixtures/oidc-test-key.pem",
+                env!("CARGO_MANIFEST_DIR")
+            );
             let env = settings_env(&[&[
+                ("TWOFA_SERVER__PUBLIC_URL", "https://verify.example.com"),
+                ("TWOFA_OIDC__SIGNING_KEY_FILE", &key),
+                ("TWOFA_OIDC__CLIENTS__WEB__SECRET", "web-secret-0123456789"),
+                ("TWOFA_OIDC__CLIENTS__WEB__REDIRECT_URIS", REDIRECT),
+                ("TWOFA_OIDC__CLIENTS__SPA__REDIRECT_URIS", REDIRECT),
                 ("TWOFA_SMS__PROVIDER", "console"),
                 ("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0"),
                 ("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "1000000"),
@@ -69,11 +81,29 @@ fn send(
     with_session: bool,
     body: Vec<u8>,
 ) -> (StatusCode, String) {
-    let target = target();
     let mut request = Request::post(path);
     if let Some(content_type) = content_type {
         request = request.header("content-type", content_type);
     }
+    answer(request, with_session, body)
+}
+
+/// The status, content type and `Location` of the app's answer.
+fn answer(
+    request: axum::http::request::Builder,
+    with_session: bool,
+    body: Vec<u8>,
+) -> (StatusCode, String) {
+    let (status, content_type, _) = answer_with_location(request, with_session, body);
+    (status, content_type)
+}
+
+fn answer_with_location(
+    mut request: axum::http::request::Builder,
+    with_session: bool,
+    body: Vec<u8>,
+) -> (StatusCode, String, String) {
+    let target = target();
     if with_session {
         request = request.header("cookie", &target.cookie);
     }
@@ -82,17 +112,29 @@ fn send(
         .runtime
         .block_on(target.router.clone().oneshot(request))
         .expect("infallible");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (response.status(), content_type)
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    (
+        response.status(),
+        header("content-type"),
+        header("location"),
+    )
 }
 
 fn path() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec!["/request", "/verify", "/resend"])
+    prop::sample::select(vec![
+        "/request",
+        "/verify",
+        "/resend",
+        "/sign-in/cancel",
+        "/token",
+    ])
 }
 
 fn content_type() -> impl Strategy<Value = Option<String>> {
@@ -112,13 +154,23 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         Just("phone".to_owned()),
         Just("token".to_owned()),
         Just("csrf".to_owned()),
-        "[a-z%]{0,8}",
+        Just("grant_type".to_owned()),
+        Just("code".to_owned()),
+        Just("redirect_uri".to_owned()),
+        Just("code_verifier".to_owned()),
+        Just("client_id".to_owned()),
+        Just("client_secret".to_owned()),
+        "[a-z%_]{0,8}",
     ];
     let value = prop_oneof![
         "[0-9 ()+.-]{0,20}",
         "\\PC{0,30}",
         "%[0-9A-Fa-f]{0,2}",
         Just("+1 201 555 0123".to_owned()),
+        Just("authorization_code".to_owned()),
+        Just("web".to_owned()),
+        Just("spa".to_owned()),
+        Just("https%3A%2F%2Fapp.example.com%2Fcallback".to_owned()),
         Just("1".repeat(20_000)),
     ];
     let form = prop::collection::vec((field, value), 0..6).prop_map(|pairs| {
@@ -130,6 +182,22 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
             .into_bytes()
     });
     prop_oneof![form, prop::collection::vec(any::<u8>(), 0..600)]
+}
+
+/// `text` as it can stand in a URI's query: bytes outside the characters
+/// a URI allows there are percent-encoded; `%` is left alone, so broken
+/// escapes reach the app as a client could send them.
+fn uri_safe(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            let allowed = b.is_ascii_alphanumeric() || b"-._~%+=/:?,;@!$'()*".contains(&b);
+            if allowed {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 proptest! {
@@ -152,9 +220,56 @@ proptest! {
         };
         let (status, content_type) = send(path, content_type.as_deref(), with_session, body);
         prop_assert!(!status.is_server_error(), "{status}");
-        if !status.is_success() {
+        if !status.is_success() && !status.is_redirection() {
             prop_assert!(status.is_client_error(), "{status}");
-            prop_assert!(content_type.starts_with("text/html"), "{status} came as {content_type:?}");
+            let expected = if path == "/token" { "application/json" } else { "text/html" };
+            prop_assert!(content_type.starts_with(expected), "{status} came as {content_type:?}");
         }
+    }
+
+    #[test]
+    fn no_sign_in_link_gets_a_server_error_or_a_redirect_elsewhere(
+        pairs in prop::collection::vec((
+            prop::sample::select(vec![
+                "response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+                "code_challenge", "code_challenge_method", "login_hint", "prompt", "x",
+            ]),
+            prop_oneof![
+                Just("code".to_owned()), Just("web".to_owned()), Just("spa".to_owned()),
+                Just(REDIRECT.to_owned()), Just("openid phone".to_owned()), Just("S256".to_owned()),
+                Just("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
+                "\\PC{0,40}", "%[0-9A-Fa-f]{0,2}",
+            ],
+        ), 0..9),
+        with_session in any::<bool>(),
+    ) {
+        let query = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", uri_safe(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::get(format!("/authorize?{query}"));
+        let (status, content_type, location) = answer_with_location(request, with_session, Vec::new());
+        prop_assert!(!status.is_server_error(), "{status}");
+        if status.is_redirection() {
+            prop_assert!(
+                location == "/sign-in" || location.starts_with(REDIRECT),
+                "sent to {location:?}"
+            );
+        } else {
+            prop_assert!(status.is_client_error(), "{status}");
+            prop_assert!(content_type.starts_with("text/html"), "{content_type:?}");
+        }
+    }
+
+    #[test]
+    fn no_authorization_header_gets_userinfo_to_fail_badly(header in "\\PC{0,80}") {
+        let mut request = Request::get("/userinfo");
+        if let Ok(value) = axum::http::HeaderValue::from_str(&header) {
+            request = request.header("authorization", value);
+        }
+        let (status, content_type) = answer(request, false, Vec::new());
+        prop_assert_eq!(status, StatusCode::UNAUTHORIZED);
+        prop_assert!(content_type.starts_with("application/json"), "{content_type:?}");
     }
 }

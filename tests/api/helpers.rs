@@ -21,6 +21,10 @@ pub const FROM_NUMBER: &str = "+15550001111";
 pub const PHONE: &str = "(201) 555-0123";
 pub const PHONE_E164: &str = "+12015550123";
 
+/// In a setting's value, stands for the app's own address (`http://127.0.0.1:PORT`),
+/// which is known only once its port is bound.
+pub const OWN_ADDRESS: &str = "{own address}";
+
 static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 struct CapturedLog;
@@ -154,9 +158,18 @@ pub async fn start_instance(
     env: &HashMap<String, String>,
 ) -> (String, Clock, JoinHandle<std::io::Result<()>>) {
     capture_logs();
-    let settings = Settings::load(ConfigFile::None, env).expect("test settings are valid");
-    let app = Application::build(settings).await.expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.replace(OWN_ADDRESS, &address)))
+        .collect();
+    let settings = Settings::load(ConfigFile::None, &env).expect("test settings are valid");
+    let app = Application::build_on(settings, listener)
+        .await
+        .expect("the app starts");
     let clock = app.clock();
     (address, clock, tokio::spawn(app.run_until_stopped()))
 }

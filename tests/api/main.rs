@@ -9,6 +9,7 @@ mod guessing;
 mod helpers;
 mod limits;
 mod logs;
+mod oidc;
 mod pages;
 mod phone_numbers;
 mod redis;

@@ -1,0 +1,93 @@
+//! Handing what a verification proved to another party: a one-time secret
+//! (an OpenID Connect authorization code) that the party redeems, once and
+//! only with the binding it was made for, for a short-lived token.
+//!
+//! The store keeps only SHA-256 hashes of the secrets, so a copy of it
+//! gives away no usable code or token.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+use super::{Verifier, VerifyError};
+use crate::store::{Redeemed, SecretHash};
+
+/// 256 random bits, as 43 URL-safe characters.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash(bytes: &[u8]) -> SecretHash {
+    Sha256::digest(bytes).into()
+}
+
+/// What redeeming a hand-off gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// The data handed off, and a token that stands for it until it expires.
+    Issued { data: Vec<u8>, token: String },
+    /// Refused: unknown, used before (its token is now revoked), too late, or
+    /// shown with another binding.
+    Refused(Redeemed),
+}
+
+impl Verifier {
+    /// Keeps `data` for `ttl` under a new one-time secret, redeemable only
+    /// with `binding` (e.g. a client id, redirect URI and PKCE challenge).
+    pub async fn hand_off(
+        &self,
+        data: &[u8],
+        binding: &[u8],
+        ttl: Duration,
+    ) -> Result<String, VerifyError> {
+        let secret = new_secret();
+        let now = self.clock.now();
+        self.store
+            .hand_off(
+                &hash(secret.as_bytes()),
+                data,
+                &hash(binding),
+                now.after(ttl),
+                now,
+            )
+            .await?;
+        Ok(secret)
+    }
+
+    /// Redeems `secret` with `binding`; on success the token is good for
+    /// `token_ttl`.
+    pub async fn redeem(
+        &self,
+        secret: &str,
+        binding: &[u8],
+        token_ttl: Duration,
+    ) -> Result<Redemption, VerifyError> {
+        let token = new_secret();
+        let now = self.clock.now();
+        let redeemed = self
+            .store
+            .redeem(
+                &hash(secret.as_bytes()),
+                &hash(binding),
+                &hash(token.as_bytes()),
+                now.after(token_ttl),
+                now,
+            )
+            .await?;
+        Ok(match redeemed {
+            Redeemed::Issued(data) => Redemption::Issued { data, token },
+            refused => Redemption::Refused(refused),
+        })
+    }
+
+    /// The data a token stands for, while it is valid and not revoked.
+    pub async fn token(&self, token: &str) -> Result<Option<Vec<u8>>, VerifyError> {
+        let now = self.clock.now();
+        Ok(self.store.token(&hash(token.as_bytes()), now).await?)
+    }
+}
