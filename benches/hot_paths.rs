@@ -17,7 +17,7 @@ use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::Session;
 use telnyx_2fa::measured::Store;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
-use telnyx_2fa::measured::{ClientKey, LimitRules};
+use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
 use telnyx_2fa::measured::{CodeFormPage, PhoneFormPage};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
@@ -89,6 +89,9 @@ fn pieces(c: &mut Criterion) {
         sent: now,
         wrong_tries: 0,
         status: Status::Pending,
+        profile: None,
+        custom_code: false,
+        updated: now,
     };
     let open = |id: &VerificationId| {
         let opened = ready(store.open(id, &verification, &[], usize::MAX, None, now));
@@ -102,7 +105,10 @@ fn pieces(c: &mut Criterion) {
     });
     let limit_rules = LimitRules::new(settings.limits.clone());
     let wrong = key.digest(b"other", &code);
-    let guessing = limit_rules.for_guessing(&ClientKey::from(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    let guessing = limit_rules.for_guessing(
+        &Asker::Address(ClientKey::from(IpAddr::V4(Ipv4Addr::LOCALHOST))),
+        5,
+    );
     c.bench_function("store: check a wrong code among 100k", |b| {
         b.iter(|| {
             next = (next + 1) % ids.len();
@@ -118,7 +124,7 @@ fn pieces(c: &mut Criterion) {
             b.iter(|| {
                 n += 1;
                 let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(n)));
-                let limits = limit_rules.for_sending(&phone, &client);
+                let limits = limit_rules.for_sending(&phone, &Asker::Address(client));
                 ready(limiter.open(
                     &VerificationId::random(),
                     &verification,

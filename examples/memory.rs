@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
-use telnyx_2fa::measured::{ClientKey, LimitRules};
+use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
 use telnyx_2fa::measured::{MemoryStore, Store};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
@@ -73,8 +73,11 @@ impl World {
             sent: now,
             wrong_tries: 0,
             status: Status::Pending,
+            profile: None,
+            custom_code: false,
+            updated: now,
         };
-        let limits = self.rules.for_sending(&phone, &client);
+        let limits = self.rules.for_sending(&phone, &Asker::Address(client));
         let opened = self
             .store
             .open(&id, &verification, &limits, usize::MAX, None, now)

@@ -84,7 +84,9 @@ impl From<VerifyError> for AppError {
             VerifyError::Ended(Ended::Expired) => AppError::Expired,
             VerifyError::Ended(Ended::Used) => AppError::AlreadyUsed,
             VerifyError::Ended(Ended::Locked) => AppError::Locked,
-            VerifyError::Ended(Ended::Missing) => AppError::NoVerification,
+            VerifyError::Ended(Ended::Missing) | VerifyError::NotCustomCode => {
+                AppError::NoVerification
+            }
             VerifyError::Store(unavailable) => AppError::StoreUnavailable(unavailable),
             VerifyError::Sms(error) => AppError::SmsFailed(error),
         }
@@ -122,6 +124,10 @@ fn wait_message(hit: &LimitHit) -> String {
         }
         LimitKind::VerifyFailuresPerAddress => {
             format!("Too many wrong codes have been typed from your network. Try again in {wait}.")
+        }
+        // The pages never ask with an API key.
+        LimitKind::SendsPerApiKey | LimitKind::VerifyFailuresPerApiKey => {
+            format!("Too many codes have been asked for. Try again in {wait}.")
         }
     }
 }

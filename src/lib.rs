@@ -9,6 +9,7 @@
 //! `startup`), plus a few types the benchmarks and the memory example
 //! measure; every other module is private, so unused code shows.
 
+mod api;
 mod assets;
 mod clock;
 mod errors;
@@ -34,7 +35,7 @@ pub use clock::{Clock, Timestamp};
 
 /// What the benchmarks and the memory example measure.
 pub mod measured {
-    pub use crate::limits::{ClientKey, LimitRules};
+    pub use crate::limits::{Asker, ClientKey, LimitRules};
     pub use crate::otp::{Alphabet, CodeFormat, CodeKey};
     pub use crate::pages::{CodeFormPage, PhoneFormPage};
     pub use crate::phone::{PhoneNumber, PhoneRules};

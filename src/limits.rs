@@ -28,6 +28,18 @@ pub enum LimitKind {
     SendsPerPhone,
     SendsPerAddress,
     VerifyFailuresPerAddress,
+    SendsPerApiKey,
+    /// Wrong codes sent through one API key.
+    VerifyFailuresPerApiKey,
+}
+
+/// Who asks, as the limits count them: a browser by its address, a
+/// backend by its API key (its address is the backend's, shared by all
+/// the people it serves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Asker {
+    Address(ClientKey),
+    ApiKey(KeyTag),
 }
 
 /// Whose events a limit counts.
@@ -35,6 +47,18 @@ pub enum LimitKind {
 pub enum Subject {
     Phone(PhoneNumber),
     Client(ClientKey),
+    ApiKey(KeyTag),
+}
+
+/// An API key as the limits name it: the first 8 bytes of its SHA-256, so
+/// the key itself is never a store key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyTag(pub [u8; 8]);
+
+impl fmt::Display for KeyTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
 }
 
 /// One limit to take: at most `max` events per `window` for `subject`.
@@ -119,9 +143,23 @@ impl LimitRules {
         self.settings.resend_cooldown
     }
 
-    /// Before a code is texted to `phone` at the request of `client`.
-    pub fn for_sending(&self, phone: &PhoneNumber, client: &ClientKey) -> Vec<Limit> {
+    /// Before a code is texted to `phone` at the request of `asker`.
+    pub fn for_sending(&self, phone: &PhoneNumber, asker: &Asker) -> Vec<Limit> {
         let s = &self.settings;
+        let per_asker = match *asker {
+            Asker::Address(client) => Limit {
+                kind: LimitKind::SendsPerAddress,
+                subject: Subject::Client(client),
+                max: s.sends_per_ip_per_hour,
+                window: HOUR,
+            },
+            Asker::ApiKey(key) => Limit {
+                kind: LimitKind::SendsPerApiKey,
+                subject: Subject::ApiKey(key),
+                max: s.sends_per_api_key_per_hour,
+                window: HOUR,
+            },
+        };
         let mut limits = vec![
             Limit {
                 kind: LimitKind::SendsPerPhone,
@@ -129,12 +167,7 @@ impl LimitRules {
                 max: s.sends_per_phone_per_hour,
                 window: HOUR,
             },
-            Limit {
-                kind: LimitKind::SendsPerAddress,
-                subject: Subject::Client(*client),
-                max: s.sends_per_ip_per_hour,
-                window: HOUR,
-            },
+            per_asker,
         ];
         limits.extend(self.cooldown(phone));
         limits
@@ -151,13 +184,23 @@ impl LimitRules {
         })
     }
 
-    /// Room for one more wrong code from `client`; taken only when it is wrong.
-    pub fn for_guessing(&self, client: &ClientKey) -> Limit {
-        Limit {
-            kind: LimitKind::VerifyFailuresPerAddress,
-            subject: Subject::Client(*client),
-            max: self.settings.verify_failures_per_ip_per_hour,
-            window: HOUR,
+    /// Room for one more wrong code from `asker`; taken only when it is
+    /// wrong. An API key may spend every try of every code it may send.
+    pub fn for_guessing(&self, asker: &Asker, max_attempts: u32) -> Limit {
+        let s = &self.settings;
+        match *asker {
+            Asker::Address(client) => Limit {
+                kind: LimitKind::VerifyFailuresPerAddress,
+                subject: Subject::Client(client),
+                max: s.verify_failures_per_ip_per_hour,
+                window: HOUR,
+            },
+            Asker::ApiKey(key) => Limit {
+                kind: LimitKind::VerifyFailuresPerApiKey,
+                subject: Subject::ApiKey(key),
+                max: s.sends_per_api_key_per_hour.saturating_mul(max_attempts),
+                window: HOUR,
+            },
         }
     }
 }

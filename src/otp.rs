@@ -93,6 +93,30 @@ impl OtpCode {
     pub fn from_cookie(text: &str, format: CodeFormat) -> Option<Self> {
         format.read_attempt(text).ok()
     }
+
+    /// A code a caller chose (the Verify API's `custom_code`): 4 to 10 digits.
+    pub fn custom(text: &str) -> Option<Self> {
+        let well_formed =
+            CodeFormat::LENGTHS.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+        well_formed.then(|| Self(text.to_owned()))
+    }
+
+    /// What a program typed, read without knowing the code's format: spaces
+    /// and dashes dropped, letters upper-cased, 1 to 16 letters and digits.
+    pub fn read_loosely(typed: &str) -> Result<Self, MalformedCode> {
+        let code: String = typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let well_formed =
+            (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        if well_formed {
+            Ok(Self(code))
+        } else {
+            Err(MalformedCode)
+        }
+    }
 }
 
 /// The secret that keys code digests. Only digests are stored, so a copy of

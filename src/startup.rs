@@ -16,17 +16,21 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::api::Api;
 use crate::clock::Clock;
 use crate::keys::Keys;
 use crate::limits::LimitRules;
 use crate::oidc::Provider;
+use crate::otp::{Alphabet, CodeFormat};
+use crate::phone::PhoneRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
 use crate::settings::{Settings, StoreSettings};
 use crate::sms::SmsSender;
 use crate::state::{AppState, WebOtp};
 use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
-use crate::verifier::{Rules, Verifier};
+use crate::verification::ProfileId;
+use crate::verifier::{Profile, Rules, Verifier};
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -106,6 +110,27 @@ impl Application {
         let public_url = settings.server.public_url.clone();
         let oidc = Provider::new(settings.oidc, public_url.as_ref(), keys.subject)
             .map_err(StartupError::SigningKey)?;
+        let profiles = settings
+            .api
+            .profiles
+            .into_iter()
+            .map(|p| Profile {
+                id: ProfileId::new(&p.id),
+                name: p.name,
+                app_name: p.app_name,
+                code: CodeFormat {
+                    alphabet: Alphabet::Digits,
+                    length: p.code_length,
+                },
+                ttl: p.timeout,
+                phone: PhoneRules {
+                    default_country: settings.phone.default_country.clone(),
+                    countries: p.countries,
+                },
+                whitelisted_destinations: p.whitelisted_destinations,
+            })
+            .collect();
+        let api = Api::new(settings.api.keys, profiles);
         let state = Arc::new(AppState {
             verifier: Verifier::new(store, sms, keys.code, Clock::default(), rules),
             cookies: SessionCookies::new(keys.cookie, settings.server.is_https(), code_format),
@@ -114,6 +139,7 @@ impl Application {
             client_timeout: settings.server.client_timeout,
             public_origin: public_url.map(|url| url.origin().ascii_serialization()),
             oidc,
+            api,
         });
         Ok(Self {
             listener,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::api::Api;
 use crate::oidc::Provider;
 use crate::session::SessionCookies;
 use crate::verifier::Verifier;
@@ -30,4 +31,6 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// The OpenID Connect provider, when clients are registered.
     pub oidc: Option<Provider>,
+    /// The Verify API, when keys are configured.
+    pub api: Option<Api>,
 }

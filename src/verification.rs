@@ -65,6 +65,27 @@ pub struct Verification {
     pub sent: Timestamp,
     pub wrong_tries: u32,
     pub status: Status,
+    /// The Verify API profile it was made under; `None` for the pages'.
+    pub profile: Option<ProfileId>,
+    /// The caller chose the code (the API's `custom_code`), and may report
+    /// the outcome of checking it itself.
+    pub custom_code: bool,
+    /// When it last changed: its code texted, a code checked.
+    pub updated: Timestamp,
+}
+
+/// A Verify API profile's id, as the operator named it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProfileId(std::sync::Arc<str>);
+
+impl ProfileId {
+    pub fn new(id: &str) -> Self {
+        Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Where a verification is in its life; expiry is read from the clock.
@@ -131,6 +152,7 @@ impl Verification {
         max_attempts: u32,
     ) -> Result<bool, Ended> {
         self.still_pending(now)?;
+        self.updated = now;
         if self.digest.matches(attempt) {
             self.status = Status::Used;
             return Ok(true);
@@ -140,6 +162,19 @@ impl Verification {
             self.status = Status::Locked;
         }
         Ok(false)
+    }
+
+    /// The caller who chose the code checked it: accepted is used, rejected
+    /// locked.
+    pub fn settle(&mut self, accepted: bool, now: Timestamp) -> Result<(), Ended> {
+        self.still_pending(now)?;
+        self.status = if accepted {
+            Status::Used
+        } else {
+            Status::Locked
+        };
+        self.updated = now;
+        Ok(())
     }
 
     /// Tries left before it locks.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::errors::AppError;
-use crate::limits::ClientKey;
+use crate::limits::{Asker, ClientKey};
 use crate::session::Session;
 use crate::state::{AppState, WebOtp};
 use crate::verifier::Requester;
@@ -52,7 +52,7 @@ impl FromRequestParts<Arc<AppState>> for Requester {
                 .and_then(hostname),
         };
         Ok(Requester {
-            client,
+            asker: Asker::Address(client),
             origin_host,
         })
     }

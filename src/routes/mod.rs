@@ -21,6 +21,7 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::api;
 use crate::assets;
 use crate::errors::{AppError, status_page};
 use crate::oidc;
@@ -78,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(csrf);
+    let pages = pages.merge(api::router(state.api.is_some()));
     let app = if state.oidc.is_some() {
         // For browser-based clients: any origin, never with cookies.
         let cors = CorsLayer::new()

@@ -13,7 +13,7 @@ use crate::pages::VerifiedPage;
 use crate::session::Session;
 use crate::state::AppState;
 use crate::verification::Ended;
-use crate::verifier::{Checked, PendingCode, Requester, VerifyError};
+use crate::verifier::{Checked, PendingCode, Reading, Requester, VerifyError};
 
 /// The tutorial's form: the typed code is its `token` field.
 #[derive(Deserialize)]
@@ -32,7 +32,7 @@ pub async fn check_code(
     let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
     let checked = app
         .verifier
-        .check(&pending.id, &fields.token, &requester)
+        .check(&pending.id, &fields.token, Reading::Strict, &requester)
         .await;
     let verification = match checked {
         Ok(Checked::Verified(verification)) => verification,

@@ -17,6 +17,8 @@ pub enum Kind {
     Flag,
     /// A list of text: an array in TOML, `a,b,c` in the environment.
     List,
+    /// A list of secrets, never shown.
+    SecretList,
 }
 
 /// One setting. In `path`, `*` stands for a name the operator chooses (a
@@ -44,7 +46,7 @@ const fn optional(path: &'static str, kind: Kind) -> Key {
     }
 }
 
-use Kind::{Flag, List, Number, Secret, Text};
+use Kind::{Flag, List, Number, Secret, SecretList, Text};
 
 pub const KEYS: &[Key] = &[
     key("server.listen", Text, "127.0.0.1:3000"),
@@ -70,6 +72,7 @@ pub const KEYS: &[Key] = &[
     key("limits.sends_per_ip_per_hour", Number, "20"),
     key("limits.max_pending", Number, "100000"),
     key("limits.verify_failures_per_ip_per_hour", Number, "100"),
+    key("limits.sends_per_api_key_per_hour", Number, "1000"),
     key("store.backend", Text, "memory"),
     optional("store.redis_url", Secret),
     key("store.key_prefix", Text, "twofa:"),
@@ -79,6 +82,12 @@ pub const KEYS: &[Key] = &[
     optional("oidc.clients.*.name", Text),
     optional("oidc.clients.*.secret", Secret),
     optional("oidc.clients.*.redirect_uris", List),
+    optional("api.keys", SecretList),
+    optional("verify_profiles.*.name", Text),
+    optional("verify_profiles.*.app_name", Text),
+    optional("verify_profiles.*.code_length", Number),
+    optional("verify_profiles.*.timeout_secs", Number),
+    optional("verify_profiles.*.whitelisted_destinations", List),
 ];
 
 /// Environment variables that start with `TWOFA_` but are not settings.
@@ -175,9 +184,28 @@ pub fn read_env_name(name: &str) -> EnvVar {
     }
 }
 
-/// The setting written closest to `path` (a file's misspelt key).
+/// The setting written closest to `path` (a file's misspelt key): in the
+/// closest section, the closest key; for a misspelt section, that section.
 pub fn closest_key(path: &str) -> String {
-    closest(path, KEYS.iter().map(|key| key.path.to_owned()))
+    let sections = || {
+        KEYS.iter()
+            .map(|key| key.path.split('.').next().unwrap_or_default())
+    };
+    let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+    let section = if sections().any(|s| s == first) {
+        first.to_owned()
+    } else {
+        closest(first, sections().map(str::to_owned))
+    };
+    if rest.is_empty() {
+        return section;
+    }
+    let wanted = format!("{section}.{rest}");
+    let in_section = KEYS
+        .iter()
+        .filter(|key| key.path.starts_with(&format!("{section}.")))
+        .map(|key| key.path.to_owned());
+    closest(&wanted, in_section)
 }
 
 fn closest(name: &str, candidates: impl Iterator<Item = String>) -> String {
@@ -206,6 +234,8 @@ mod tests {
             }
         );
         assert_eq!(closest_key("otp.lenght"), "otp.length");
+        assert_eq!(closest_key("sever"), "server");
+        assert_eq!(closest_key("sever.listen"), "server.listen");
     }
 
     #[test]

@@ -199,11 +199,12 @@ fn kind_needed(kind: Kind) -> &'static str {
         Kind::Number => "a whole number, 0 or more",
         Kind::Flag => "true or false",
         Kind::List => "a list such as [\"US\", \"CA\"] (in the environment: US,CA)",
+        Kind::SecretList => "a list of text (in the environment: a,b)",
     }
 }
 
 fn wrong_kind(key: &Key, got: &str, origin: &Origin) -> SettingsError {
-    let got = if key.kind == Kind::Secret {
+    let got = if matches!(key.kind, Kind::Secret | Kind::SecretList) {
         "a value that is not text".to_owned()
     } else {
         got.to_owned()
@@ -231,7 +232,7 @@ fn from_text(key: &Key, text: &str, origin: &Origin) -> Result<Value, SettingsEr
             "false" | "0" | "no" | "off" => Value::Boolean(false),
             _ => return Err(wrong_kind(key, &format!("{text:?}"), origin)),
         },
-        Kind::List => Value::Array(
+        Kind::List | Kind::SecretList => Value::Array(
             text.split(',')
                 .map(str::trim)
                 .filter(|item| !item.is_empty())
@@ -247,9 +248,9 @@ fn of_kind(key: &Key, value: Value, origin: &Origin) -> Result<Value, SettingsEr
         (Kind::Text | Kind::Secret, Value::String(_)) => true,
         (Kind::Number, Value::Integer(n)) => *n >= 0,
         (Kind::Flag, Value::Boolean(_)) => true,
-        (Kind::List, Value::Array(items)) => items.iter().all(Value::is_str),
+        (Kind::List | Kind::SecretList, Value::Array(items)) => items.iter().all(Value::is_str),
         // A list may be written as one comma-separated string, as in the environment.
-        (Kind::List, Value::String(text)) => {
+        (Kind::List | Kind::SecretList, Value::String(text)) => {
             return from_text(key, text, origin);
         }
         _ => false,

@@ -85,7 +85,34 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub store: StoreSettings,
     pub oidc: OidcSettings,
+    pub api: ApiSettings,
     warnings: Vec<String>,
+}
+
+/// The Verify API: on when at least one key is configured.
+#[derive(Debug)]
+pub struct ApiSettings {
+    /// Bearer keys allowed to call `/v2`.
+    pub keys: Vec<SecretString>,
+    /// Never empty: without `[verify_profiles]`, one called `default`
+    /// made of `[otp]` and `[phone]`.
+    pub profiles: Vec<VerifyProfileSettings>,
+}
+
+/// A Verify API profile: the rules of the verifications made under it.
+#[derive(Debug, Clone)]
+pub struct VerifyProfileSettings {
+    /// The table's name: the `verify_profile_id`.
+    pub id: String,
+    pub name: String,
+    /// Names the sender in the SMS: "Your {app_name} verification code is ...".
+    pub app_name: Option<String>,
+    /// Digits per code.
+    pub code_length: usize,
+    pub timeout: Duration,
+    /// The countries codes may go to, as ISO codes (`*` for all).
+    pub whitelisted_destinations: Vec<String>,
+    pub countries: CountryPolicy,
 }
 
 #[derive(Debug)]
@@ -145,6 +172,7 @@ pub struct LimitSettings {
     pub sends_per_ip_per_hour: u32,
     pub max_pending: usize,
     pub verify_failures_per_ip_per_hour: u32,
+    pub sends_per_api_key_per_hour: u32,
 }
 
 /// Where verifications and limit counts live.
@@ -224,7 +252,7 @@ impl Settings {
 
 fn is_secret(key: &str) -> bool {
     let segments: Vec<&str> = key.split('.').collect();
-    keys::find(&segments).is_some_and(|k| k.kind == Kind::Secret)
+    keys::find(&segments).is_some_and(|k| matches!(k.kind, Kind::Secret | Kind::SecretList))
 }
 
 impl TryFrom<RawSettings> for Settings {
@@ -290,10 +318,20 @@ impl TryFrom<RawSettings> for Settings {
                 "limits.verify_failures_per_ip_per_hour",
                 limits.verify_failures_per_ip_per_hour,
             )?,
+            sends_per_api_key_per_hour: count(
+                "limits.sends_per_api_key_per_hour",
+                limits.sends_per_api_key_per_hour,
+            )?,
         };
         let store = store_settings(raw.store)?;
         let sms = sms_settings(raw.sms, raw.telnyx)?;
         let oidc = oidc_settings(raw.oidc)?;
+        let api = api_settings(
+            raw.api,
+            raw.verify_profiles,
+            &otp,
+            &raw.phone.allowed_countries,
+        )?;
         if !oidc.clients.is_empty() && server.public_url.is_none() {
             return Err(Invalid::plain(
                 "server.public_url",
@@ -308,6 +346,7 @@ impl TryFrom<RawSettings> for Settings {
             limits,
             store,
             oidc,
+            api,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -509,6 +548,76 @@ fn oidc_settings(raw: raw::RawOidc) -> Result<OidcSettings, Invalid> {
         signing_key,
         id_token_ttl: seconds("oidc.id_token_ttl_secs", raw.id_token_ttl_secs, 1)?,
         clients,
+    })
+}
+
+/// API keys shorter than this are refused: they would be guessable.
+const MIN_API_KEY: usize = 16;
+
+fn api_settings(
+    raw: raw::RawApi,
+    profiles: std::collections::BTreeMap<String, raw::RawProfile>,
+    otp: &OtpSettings,
+    allowed_countries: &[String],
+) -> Result<ApiSettings, Invalid> {
+    let keys = raw.keys.unwrap_or_default();
+    if keys
+        .iter()
+        .any(|key| key.expose_secret().chars().count() < MIN_API_KEY)
+    {
+        return Err(Invalid::value(
+            "api.keys",
+            format!(
+                "must each be at least {MIN_API_KEY} characters, e.g. from `openssl rand -hex 32`"
+            ),
+        ));
+    }
+    let mut profiles: Vec<VerifyProfileSettings> = profiles
+        .into_iter()
+        .map(|(id, profile)| verify_profile(id, profile, otp, allowed_countries))
+        .collect::<Result<_, _>>()?;
+    if profiles.is_empty() {
+        profiles.push(verify_profile(
+            "default".to_owned(),
+            raw::RawProfile::default(),
+            otp,
+            allowed_countries,
+        )?);
+    }
+    Ok(ApiSettings { keys, profiles })
+}
+
+fn verify_profile(
+    id: String,
+    raw: raw::RawProfile,
+    otp: &OtpSettings,
+    allowed_countries: &[String],
+) -> Result<VerifyProfileSettings, Invalid> {
+    let key = |field: &str| format!("verify_profiles.{id}.{field}");
+    let code_length = match raw.code_length {
+        Some(length) => usize::try_from(length)
+            .ok()
+            .filter(|length| CodeFormat::LENGTHS.contains(length))
+            .ok_or_else(|| Invalid::value(key("code_length"), "must be between 4 and 10"))?,
+        None => otp.format.length,
+    };
+    let timeout = match raw.timeout_secs {
+        Some(secs) => Duration::from_secs(secs).max(Duration::from_secs(1)),
+        None => otp.ttl,
+    };
+    let whitelisted_destinations = raw
+        .whitelisted_destinations
+        .unwrap_or_else(|| allowed_countries.to_vec());
+    let countries = CountryPolicy::parse(&whitelisted_destinations)
+        .map_err(|problem| Invalid::value(key("whitelisted_destinations"), problem))?;
+    Ok(VerifyProfileSettings {
+        name: raw.name.unwrap_or_else(|| id.clone()),
+        app_name: raw.app_name,
+        code_length,
+        timeout,
+        whitelisted_destinations,
+        countries,
+        id,
     })
 }
 

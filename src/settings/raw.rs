@@ -19,6 +19,11 @@ pub struct RawSettings {
     pub limits: RawLimits,
     pub store: RawStore,
     pub oidc: RawOidc,
+    #[serde(default)]
+    pub api: RawApi,
+    /// By profile id.
+    #[serde(default)]
+    pub verify_profiles: BTreeMap<String, RawProfile>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +75,7 @@ pub struct RawLimits {
     pub resend_cooldown_secs: u64,
     pub sends_per_phone_per_hour: u64,
     pub sends_per_ip_per_hour: u64,
+    pub sends_per_api_key_per_hour: u64,
     pub max_pending: u64,
     pub verify_failures_per_ip_per_hour: u64,
 }
@@ -99,4 +105,20 @@ pub struct RawClient {
     pub name: Option<String>,
     pub secret: Option<SecretString>,
     pub redirect_uris: Option<Vec<String>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    pub keys: Option<Vec<SecretString>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: Option<String>,
+    pub app_name: Option<String>,
+    pub code_length: Option<u64>,
+    pub timeout_secs: Option<u64>,
+    pub whitelisted_destinations: Option<Vec<String>>,
 }

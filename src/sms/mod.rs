@@ -84,13 +84,18 @@ impl SmsSender {
 }
 
 /// The SMS text. The code stands alone as a word, so phones offer to copy it;
-/// with a host, the last line binds it to that origin (`@host #code`), which
-/// lets browsers (WebOTP) and iOS and Android keyboards fill it in there only.
-pub fn code_message(code: &OtpCode, origin_host: Option<&str>) -> String {
+/// `app_name` says who it is from; with a host, the last line binds it to
+/// that origin (`@host #code`), which lets browsers (WebOTP) and iOS and
+/// Android keyboards fill it in there only.
+pub fn code_message(code: &OtpCode, app_name: Option<&str>, origin_host: Option<&str>) -> String {
     let code = code.as_str();
-    match origin_host {
-        Some(host) => format!("Your verification code is {code}\n\n@{host} #{code}"),
+    let first = match app_name {
+        Some(name) => format!("Your {name} verification code is {code}"),
         None => format!("Your verification code is {code}"),
+    };
+    match origin_host {
+        Some(host) => format!("{first}\n\n@{host} #{code}"),
+        None => first,
     }
 }
 
@@ -107,12 +112,16 @@ mod tests {
         };
         let code = format.read_attempt("123456").expect("a code");
         assert_eq!(
-            code_message(&code, None),
+            code_message(&code, None, None),
             "Your verification code is 123456"
         );
         assert_eq!(
-            code_message(&code, Some("verify.example.com")),
+            code_message(&code, None, Some("verify.example.com")),
             "Your verification code is 123456\n\n@verify.example.com #123456"
+        );
+        assert_eq!(
+            code_message(&code, Some("Acme"), None),
+            "Your Acme verification code is 123456"
         );
     }
 }

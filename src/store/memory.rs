@@ -17,6 +17,7 @@ use super::{Redeemed, Refusal, SecretHash};
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit};
 use crate::otp::CodeDigest;
+use crate::phone::PhoneNumber;
 use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
 
 #[derive(Debug, Default)]
@@ -34,6 +35,8 @@ struct State {
     verifications: HashMap<VerificationId, Verification>,
     /// Subject → theoretical arrival time, in microseconds since the epoch.
     limits: HashMap<u64, u64>,
+    /// The Verify API's verifications of each number, oldest first.
+    by_phone: HashMap<PhoneNumber, Vec<VerificationId>>,
     hand_offs: HashMap<SecretHash, HandOff>,
     /// Token → the data it stands for, and until when.
     tokens: HashMap<SecretHash, (Vec<u8>, Timestamp)>,
@@ -122,6 +125,10 @@ impl MemoryStore {
         if let Some(old) = replaces {
             state.verifications.remove(old);
         }
+        if verification.profile.is_some() {
+            let ids = state.by_phone.entry(verification.phone).or_default();
+            ids.push(id.clone());
+        }
         state.verifications.insert(id.clone(), verification.clone());
         Ok(())
     }
@@ -148,14 +155,23 @@ impl MemoryStore {
             .get_mut(id)
             .ok_or(Refusal::Ended(Ended::Missing))?;
         verification.sent = now;
+        verification.updated = now;
         Ok(verification.clone())
     }
 
-    pub(super) fn undo(&self, opened: Option<&VerificationId>, limits: &[Limit]) {
+    pub(super) fn undo(
+        &self,
+        opened: Option<&VerificationId>,
+        phone: &PhoneNumber,
+        limits: &[Limit],
+    ) {
         let keys = self.keys(limits);
         let mut state = self.state();
         if let Some(id) = opened {
             state.verifications.remove(id);
+            if let Some(ids) = state.by_phone.get_mut(phone) {
+                ids.retain(|other| other != id);
+            }
         }
         for (limit, key) in limits.iter().zip(&keys) {
             if let Some(tat) = state.limits.get_mut(key) {
@@ -200,6 +216,36 @@ impl MemoryStore {
             }
             Err(ended) => CheckOutcome::Ended(ended),
         }
+    }
+
+    pub(super) fn settle(
+        &self,
+        id: &VerificationId,
+        accepted: bool,
+        now: Timestamp,
+    ) -> Result<Verification, Refusal> {
+        let mut state = self.state();
+        let verification = state
+            .verifications
+            .get_mut(id)
+            .ok_or(Refusal::Ended(Ended::Missing))?;
+        verification.still_pending(now).map_err(Refusal::Ended)?;
+        if !verification.custom_code {
+            return Err(Refusal::NotCustomCode);
+        }
+        verification.settle(accepted, now).map_err(Refusal::Ended)?;
+        Ok(verification.clone())
+    }
+
+    pub(super) fn list(&self, phone: &PhoneNumber) -> Vec<(VerificationId, Verification)> {
+        let state = self.state();
+        let Some(ids) = state.by_phone.get(phone) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .rev()
+            .filter_map(|id| Some((id.clone(), state.verifications.get(id)?.clone())))
+            .collect()
     }
 
     pub(super) fn hand_off(
@@ -267,6 +313,15 @@ impl MemoryStore {
         let mut state = self.state();
         let before = state.verifications.len();
         state.verifications.retain(|_, v| v.kept_until() > now);
+        let State {
+            verifications,
+            by_phone,
+            ..
+        } = &mut *state;
+        by_phone.retain(|_, ids| {
+            ids.retain(|id| verifications.contains_key(id));
+            !ids.is_empty()
+        });
         // A subject whose arrival time has passed is as good as new.
         state.limits.retain(|_, tat| *tat > now_us);
         state.hand_offs.retain(|_, hand_off| hand_off.expires > now);
@@ -316,6 +371,9 @@ mod tests {
             sent: now,
             wrong_tries: 0,
             status: Status::Pending,
+            profile: None,
+            custom_code: false,
+            updated: now,
         }
     }
 
@@ -335,6 +393,7 @@ mod tests {
             created: now,
             expires: now.after(TTL),
             sent: now,
+            updated: now,
             ..TEMPLATE.clone()
         };
         store.open(&VerificationId::random(), &v, limits, usize::MAX, None, now)

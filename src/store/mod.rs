@@ -19,6 +19,7 @@ pub use redis::RedisStore;
 use crate::clock::Timestamp;
 use crate::limits::{Limit, LimitHit};
 use crate::otp::CodeDigest;
+use crate::phone::PhoneNumber;
 use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
 
 /// Why the store would not take a send.
@@ -27,8 +28,10 @@ pub enum Refusal {
     /// `limits.max_pending` verifications are held already.
     Busy,
     Limit(LimitHit),
-    /// A resend for a verification that can no longer take a code.
+    /// A resend or settlement for a verification that can no longer take a code.
     Ended(Ended),
+    /// A settlement for a verification whose code the caller did not choose.
+    NotCustomCode,
 }
 
 /// What redeeming a hand-off found.
@@ -54,6 +57,8 @@ pub type SecretHash = [u8; 32];
 /// `Err` when it could not be asked.
 pub type Answer<T> = Result<Result<T, Refusal>, StoreUnavailable>;
 
+// One per process, never moved about: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Store {
     Memory(MemoryStore),
@@ -106,16 +111,18 @@ impl Store {
     }
 
     /// Undoes a send whose SMS certainly did not go: removes `opened` (the
-    /// verification `open` stored, if it was new) and gives the limits back.
+    /// verification `open` stored for `phone`, if it was new) and gives the
+    /// limits back.
     pub async fn undo(
         &self,
         opened: Option<&VerificationId>,
+        phone: &PhoneNumber,
         limits: &[Limit],
         now: Timestamp,
     ) -> Result<(), StoreUnavailable> {
         match self {
-            Store::Memory(store) => store.ready().map(|()| store.undo(opened, limits)),
-            Store::Redis(store) => store.undo(opened, limits, now).await,
+            Store::Memory(store) => store.ready().map(|()| store.undo(opened, phone, limits)),
+            Store::Redis(store) => store.undo(opened, phone, limits, now).await,
         }
     }
 
@@ -137,6 +144,38 @@ impl Store {
                 .map(|()| store.check(id, attempt, guessing, max_attempts, now)),
             Store::Redis(store) => store.check(id, attempt, guessing, max_attempts, now).await,
         }
+    }
+
+    /// Marks a pending verification whose code its caller chose as used
+    /// (`accepted`) or locked.
+    pub async fn settle(
+        &self,
+        id: &VerificationId,
+        accepted: bool,
+        now: Timestamp,
+    ) -> Answer<Verification> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.settle(id, accepted, now)),
+            Store::Redis(store) => store.settle(id, accepted, now).await,
+        }
+    }
+
+    /// The verifications of `phone` made under a Verify API profile (the
+    /// only ones indexed by number) and still kept at `now`, newest first.
+    pub async fn list(
+        &self,
+        phone: &PhoneNumber,
+        now: Timestamp,
+    ) -> Result<Vec<(VerificationId, Verification)>, StoreUnavailable> {
+        let listed = match self {
+            Store::Memory(store) => store.ready().map(|()| store.list(phone)),
+            Store::Redis(store) => store.list(phone).await,
+        };
+        listed.map(|all| {
+            all.into_iter()
+                .filter(|(_, v)| v.kept_until() > now)
+                .collect()
+        })
     }
 
     pub async fn get(&self, id: &VerificationId) -> Result<Option<Verification>, StoreUnavailable> {

@@ -22,16 +22,19 @@ use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
-use crate::verification::{CheckOutcome, Ended, Status, Verification, VerificationId};
+use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
 
-/// The fields of a verification's hash, in the order the scripts read them
-/// (`v[1]` is the phone number, `v[8]` the status).
-const FIELDS: [&str; 8] = [
-    "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status",
+/// The fields of a verification's hash, in the order the scripts read them:
+/// `v[1]` is the phone number, `v[5]` the expiry, `v[8]` the status, `v[10]`
+/// whether the caller chose the code, `v[11]` when it last changed.
+const FIELDS: [&str; 11] = [
+    "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status", "profile", "custom",
+    "updated",
 ];
-const STATUS_FIELD: &str = FIELDS[7];
 const SENT_FIELD: &str = FIELDS[5];
 const WRONG_FIELD: &str = FIELDS[6];
+const STATUS_FIELD: &str = FIELDS[7];
+const UPDATED_FIELD: &str = FIELDS[10];
 
 fn status_name(status: Status) -> &'static str {
     match status {
@@ -47,6 +50,8 @@ fn kind_name(kind: LimitKind) -> &'static str {
         LimitKind::SendsPerPhone => "sends-phone",
         LimitKind::SendsPerAddress => "sends-ip",
         LimitKind::VerifyFailuresPerAddress => "failures-ip",
+        LimitKind::SendsPerApiKey => "sends-key",
+        LimitKind::VerifyFailuresPerApiKey => "failures-key",
     }
 }
 
@@ -84,6 +89,9 @@ local function equal(a, b)
     end
     return diff == 0
 end
+local function millis(now)
+    return string.format('%.0f', math.floor(now / 1000))
+end
 local function ended(v, now)
     if not v[1] then return 'missing' end
     if math.floor(now / 1000) >= tonumber(v[5]) then return 'expired' end
@@ -102,15 +110,17 @@ fn script(body: &str) -> Script {
         .replace("$STATUS", STATUS_FIELD)
         .replace("$SENT", SENT_FIELD)
         .replace("$WRONG", WRONG_FIELD)
+        .replace("$UPDATED", UPDATED_FIELD)
         .replace("$USED", status_name(Status::Used))
         .replace("$LOCKED", status_name(Status::Locked));
     Script::new(&source)
 }
 
-/// KEYS: the verification, the held set, the limits, then the replaced
-/// verification if ARGV[4] names one. ARGV: now (µs), most held, id,
-/// replaced id or '', kept until (ms), the number of limits, each limit's
-/// interval and window (µs), then the verification's fields and values.
+/// KEYS: the verification, the held set, the number's index, the limits,
+/// then the replaced verification if ARGV[4] names one. ARGV: now (µs),
+/// most held, id, replaced id or '', kept until (ms), the number of
+/// limits, 1 to index it by number, each limit's interval and window (µs),
+/// then the verification's fields and values.
 static OPEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -118,18 +128,23 @@ static OPEN: LazyLock<Script> = LazyLock::new(|| {
         local held = redis.call('ZCARD', KEYS[2])
         if replaced ~= '' and redis.call('ZSCORE', KEYS[2], replaced) then held = held - 1 end
         if held >= tonumber(ARGV[2]) then return {'busy'} end
-        local refused = take_limits(2, 6, n, now)
+        local refused = take_limits(3, 7, n, now)
         if refused then return refused end
         if replaced ~= '' then
-            redis.call('DEL', KEYS[3 + n])
+            redis.call('DEL', KEYS[4 + n])
             redis.call('ZREM', KEYS[2], replaced)
         end
         local fields = {}
-        for i = 7 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 8 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[1], unpack(fields))
         local kept = tonumber(ARGV[5])
-        redis.call('PEXPIRE', KEYS[1], math.max(kept - math.floor(now / 1000), 1))
+        local life = math.max(kept - math.floor(now / 1000), 1)
+        redis.call('PEXPIRE', KEYS[1], life)
         redis.call('ZADD', KEYS[2], kept, ARGV[3])
+        if ARGV[7] == '1' then
+            redis.call('ZADD', KEYS[3], math.floor(now / 1000), ARGV[3])
+            if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
+        end
         return {'ok'}
         ",
     )
@@ -146,29 +161,68 @@ static REOPEN: LazyLock<Script> = LazyLock::new(|| {
         if why then return {why} end
         local refused = take_limits(1, 1, #KEYS - 1, now)
         if refused then return refused end
-        v[6] = string.format('%.0f', math.floor(now / 1000))
-        redis.call('HSET', KEYS[1], '$SENT', v[6])
+        v[6], v[11] = millis(now), millis(now)
+        redis.call('HSET', KEYS[1], '$SENT', v[6], '$UPDATED', v[11])
         return {'ok', unpack(v)}
         ",
     )
 });
 
-/// KEYS: the held set, the limits, then the opened verification if ARGV[3]
-/// names one. ARGV: now (µs), the number of limits, opened id or '', then
-/// each limit's interval (µs).
+/// KEYS: the held set, the number's index, the limits, then the opened
+/// verification if ARGV[3] names one. ARGV: now (µs), the number of
+/// limits, opened id or '', then each limit's interval (µs).
 static UNDO: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
         for i = 1, n do
-            local tat = tonumber(redis.call('GET', KEYS[1 + i]) or 0) - tonumber(ARGV[3 + i])
-            if tat > now then gcra_set(KEYS[1 + i], tat, now) else redis.call('DEL', KEYS[1 + i]) end
+            local tat = tonumber(redis.call('GET', KEYS[2 + i]) or 0) - tonumber(ARGV[3 + i])
+            if tat > now then gcra_set(KEYS[2 + i], tat, now) else redis.call('DEL', KEYS[2 + i]) end
         end
         if ARGV[3] ~= '' then
-            redis.call('DEL', KEYS[2 + n])
+            redis.call('DEL', KEYS[3 + n])
             redis.call('ZREM', KEYS[1], ARGV[3])
+            redis.call('ZREM', KEYS[2], ARGV[3])
         end
         return 0
+        ",
+    )
+});
+
+/// KEYS: the verification. ARGV: now (µs), 1 if accepted.
+static SETTLE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local now = tonumber(ARGV[1])
+        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local why = ended(v, now)
+        if why then return {why} end
+        if v[10] ~= '1' then return {'not_custom'} end
+        if ARGV[2] == '1' then v[8] = '$USED' else v[8] = '$LOCKED' end
+        v[11] = millis(now)
+        redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
+        return {'ok', unpack(v)}
+        ",
+    )
+});
+
+/// KEYS: the number's index. ARGV: the prefix of verification keys. Each
+/// verification is its id then its fields; ids whose hash has expired are
+/// dropped from the index.
+static LIST: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local out = {}
+        for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 99)) do
+            local v = redis.call('HMGET', ARGV[1] .. id, $FIELDS)
+            if v[1] then
+                out[#out + 1] = id
+                for i = 1, #v do out[#out + 1] = v[i] end
+            else
+                redis.call('ZREM', KEYS[1], id)
+            end
+        end
+        return out
         ",
     )
 });
@@ -187,17 +241,16 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
         local interval = tonumber(ARGV[4])
         local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[5]), now)
         if wait > 0 then return {'limited', string.format('%.0f', wait)} end
+        v[11] = millis(now)
         if equal(v[3], ARGV[2]) then
             v[8] = '$USED'
-            redis.call('HSET', KEYS[1], '$STATUS', v[8])
+            redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
             return {'verified', unpack(v)}
         end
         local wrong = redis.call('HINCRBY', KEYS[1], '$WRONG', 1)
         v[7] = tostring(wrong)
-        if wrong >= tonumber(ARGV[3]) then
-            v[8] = '$LOCKED'
-            redis.call('HSET', KEYS[1], '$STATUS', v[8])
-        end
+        if wrong >= tonumber(ARGV[3]) then v[8] = '$LOCKED' end
+        redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
         gcra_set(KEYS[2], tat + interval, now)
         return {'wrong', unpack(v)}
         ",
@@ -252,7 +305,20 @@ fn millis(bytes: &[u8]) -> Option<Timestamp> {
 
 /// A verification from its hash's fields, in `FIELDS` order.
 fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
-    let [phone, cc, digest, created, expires, sent, wrong, status] = fields else {
+    let [
+        phone,
+        cc,
+        digest,
+        created,
+        expires,
+        sent,
+        wrong,
+        status,
+        profile,
+        custom,
+        updated,
+    ] = fields
+    else {
         return None;
     };
     Some(Verification {
@@ -265,7 +331,36 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
         status: [Status::Pending, Status::Used, Status::Locked]
             .into_iter()
             .find(|s| status_name(*s).as_bytes() == status.as_slice())?,
+        profile: Some(text(profile)?)
+            .filter(|p| !p.is_empty())
+            .map(ProfileId::new),
+        custom_code: custom.as_slice() == b"1",
+        updated: millis(updated)?,
     })
+}
+
+/// The fields of `v`, in `FIELDS` order.
+fn fields_of(v: &Verification) -> [Vec<u8>; 11] {
+    [
+        v.phone.e164().into(),
+        v.phone.country_code().to_string().into(),
+        v.digest.as_bytes().to_vec(),
+        v.created.as_millis().to_string().into(),
+        v.expires.as_millis().to_string().into(),
+        v.sent.as_millis().to_string().into(),
+        v.wrong_tries.to_string().into(),
+        status_name(v.status).into(),
+        v.profile
+            .as_ref()
+            .map(|p| p.as_str().as_bytes().to_vec())
+            .unwrap_or_default(),
+        if v.custom_code {
+            b"1".to_vec()
+        } else {
+            b"0".to_vec()
+        },
+        v.updated.as_millis().to_string().into(),
+    ]
 }
 
 fn unreadable() -> StoreUnavailable {
@@ -306,6 +401,10 @@ impl RedisStore {
         self.connection.key("held")
     }
 
+    fn phone_key(&self, phone: &PhoneNumber) -> String {
+        self.connection.key(format_args!("phone:{}", phone.e164()))
+    }
+
     fn limit_key(&self, limit: &Limit) -> String {
         let kind = kind_name(limit.kind);
         match limit.subject {
@@ -313,6 +412,7 @@ impl RedisStore {
                 .connection
                 .key(format_args!("limit:{kind}:{}", phone.e164())),
             Subject::Client(client) => self.connection.key(format_args!("limit:{kind}:{client}")),
+            Subject::ApiKey(key) => self.connection.key(format_args!("limit:{kind}:{key}")),
         }
     }
 
@@ -334,14 +434,18 @@ impl RedisStore {
         now: Timestamp,
     ) -> Answer<()> {
         let mut invocation = OPEN.prepare_invoke();
-        invocation.key(self.key(id)).key(self.held_key());
+        invocation
+            .key(self.key(id))
+            .key(self.held_key())
+            .key(self.phone_key(&v.phone));
         invocation
             .arg(Gcra::micros(now))
             .arg(max_pending)
             .arg(id.encode())
             .arg(replaces.map(VerificationId::encode).unwrap_or_default())
             .arg(v.kept_until().as_millis())
-            .arg(limits.len());
+            .arg(limits.len())
+            .arg(u8::from(v.profile.is_some()));
         for limit in limits {
             let gcra = Gcra::of(limit);
             invocation
@@ -352,17 +456,7 @@ impl RedisStore {
         if let Some(old) = replaces {
             invocation.key(self.key(old));
         }
-        let values: [Vec<u8>; 8] = [
-            v.phone.e164().into(),
-            v.phone.country_code().to_string().into(),
-            v.digest.as_bytes().to_vec(),
-            v.created.as_millis().to_string().into(),
-            v.expires.as_millis().to_string().into(),
-            v.sent.as_millis().to_string().into(),
-            v.wrong_tries.to_string().into(),
-            status_name(v.status).into(),
-        ];
-        for (field, value) in FIELDS.iter().zip(values) {
+        for (field, value) in FIELDS.iter().zip(fields_of(v)) {
             invocation.arg(*field).arg(value);
         }
         let reply = self.run(&invocation).await?;
@@ -408,12 +502,14 @@ impl RedisStore {
     pub(super) async fn undo(
         &self,
         opened: Option<&VerificationId>,
+        phone: &PhoneNumber,
         limits: &[Limit],
         now: Timestamp,
     ) -> Result<(), StoreUnavailable> {
         let mut invocation = UNDO.prepare_invoke();
         invocation
             .key(self.held_key())
+            .key(self.phone_key(phone))
             .arg(Gcra::micros(now))
             .arg(limits.len())
             .arg(opened.map(VerificationId::encode).unwrap_or_default());
@@ -428,6 +524,47 @@ impl RedisStore {
         let mut connection = self.connection.connection.clone();
         invocation.invoke_async::<i64>(&mut connection).await?;
         Ok(())
+    }
+
+    pub(super) async fn settle(
+        &self,
+        id: &VerificationId,
+        accepted: bool,
+        now: Timestamp,
+    ) -> Answer<Verification> {
+        let mut invocation = SETTLE.prepare_invoke();
+        invocation
+            .key(self.key(id))
+            .arg(Gcra::micros(now))
+            .arg(u8::from(accepted));
+        let reply = self.run(&invocation).await?;
+        let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
+        if let Some(why) = ended(tag) {
+            return Ok(Err(Refusal::Ended(why)));
+        }
+        match tag {
+            b"ok" => verification(&reply[1..]).map(Ok).ok_or_else(unreadable),
+            b"not_custom" => Ok(Err(Refusal::NotCustomCode)),
+            _ => Err(unreadable()),
+        }
+    }
+
+    pub(super) async fn list(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Vec<(VerificationId, Verification)>, StoreUnavailable> {
+        let mut invocation = LIST.prepare_invoke();
+        invocation
+            .key(self.phone_key(phone))
+            .arg(self.connection.key("v:"));
+        let reply = self.run(&invocation).await?;
+        reply
+            .chunks(1 + FIELDS.len())
+            .map(|chunk| {
+                let id = text(&chunk[0]).and_then(VerificationId::decode);
+                id.zip(verification(&chunk[1..])).ok_or_else(unreadable)
+            })
+            .collect()
     }
 
     pub(super) async fn check(

@@ -13,7 +13,7 @@ use crate::limits::{ClientKey, LimitKind, Subject};
 use crate::otp::{Alphabet, CodeFormat, CodeKey};
 use crate::phone::PhoneNumber;
 use crate::settings::RedisSettings;
-use crate::verification::Status;
+use crate::verification::{ProfileId, Status};
 
 const START: Timestamp = Timestamp::from_millis(10_000_000);
 const TTL: Duration = Duration::from_secs(600);
@@ -86,6 +86,9 @@ fn pending(id: &VerificationId, code: &str) -> Verification {
         sent: START,
         wrong_tries: 0,
         status: Status::Pending,
+        profile: None,
+        custom_code: false,
+        updated: START,
     }
 }
 
@@ -154,7 +157,10 @@ async fn the_right_code_verifies_once() {
     each_store(|store| async move {
         let id = with_one(&store).await;
         match check(&store, &id, "123456", START).await {
-            CheckOutcome::Verified(v) => assert_eq!(v.status, Status::Used),
+            CheckOutcome::Verified(v) => {
+                assert_eq!(v.status, Status::Used);
+                assert_eq!(v.updated, START);
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(
@@ -383,7 +389,11 @@ async fn an_undone_send_gives_its_limits_back_and_forgets_its_verification() {
             .await;
         assert_eq!(opened.expect("answers"), Ok(()));
         assert!(take(&store, &twice, at(2)).await.is_err());
-        store.undo(Some(&id), &twice, at(2)).await.expect("answers");
+        let number = phone(123);
+        store
+            .undo(Some(&id), &number, &twice, at(2))
+            .await
+            .expect("answers");
         assert_eq!(store.get(&id).await.expect("answers"), None);
         assert_eq!(take(&store, &twice, at(2)).await, Ok(()));
     })
@@ -561,6 +571,99 @@ async fn a_hand_off_shown_with_another_binding_or_too_late_is_refused_and_used_u
             .redeem(&[6; 32], &BINDING, &TOKEN, at(300), START)
             .await;
         assert_eq!(unknown.expect("answers"), Redeemed::Unknown);
+    })
+    .await;
+}
+
+/// A pending API verification for `number` under profile `acme`, made at `now`.
+async fn api_verification(
+    store: &Store,
+    number: u32,
+    custom: bool,
+    now: Timestamp,
+) -> VerificationId {
+    let id = VerificationId::random();
+    let verification = Verification {
+        phone: phone(number),
+        profile: Some(ProfileId::new("acme")),
+        custom_code: custom,
+        created: now,
+        sent: now,
+        updated: now,
+        expires: now.after(TTL),
+        ..pending(&id, "123456")
+    };
+    let opened = store.open(&id, &verification, &[], 1_000, None, now).await;
+    assert_eq!(opened.expect("answers"), Ok(()));
+    id
+}
+
+#[tokio::test]
+async fn api_verifications_are_listed_by_number_newest_first_and_page_ones_are_not() {
+    each_store(|store| async move {
+        with_one(&store).await;
+        let first = api_verification(&store, 123, false, START).await;
+        let second = api_verification(&store, 123, true, at(1)).await;
+        api_verification(&store, 124, false, at(2)).await;
+        let listed = store.list(&phone(123), START).await.expect("answers");
+        let ids: Vec<&VerificationId> = listed.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [&second, &first]);
+        assert!(listed[0].1.custom_code);
+        assert_eq!(
+            listed[0].1.profile.as_ref().map(ProfileId::as_str),
+            Some("acme")
+        );
+        let limits = [address_limit(3, 5, 60)];
+        store
+            .undo(Some(&second), &phone(123), &limits, at(2))
+            .await
+            .expect("answers");
+        assert_eq!(
+            store.list(&phone(123), START).await.expect("answers").len(),
+            1
+        );
+        assert!(
+            store
+                .list(&phone(125), START)
+                .await
+                .expect("answers")
+                .is_empty()
+        );
+        let later = at(100_000);
+        assert!(
+            store
+                .list(&phone(123), later)
+                .await
+                .expect("answers")
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending() {
+    each_store(|store| async move {
+        let chosen = api_verification(&store, 123, true, START).await;
+        let settled = store.settle(&chosen, true, at(5)).await.expect("answers");
+        let settled = settled.expect("settled");
+        assert_eq!((settled.status, settled.updated), (Status::Used, at(5)));
+        let again = store.settle(&chosen, false, at(6)).await.expect("answers");
+        assert_eq!(again, Err(Refusal::Ended(Ended::Used)));
+        let rejected = api_verification(&store, 124, true, START).await;
+        let settled = store
+            .settle(&rejected, false, at(5))
+            .await
+            .expect("answers");
+        assert_eq!(settled.map(|v| v.status), Ok(Status::Locked));
+        let ours = api_verification(&store, 125, false, START).await;
+        let refused = store.settle(&ours, true, at(5)).await.expect("answers");
+        assert_eq!(refused, Err(Refusal::NotCustomCode));
+        let missing = store.settle(&VerificationId::random(), true, at(5)).await;
+        assert_eq!(
+            missing.expect("answers"),
+            Err(Refusal::Ended(Ended::Missing))
+        );
     })
     .await;
 }

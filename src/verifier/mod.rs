@@ -1,6 +1,7 @@
 //! The flow of a phone verification, as the domain operations every face
 //! calls: `start` (text a new code), `resend` (text the same code again),
-//! `check` (a typed code), `status`.
+//! `check` (a typed code), `status`, and for the Verify API, `list` and
+//! `settle`.
 //!
 //! The `Verifier` owns everything the flow touches (the store, the SMS
 //! sender, the code key, the clock and the rules), so the rules hold the same
@@ -13,12 +14,12 @@
 use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
-use crate::limits::{ClientKey, Limit, LimitHit, LimitRules};
+use crate::limits::{Asker, Limit, LimitHit, LimitRules};
 use crate::otp::{CodeFormat, CodeKey, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
 use crate::sms::{SmsError, SmsSender, code_message};
 use crate::store::{Refusal, Store, StoreUnavailable};
-use crate::verification::{CheckOutcome, Ended, Status, Verification, VerificationId};
+use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
 
 /// The rules of the flow, typed from the settings.
 #[derive(Debug, Clone)]
@@ -32,11 +33,27 @@ pub struct Rules {
     pub limits: LimitRules,
 }
 
-/// Who asked: counted by address, and answered with an SMS bound to the
-/// origin they asked on (WebOTP), if any.
+/// A Verify API profile: the rules of the verifications made under it,
+/// where they differ from the app's.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub name: String,
+    /// Names the sender in the SMS.
+    pub app_name: Option<String>,
+    /// Digits, of the profile's length.
+    pub code: CodeFormat,
+    pub ttl: Duration,
+    /// Its countries (`whitelisted_destinations`), with the app's line rules.
+    pub phone: PhoneRules,
+    pub whitelisted_destinations: Vec<String>,
+}
+
+/// Who asked, as the limits count them; for a browser, also the host an
+/// SMS's origin-bound line (WebOTP) names, if any.
 #[derive(Debug, Clone)]
 pub struct Requester {
-    pub client: ClientKey,
+    pub asker: Asker,
     pub origin_host: Option<String>,
 }
 
@@ -60,6 +77,16 @@ pub struct Sent {
     pub resent: bool,
 }
 
+/// How a typed code is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The pages: only a code of the app's format is checked; anything
+    /// else is malformed and costs no try.
+    Strict,
+    /// The API: any short run of letters and digits is checked, and counts.
+    Loose,
+}
+
 /// What a typed code turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
@@ -70,7 +97,7 @@ pub enum Checked {
         verification: Verification,
         tries_left: u32,
     },
-    /// Not a code of this app's format at all: nothing was spent.
+    /// Not a code at all: nothing was spent.
     Malformed(Verification),
 }
 
@@ -83,6 +110,8 @@ pub enum VerifyError {
     Busy,
     #[error("the verification cannot take a code: {0:?}")]
     Ended(Ended),
+    #[error("only a verification whose code the caller chose can be settled by the caller")]
+    NotCustomCode,
     #[error(transparent)]
     Store(#[from] StoreUnavailable),
     #[error("SMS not sent: {0}")]
@@ -95,8 +124,17 @@ impl From<Refusal> for VerifyError {
             Refusal::Busy => VerifyError::Busy,
             Refusal::Limit(hit) => VerifyError::Limited(hit),
             Refusal::Ended(ended) => VerifyError::Ended(ended),
+            Refusal::NotCustomCode => VerifyError::NotCustomCode,
         }
     }
+}
+
+/// A new code, and what it is made under.
+struct NewCode<'a> {
+    code: OtpCode,
+    ttl: Duration,
+    profile: Option<&'a Profile>,
+    custom: bool,
 }
 
 #[derive(Debug)]
@@ -139,10 +177,11 @@ impl Verifier {
         self.rules.phone.parse(typed)
     }
 
-    /// Texts a new code to `phone`. When `previous` (the code this person is
-    /// waiting on) is for the same number and still pending, texts that code
-    /// again instead, so asking twice never resets the wrong tries; a
-    /// previous verification for another number is replaced.
+    /// Texts a new code to `phone`, by the app's rules (the pages). When
+    /// `previous` (the code this person is waiting on) is for the same
+    /// number and still pending, texts that code again instead, so asking
+    /// twice never resets the wrong tries; a previous verification for
+    /// another number is replaced.
     pub async fn start(
         &self,
         phone: PhoneNumber,
@@ -155,36 +194,73 @@ impl Verifier {
                 done => return done,
             }
         }
+        let new = NewCode {
+            code: self.rules.code.generate(),
+            ttl: self.rules.ttl,
+            profile: None,
+            custom: false,
+        };
+        self.open(phone, requester, new, previous.map(|p| &p.id))
+            .await
+    }
+
+    /// Texts a new code to `phone` under a Verify API profile: the caller's
+    /// `custom_code` if given, else one of the profile's length; the
+    /// caller's `ttl` if given, else the profile's.
+    pub async fn start_for(
+        &self,
+        phone: PhoneNumber,
+        requester: &Requester,
+        profile: &Profile,
+        custom_code: Option<OtpCode>,
+        ttl: Option<Duration>,
+    ) -> Result<Sent, VerifyError> {
+        let new = NewCode {
+            custom: custom_code.is_some(),
+            code: custom_code.unwrap_or_else(|| profile.code.generate()),
+            ttl: ttl.unwrap_or(profile.ttl),
+            profile: Some(profile),
+        };
+        self.open(phone, requester, new, None).await
+    }
+
+    /// Stores a new verification, within capacity and the limits, then
+    /// texts its code.
+    async fn open(
+        &self,
+        phone: PhoneNumber,
+        requester: &Requester,
+        new: NewCode<'_>,
+        replaces: Option<&VerificationId>,
+    ) -> Result<Sent, VerifyError> {
         let now = self.clock.now();
         let id = VerificationId::random();
-        let code = self.rules.code.generate();
         let verification = Verification {
             phone,
-            digest: self.code_key.digest(id.as_bytes(), &code),
+            digest: self.code_key.digest(id.as_bytes(), &new.code),
             created: now,
-            expires: now.after(self.rules.ttl),
+            expires: now.after(new.ttl),
             sent: now,
             wrong_tries: 0,
             status: Status::Pending,
+            profile: new.profile.map(|p| p.id.clone()),
+            custom_code: new.custom,
+            updated: now,
         };
-        let limits = self.rules.limits.for_sending(&phone, &requester.client);
+        let limits = self.rules.limits.for_sending(&phone, &requester.asker);
+        let max_pending = self.rules.limits.max_pending();
         self.store
-            .open(
-                &id,
-                &verification,
-                &limits,
-                self.rules.limits.max_pending(),
-                previous.map(|p| &p.id),
-                now,
-            )
+            .open(&id, &verification, &limits, max_pending, replaces, now)
             .await??;
         let pending = PendingCode {
             id,
-            code,
+            code: new.code,
             phone,
             expires: verification.expires,
         };
-        self.text(&pending, requester, true, &limits, now).await?;
+        let app_name = new.profile.and_then(|p| p.app_name.as_deref());
+        self.text(&pending, requester, app_name, true, &limits, now)
+            .await?;
         Ok(Sent {
             pending,
             verification,
@@ -202,9 +278,10 @@ impl Verifier {
         let limits = self
             .rules
             .limits
-            .for_sending(&pending.phone, &requester.client);
+            .for_sending(&pending.phone, &requester.asker);
         let verification = self.store.reopen(&pending.id, &limits, now).await??;
-        self.text(pending, requester, false, &limits, now).await?;
+        self.text(pending, requester, None, false, &limits, now)
+            .await?;
         Ok(Sent {
             pending: pending.clone(),
             verification,
@@ -219,17 +296,18 @@ impl Verifier {
         &self,
         pending: &PendingCode,
         requester: &Requester,
+        app_name: Option<&str>,
         new: bool,
         limits: &[Limit],
         now: Timestamp,
     ) -> Result<(), VerifyError> {
-        let text = code_message(&pending.code, requester.origin_host.as_deref());
+        let text = code_message(&pending.code, app_name, requester.origin_host.as_deref());
         if let Err(error) = self.sms.send(&pending.phone, &text).await {
             // Best effort: if the store is failing too, an unsent code
             // expires unused, and the limits count one SMS too many until
             // they refill.
             let opened = new.then_some(&pending.id);
-            if let Err(store) = self.store.undo(opened, limits, now).await {
+            if let Err(store) = self.store.undo(opened, &pending.phone, limits, now).await {
                 tracing::warn!("could not undo a send that failed: {store}");
             }
             return Err(error.into());
@@ -239,15 +317,20 @@ impl Verifier {
     }
 
     /// Checks a typed code against verification `id`, within the guessing
-    /// limit of `requester`'s address.
+    /// limit of `requester`.
     pub async fn check(
         &self,
         id: &VerificationId,
         typed: &str,
+        reading: Reading,
         requester: &Requester,
     ) -> Result<Checked, VerifyError> {
         let now = self.clock.now();
-        let Ok(attempt) = self.rules.code.read_attempt(typed) else {
+        let attempt = match reading {
+            Reading::Strict => self.rules.code.read_attempt(typed),
+            Reading::Loose => OtpCode::read_loosely(typed),
+        };
+        let Ok(attempt) = attempt else {
             // Not a code at all: say so, without spending a try.
             let verification = self.status(id).await?;
             verification
@@ -256,7 +339,10 @@ impl Verifier {
             return Ok(Checked::Malformed(verification));
         };
         let digest = self.code_key.digest(id.as_bytes(), &attempt);
-        let guessing = self.rules.limits.for_guessing(&requester.client);
+        let guessing = self
+            .rules
+            .limits
+            .for_guessing(&requester.asker, self.rules.max_attempts);
         let outcome = self
             .store
             .check(id, &digest, &guessing, self.rules.max_attempts, now)
@@ -276,6 +362,29 @@ impl Verifier {
             CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
             CheckOutcome::Ended(ended) => Err(VerifyError::Ended(ended)),
         }
+    }
+
+    /// The caller that chose the code checked it itself (the API's `status:
+    /// accepted | rejected`): the verification is used, or locked.
+    pub async fn settle(
+        &self,
+        id: &VerificationId,
+        accepted: bool,
+    ) -> Result<Verification, VerifyError> {
+        let now = self.clock.now();
+        let settled = self.store.settle(id, accepted, now).await??;
+        if accepted {
+            tracing::info!(to = %settled.phone, "phone number verified by its caller");
+        }
+        Ok(settled)
+    }
+
+    /// The Verify API verifications of `phone`, newest first.
+    pub async fn list(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Vec<(VerificationId, Verification)>, VerifyError> {
+        Ok(self.store.list(phone, self.clock.now()).await?)
     }
 
     /// Verification `id` as it stands; `Ended::Missing` if there is none.

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
 use super::*;
+use crate::limits::{Asker, ClientKey};
 use crate::otp::Alphabet;
 use crate::phone::CountryPolicy;
 use crate::settings::LimitSettings;
@@ -18,6 +19,7 @@ fn limits() -> LimitSettings {
         sends_per_ip_per_hour: 20,
         max_pending: 1_000,
         verify_failures_per_ip_per_hour: 100,
+        sends_per_api_key_per_hour: 1000,
     }
 }
 
@@ -50,7 +52,7 @@ fn verifier(fake: &FakeSms) -> Verifier {
 
 fn requester(last: u8) -> Requester {
     Requester {
-        client: ClientKey::from(IpAddr::from([203, 0, 113, last])),
+        asker: Asker::Address(ClientKey::from(IpAddr::from([203, 0, 113, last]))),
         origin_host: Some("verify.example.com".into()),
     }
 }
@@ -96,11 +98,21 @@ async fn a_code_that_was_texted_verifies_its_number_once() {
         sent.pending.code.as_str()
     )));
     let checked = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(checked, Ok(Checked::Verified(v)) if v.phone == number));
     let again = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(again, Err(VerifyError::Ended(Ended::Used))));
 }
@@ -137,7 +149,12 @@ async fn a_failed_resend_gives_its_limits_back_and_keeps_the_verification() {
     let resent = verifier.resend(&sent.pending, &requester(1)).await;
     assert!(resent.is_ok(), "the cooldown was given back: {resent:?}");
     let checked = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(checked, Ok(Checked::Verified(_))));
 }
@@ -182,7 +199,7 @@ async fn a_resend_texts_the_same_code_and_keeps_the_wrong_tries() {
     let wrong = wrong(&sent.pending.code);
     for left in [2, 1] {
         let checked = verifier
-            .check(&sent.pending.id, &wrong, &requester(1))
+            .check(&sent.pending.id, &wrong, Reading::Strict, &requester(1))
             .await;
         assert!(
             matches!(checked, Ok(Checked::Wrong { tries_left, .. }) if tries_left == left),
@@ -205,11 +222,16 @@ async fn a_resend_texts_the_same_code_and_keeps_the_wrong_tries() {
     assert_eq!(texts.len(), 2);
     assert_eq!(texts[0].1, texts[1].1, "the same code");
     let checked = verifier
-        .check(&sent.pending.id, &wrong, &requester(1))
+        .check(&sent.pending.id, &wrong, Reading::Strict, &requester(1))
         .await;
     assert!(matches!(checked, Ok(Checked::Wrong { tries_left: 0, .. })));
     let locked = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(locked, Err(VerifyError::Ended(Ended::Locked))));
 }
@@ -243,7 +265,12 @@ async fn asking_again_for_the_same_number_resends_and_another_number_replaces() 
     assert!(!replaced.resent);
     assert_ne!(replaced.pending.id, sent.pending.id);
     let old = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(old, Err(VerifyError::Ended(Ended::Missing))));
     assert_eq!(memory(&verifier).held(), 1);
@@ -294,11 +321,18 @@ async fn a_second_ask_for_a_number_inside_its_cooldown_is_limited() {
 async fn a_malformed_code_spends_nothing() {
     let (_, verifier, sent) = started(limits()).await;
     for typed in ["", "12345", "abcdef", "1234567"] {
-        let checked = verifier.check(&sent.pending.id, typed, &requester(1)).await;
+        let checked = verifier
+            .check(&sent.pending.id, typed, Reading::Strict, &requester(1))
+            .await;
         assert!(matches!(checked, Ok(Checked::Malformed(ref v)) if v.wrong_tries == 0));
     }
     let checked = verifier
-        .check(&sent.pending.id, sent.pending.code.as_str(), &requester(1))
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
         .await;
     assert!(matches!(checked, Ok(Checked::Verified(_))));
 }

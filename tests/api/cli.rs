@@ -110,5 +110,5 @@ fn a_misspelt_section_in_the_config_file_stops_the_program_naming_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("sever is not a setting"), "{stderr}");
-    assert!(stderr.contains("did you mean server.listen?"), "{stderr}");
+    assert!(stderr.contains("did you mean server?"), "{stderr}");
 }

@@ -12,6 +12,7 @@ use tower::ServiceExt;
 use crate::helpers::{cookie_of, settings_env};
 
 const REDIRECT: &str = "https://app.example.com/callback";
+const API_KEY: &str = "generated-api-key-0123456789";
 
 /// One app for all cases (console provider: nothing leaves the machine),
 /// driven in-process, plus a session cookie and its token for half the cases.
@@ -38,6 +39,7 @@ fn target() -> &'static Target {
                 ("TWOFA_OIDC__CLIENTS__WEB__REDIRECT_URIS", REDIRECT),
                 ("TWOFA_OIDC__CLIENTS__SPA__REDIRECT_URIS", REDIRECT),
                 ("TWOFA_SMS__PROVIDER", "console"),
+                ("TWOFA_API__KEYS", API_KEY),
                 ("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0"),
                 ("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "1000000"),
                 ("TWOFA_LIMITS__SENDS_PER_IP_PER_HOUR", "1000000"),
@@ -271,5 +273,76 @@ proptest! {
         let (status, content_type) = answer(request, false, Vec::new());
         prop_assert_eq!(status, StatusCode::UNAUTHORIZED);
         prop_assert!(content_type.starts_with("application/json"), "{content_type:?}");
+    }
+}
+
+/// JSON-ish bodies for the Verify API: the fields it reads, with values of
+/// every JSON type, or raw bytes.
+fn api_body() -> impl Strategy<Value = Vec<u8>> {
+    let value = prop_oneof![
+        Just(serde_json::json!("+12015550123")),
+        Just(serde_json::json!("default")),
+        Just(serde_json::json!(null)),
+        Just(serde_json::json!(123456)),
+        Just(serde_json::json!(-1)),
+        Just(serde_json::json!(1e300)),
+        Just(serde_json::json!([1, 2])),
+        Just(serde_json::json!({"a": 1})),
+        "\\PC{0,20}".prop_map(serde_json::Value::from),
+        "[0-9]{0,12}".prop_map(serde_json::Value::from),
+    ];
+    let field = prop::sample::select(vec![
+        "phone_number",
+        "verify_profile_id",
+        "custom_code",
+        "timeout_secs",
+        "code",
+        "status",
+        "x",
+    ]);
+    let object = prop::collection::vec((field, value), 0..6).prop_map(|pairs| {
+        let map: serde_json::Map<String, serde_json::Value> =
+            pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        serde_json::to_vec(&map).unwrap_or_default()
+    });
+    prop_oneof![object, prop::collection::vec(any::<u8>(), 0..200)]
+}
+
+fn api_path() -> impl Strategy<Value = String> {
+    let id = prop_oneof![
+        Just("AAAAAAAAAAAAAAAAAAAAAA".to_owned()),
+        Just("%2B12015550123".to_owned()),
+        Just("+12015550123".to_owned()),
+        "[a-zA-Z0-9%+._-]{0,30}",
+    ];
+    (prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 6]), id).prop_map(|(route, id)| match route {
+        0 => "/v2/verifications/sms".to_owned(),
+        1 => format!("/v2/verifications/{id}"),
+        2 => format!("/v2/verifications/by_phone_number/{id}"),
+        3 => format!("/v2/verifications/{id}/actions/verify"),
+        4 => format!("/v2/verifications/by_phone_number/{id}/actions/verify"),
+        5 => format!("/v2/verify_profiles?page%5Bnumber%5D={id}"),
+        _ => format!("/v2/verify_profiles/{id}"),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn nothing_sent_to_the_verify_api_gets_a_server_error_or_a_non_json_answer(
+        path in api_path(),
+        post in any::<bool>(),
+        with_key in any::<bool>(),
+        body in api_body(),
+    ) {
+        let mut request = if post { Request::post(&path) } else { Request::get(&path) };
+        request = request.header("content-type", "application/json");
+        if with_key {
+            request = request.header("authorization", format!("Bearer {API_KEY}"));
+        }
+        let (status, content_type) = answer(request, false, body);
+        prop_assert!(!status.is_server_error(), "{status} for {path}");
+        prop_assert!(content_type.starts_with("application/json"), "{status} came as {content_type:?}");
     }
 }

@@ -13,5 +13,7 @@ mod oidc;
 mod pages;
 mod phone_numbers;
 mod redis;
+mod sdk;
 mod security;
 mod telnyx;
+mod verify_api;

@@ -1,0 +1,124 @@
+//! The Verify API face: JSON shaped exactly like Telnyx's Verify API v2, so
+//! a program written for Telnyx's hosted Verify, with Telnyx's own SDKs,
+//! runs against this server by changing only the base URL and the key.
+//!
+//! Handlers translate JSON to `Verifier` calls and back; the rules (expiry,
+//! tries, limits, countries, capacity) are the core's, the same as the
+//! pages'. Callers are counted by API key, not by address: the address is
+//! their backend's, shared by everyone it serves. The API takes no cookies,
+//! so no CSRF check applies.
+
+mod errors;
+mod models;
+mod openapi;
+mod profiles;
+mod verifications;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use errors::ApiError;
+
+use crate::limits::{Asker, KeyTag};
+use crate::state::AppState;
+use crate::verifier::{Profile, Requester};
+
+/// The API's keys and profiles.
+#[derive(Debug)]
+pub struct Api {
+    keys: Vec<SecretString>,
+    profiles: Vec<Profile>,
+}
+
+impl Api {
+    /// `None` when no key is configured: then the API answers 404.
+    pub fn new(keys: Vec<SecretString>, profiles: Vec<Profile>) -> Option<Self> {
+        (!keys.is_empty()).then_some(Self { keys, profiles })
+    }
+
+    fn profile(&self, id: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.id.as_str() == id)
+    }
+
+    /// Whether `presented` is one of the keys: every key is compared, each
+    /// in constant time, so the time taken says nothing about which.
+    fn knows(&self, presented: &str) -> bool {
+        self.keys.iter().fold(false, |known, key| {
+            let same: bool = key
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(presented.as_bytes())
+                .into();
+            known | same
+        })
+    }
+}
+
+/// A caller that showed a valid key: `Authorization: Bearer <key>`.
+pub struct Caller(Requester);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
+        let api = app
+            .api
+            .as_ref()
+            .ok_or(ApiError::NotFound { pointer: None })?;
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
+            .ok_or(ApiError::Unauthorized)?;
+        if !api.knows(presented) {
+            return Err(ApiError::Unauthorized);
+        }
+        let digest = Sha256::digest(presented.as_bytes());
+        let mut tag = [0u8; 8];
+        tag.copy_from_slice(&digest[..8]);
+        Ok(Caller(Requester {
+            asker: Asker::ApiKey(KeyTag(tag)),
+            origin_host: None,
+        }))
+    }
+}
+
+/// Everything under `/v2`. Without keys, every path there is a JSON 404.
+pub fn router(enabled: bool) -> Router<Arc<AppState>> {
+    let not_found = || async { ApiError::NotFound { pointer: None } };
+    if !enabled {
+        return Router::new().route("/v2/{*rest}", get(not_found).post(not_found));
+    }
+    let api = Router::new()
+        .route("/verifications/sms", post(verifications::trigger_sms))
+        .route("/verifications/{id}", get(verifications::retrieve))
+        .route(
+            "/verifications/by_phone_number/{phone_number}",
+            get(verifications::by_phone_number),
+        )
+        .route(
+            "/verifications/{id}/actions/verify",
+            post(verifications::verify_by_id),
+        )
+        .route(
+            "/verifications/by_phone_number/{phone_number}/actions/verify",
+            post(verifications::verify_by_phone_number),
+        )
+        .route("/verify_profiles", get(profiles::list))
+        .route("/verify_profiles/{id}", get(profiles::retrieve))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+    Router::new().nest("/v2", api)
+}
