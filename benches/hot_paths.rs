@@ -15,10 +15,10 @@ use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
 use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::Session;
-use telnyx_2fa::measured::Store;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
 use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
 use telnyx_2fa::measured::{CodeFormPage, PhoneFormPage};
+use telnyx_2fa::measured::{Opening, Store};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
 use telnyx_2fa::settings::{ConfigFile, Settings};
@@ -94,8 +94,18 @@ fn pieces(c: &mut Criterion) {
         updated: now,
     };
     let open = |id: &VerificationId| {
-        let opened = ready(store.open(id, &verification, &[], usize::MAX, None, now));
-        assert!(matches!(opened, Ok(Ok(()))), "memory never fails");
+        let opened = ready(store.open(
+            &Opening {
+                id,
+                verification: &verification,
+                limits: &[],
+                max_pending: usize::MAX,
+                replaces: None,
+                watch: None,
+            },
+            now,
+        ));
+        assert!(matches!(opened, Ok(Ok(_))), "memory never fails");
     };
     let ids: Vec<VerificationId> = (0..100_000).map(|_| VerificationId::random()).collect();
     ids.iter().for_each(open);
@@ -112,7 +122,14 @@ fn pieces(c: &mut Criterion) {
     c.bench_function("store: check a wrong code among 100k", |b| {
         b.iter(|| {
             next = (next + 1) % ids.len();
-            ready(store.check(&ids[next], &wrong, &guessing, u32::MAX, now))
+            ready(store.check(
+                &ids[next],
+                std::slice::from_ref(&wrong),
+                &guessing,
+                u32::MAX,
+                None,
+                now,
+            ))
         })
     });
 
@@ -126,11 +143,14 @@ fn pieces(c: &mut Criterion) {
                 let client = ClientKey::from(IpAddr::V4(Ipv4Addr::from_bits(n)));
                 let limits = limit_rules.for_sending(&phone, &Asker::Address(client));
                 ready(limiter.open(
-                    &VerificationId::random(),
-                    &verification,
-                    &limits,
-                    usize::MAX,
-                    None,
+                    &Opening {
+                        id: &VerificationId::random(),
+                        verification: &verification,
+                        limits: &limits,
+                        max_pending: usize::MAX,
+                        replaces: None,
+                        watch: None,
+                    },
                     now,
                 ))
             })

@@ -16,7 +16,7 @@ use std::time::Duration;
 use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
 use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
-use telnyx_2fa::measured::{MemoryStore, Store};
+use telnyx_2fa::measured::{MemoryStore, Opening, Store};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
 use telnyx_2fa::settings::{ConfigFile, Settings};
@@ -80,10 +80,20 @@ impl World {
         let limits = self.rules.for_sending(&phone, &Asker::Address(client));
         let opened = self
             .store
-            .open(&id, &verification, &limits, usize::MAX, None, now)
+            .open(
+                &Opening {
+                    id: &id,
+                    verification: &verification,
+                    limits: &limits,
+                    max_pending: usize::MAX,
+                    replaces: None,
+                    watch: None,
+                },
+                now,
+            )
             .await;
         assert!(
-            matches!(opened, Ok(Ok(()))),
+            matches!(opened, Ok(Ok(_))),
             "distinct numbers and addresses are never refused"
         );
     }

@@ -51,6 +51,13 @@ pub enum AppError {
     },
     #[error("too many pending verifications")]
     Busy,
+    #[error("the service-wide SMS limit is reached")]
+    Saturated { retry_after: Duration },
+    #[error("pumping breaker: {destination} blocked")]
+    Blocked {
+        destination: String,
+        retry_after: Duration,
+    },
     #[error("{0}")]
     StoreUnavailable(#[from] StoreUnavailable),
     #[error("SMS not sent: {0}")]
@@ -67,6 +74,8 @@ pub enum AppError {
     BadForm,
     #[error("no such page")]
     NotFound,
+    #[error("an X-Forwarded-For entry is not an address")]
+    BadForwardedFor,
     #[error("sign-in request refused: {0}")]
     BadSignInLink(&'static str),
     #[error("method not allowed")]
@@ -76,9 +85,19 @@ pub enum AppError {
 impl From<VerifyError> for AppError {
     fn from(error: VerifyError) -> Self {
         match error {
+            VerifyError::Limited(hit) if hit.kind == LimitKind::SmsPerHour => AppError::Saturated {
+                retry_after: hit.retry_after,
+            },
             VerifyError::Limited(hit) => AppError::TooManyRequests {
                 hit,
                 code_page: None,
+            },
+            VerifyError::Blocked {
+                destination,
+                retry_after,
+            } => AppError::Blocked {
+                destination,
+                retry_after,
             },
             VerifyError::Busy => AppError::Busy,
             VerifyError::Ended(Ended::Expired) => AppError::Expired,
@@ -119,14 +138,14 @@ fn wait_message(hit: &LimitHit) -> String {
         LimitKind::SendsPerPhone => {
             format!("We've sent this number as many codes as we can for now. Try again in {wait}.")
         }
-        LimitKind::SendsPerAddress => {
+        LimitKind::SendsPerAddress | LimitKind::SendsPerNetwork => {
             format!("Too many codes have been asked for from your network. Try again in {wait}.")
         }
         LimitKind::VerifyFailuresPerAddress => {
             format!("Too many wrong codes have been typed from your network. Try again in {wait}.")
         }
         // The pages never ask with an API key.
-        LimitKind::SendsPerApiKey | LimitKind::VerifyFailuresPerApiKey => {
+        LimitKind::SendsPerApiKey | LimitKind::VerifyFailuresPerApiKey | LimitKind::SmsPerHour => {
             format!("Too many codes have been asked for. Try again in {wait}.")
         }
     }
@@ -166,6 +185,9 @@ impl IntoResponse for AppError {
             }
             AppError::SmsFailed(_) => tracing::error!("{self}"),
             AppError::Busy => tracing::warn!("{self}: refusing new verifications"),
+            AppError::Saturated { .. } | AppError::Blocked { .. } => {
+                tracing::debug!("refused: {self}")
+            }
             AppError::StoreUnavailable(_) => tracing::error!("{self}: failing closed"),
             AppError::AlreadyUsed | AppError::Locked => tracing::info!("refused: {self}"),
             _ => tracing::debug!("refused: {self}"),
@@ -228,6 +250,28 @@ impl IntoResponse for AppError {
                 "We're very busy",
                 "Too many people are verifying right now. Please try again in a few minutes.",
             ),
+            AppError::Saturated { retry_after } => with_retry_after(
+                problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "We're sending too many codes right now",
+                    format!(
+                        "We've reached the most text messages we send in an hour. No code was sent. Please try again in {}.",
+                        describe_wait(retry_after)
+                    ),
+                ),
+                retry_after,
+            ),
+            AppError::Blocked { retry_after, .. } => with_retry_after(
+                problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "We can't text this number right now",
+                    format!(
+                        "Many codes sent to numbers like this one were never used, so we've paused sending to them. No code was sent. Please try again in {}.",
+                        describe_wait(retry_after)
+                    ),
+                ),
+                retry_after,
+            ),
             AppError::StoreUnavailable(_) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "We can't verify numbers right now",
@@ -268,6 +312,11 @@ impl IntoResponse for AppError {
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 "There is nothing at this address.",
+            ),
+            AppError::BadForwardedFor => problem(
+                StatusCode::BAD_REQUEST,
+                "Something went wrong",
+                "We couldn't handle that request. Start again from the first page.",
             ),
             AppError::BadSignInLink(why) => problem(
                 StatusCode::BAD_REQUEST,

@@ -19,6 +19,7 @@ mod oidc;
 mod otp;
 mod pages;
 mod phone;
+mod pumping;
 mod routes;
 mod session;
 pub mod settings;
@@ -40,6 +41,6 @@ pub mod measured {
     pub use crate::pages::{CodeFormPage, PhoneFormPage};
     pub use crate::phone::{PhoneNumber, PhoneRules};
     pub use crate::session::Session;
-    pub use crate::store::{MemoryStore, Store};
+    pub use crate::store::{MemoryStore, Opening, Store};
     pub use crate::verification::{Status, Verification, VerificationId};
 }

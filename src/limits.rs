@@ -11,7 +11,7 @@
 //! the state (in Rust for memory, in Lua for Redis, one test suite for both).
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::clock::Timestamp;
@@ -27,10 +27,15 @@ pub enum LimitKind {
     ResendCooldown,
     SendsPerPhone,
     SendsPerAddress,
+    /// Per IPv4 /24 and IPv6 /48: the many addresses one subscriber or
+    /// one attacker's range holds.
+    SendsPerNetwork,
     VerifyFailuresPerAddress,
     SendsPerApiKey,
     /// Wrong codes sent through one API key.
     VerifyFailuresPerApiKey,
+    /// Every SMS of the service, all instances together.
+    SmsPerHour,
 }
 
 /// Who asks, as the limits count them: a browser by its address, a
@@ -47,7 +52,10 @@ pub enum Asker {
 pub enum Subject {
     Phone(PhoneNumber),
     Client(ClientKey),
+    Network(NetworkKey),
     ApiKey(KeyTag),
+    /// The whole service.
+    Everyone,
 }
 
 /// An API key as the limits name it: the first 8 bytes of its SHA-256, so
@@ -146,29 +154,39 @@ impl LimitRules {
     /// Before a code is texted to `phone` at the request of `asker`.
     pub fn for_sending(&self, phone: &PhoneNumber, asker: &Asker) -> Vec<Limit> {
         let s = &self.settings;
-        let per_asker = match *asker {
-            Asker::Address(client) => Limit {
-                kind: LimitKind::SendsPerAddress,
-                subject: Subject::Client(client),
-                max: s.sends_per_ip_per_hour,
-                window: HOUR,
-            },
-            Asker::ApiKey(key) => Limit {
-                kind: LimitKind::SendsPerApiKey,
-                subject: Subject::ApiKey(key),
-                max: s.sends_per_api_key_per_hour,
-                window: HOUR,
-            },
+        let hourly = |kind, subject, max| Limit {
+            kind,
+            subject,
+            max,
+            window: HOUR,
         };
         let mut limits = vec![
-            Limit {
-                kind: LimitKind::SendsPerPhone,
-                subject: Subject::Phone(*phone),
-                max: s.sends_per_phone_per_hour,
-                window: HOUR,
-            },
-            per_asker,
+            hourly(
+                LimitKind::SendsPerPhone,
+                Subject::Phone(*phone),
+                s.sends_per_phone_per_hour,
+            ),
+            hourly(LimitKind::SmsPerHour, Subject::Everyone, s.sms_per_hour),
         ];
+        match *asker {
+            Asker::Address(client) => limits.extend([
+                hourly(
+                    LimitKind::SendsPerAddress,
+                    Subject::Client(client),
+                    s.sends_per_ip_per_hour,
+                ),
+                hourly(
+                    LimitKind::SendsPerNetwork,
+                    Subject::Network(client.network()),
+                    s.sends_per_network_per_hour,
+                ),
+            ]),
+            Asker::ApiKey(key) => limits.push(hourly(
+                LimitKind::SendsPerApiKey,
+                Subject::ApiKey(key),
+                s.sends_per_api_key_per_hour,
+            )),
+        }
         limits.extend(self.cooldown(phone));
         limits
     }
@@ -222,6 +240,30 @@ impl From<IpAddr> for ClientKey {
     }
 }
 
+impl ClientKey {
+    /// The network it belongs to: its IPv4 /24, or its IPv6 /48 (a site's
+    /// allocation, 65,536 /64s).
+    pub fn network(&self) -> NetworkKey {
+        NetworkKey(match self.0 {
+            IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from_bits(v4.to_bits() & 0xFFFF_FF00)),
+            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !(u128::MAX >> 48))),
+        })
+    }
+}
+
+/// A client network as the network limit counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NetworkKey(IpAddr);
+
+impl fmt::Display for NetworkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}/24"),
+            IpAddr::V6(v6) => write!(f, "{v6}/48"),
+        }
+    }
+}
+
 impl fmt::Display for ClientKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -247,5 +289,25 @@ mod tests {
         let v4: IpAddr = "192.0.2.7".parse().expect("v4");
         assert_eq!(ClientKey::from(mapped), ClientKey::from(v4));
         assert_eq!(ClientKey::from(v4).to_string(), "192.0.2.7");
+    }
+
+    #[test]
+    fn networks_are_ipv4_24s_and_ipv6_48s() {
+        let key = |text: &str| ClientKey::from(text.parse::<IpAddr>().expect("an address"));
+        assert_eq!(key("192.0.2.7").network(), key("192.0.2.200").network());
+        assert_ne!(key("192.0.2.7").network(), key("192.0.3.7").network());
+        assert_eq!(key("192.0.2.7").network().to_string(), "192.0.2.0/24");
+        assert_eq!(
+            key("2001:db8:1:2::1").network(),
+            key("2001:db8:1:ffff::1").network()
+        );
+        assert_ne!(
+            key("2001:db8:1::1").network(),
+            key("2001:db8:2::1").network()
+        );
+        assert_eq!(
+            key("2001:db8:1:2::1").network().to_string(),
+            "2001:db8:1::/48"
+        );
     }
 }

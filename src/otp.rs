@@ -135,6 +135,13 @@ impl CodeKey {
         Self(bytes)
     }
 
+    /// A key for this process only.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+        Self(bytes)
+    }
+
     /// The digest of `code` for the verification `context` (its id), so equal
     /// codes in two verifications have unrelated digests.
     pub fn digest(&self, context: &[u8], code: &OtpCode) -> CodeDigest {

@@ -98,6 +98,8 @@ pub struct CodeFormPage {
     pub resend_wait_secs: Option<u64>,
     /// Set when the code was just texted again.
     pub resent: bool,
+    /// Said when the SMS may not have gone: what to do.
+    pub notice: Option<String>,
     /// About the typed code.
     pub error: Option<String>,
     /// About "Send a new code": shown beside that button, not the code field.
@@ -133,6 +135,7 @@ impl CodeFormPage {
             pattern: format!("{symbols}{{{}}}", format.length),
             resend_wait_secs: None,
             resent: false,
+            notice: None,
             error: None,
             resend_error: None,
         }

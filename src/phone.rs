@@ -11,7 +11,9 @@ use phonenumber::{Type, country};
 const MAX_INPUT_CHARS: usize = 64;
 
 /// A valid phone number in E.164 form. `Debug` and `Display` show it masked
-/// (`+1201•••0123`), so logging one never leaks the whole number.
+/// (`+1••••••0123 [3f9a21]`: the calling code, the last four digits, and a
+/// short keyed tag that lets one number's log lines be followed), so
+/// logging one never leaks the whole number.
 ///
 /// Kept inline (20 bytes, `Copy`) rather than as a `String`: every pending
 /// verification holds one.
@@ -21,13 +23,13 @@ pub struct PhoneNumber {
     e164: [u8; 16],
     len: u8,
     country_code: u16,
+    /// `None` for numbers that belong to no single country (+800, +881...).
+    region: Option<country::Id>,
 }
 
-/// What parsing learns beyond the number: where it is and what kind of line.
+/// What parsing learns beyond the number: what kind of line.
 struct Classified {
     number: PhoneNumber,
-    /// `None` for numbers that belong to no single country (e.g. +800).
-    region: Option<country::Id>,
     line_type: Type,
 }
 
@@ -74,22 +76,39 @@ const SERVICE_NUMBERS: &[Type] = &[
 
 /// Which countries codes may be sent to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CountryPolicy {
+pub struct CountryPolicy {
+    scope: Scope,
+    /// Numbers of no country (+881, +882, +883: satellite and international
+    /// networks, favourites of SMS pumping): only when listed as `001`.
+    non_geographic: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
     Any,
     Only(Vec<country::Id>),
 }
 
+/// libphonenumber's region code for numbers of no country.
+const NON_GEOGRAPHIC: &str = "001";
+
 impl CountryPolicy {
-    /// From ISO codes (`["US", "CA"]`), or `["*"]` for every country.
+    /// From ISO codes (`["US", "CA"]`), `["*"]` for every country, and
+    /// `001` for numbers of no country.
     pub fn parse(codes: &[String]) -> Result<Self, String> {
-        if codes.iter().any(|c| c == "*") {
-            return Ok(CountryPolicy::Any);
-        }
         if codes.is_empty() {
             return Err("must list at least one country code, or \"*\" for all".into());
         }
+        let non_geographic = codes.iter().any(|c| c.trim() == NON_GEOGRAPHIC);
+        if codes.iter().any(|c| c.trim() == "*") {
+            return Ok(Self {
+                scope: Scope::Any,
+                non_geographic,
+            });
+        }
         codes
             .iter()
+            .filter(|c| c.trim() != NON_GEOGRAPHIC)
             .map(|code| {
                 code.trim()
                     .to_ascii_uppercase()
@@ -99,20 +118,29 @@ impl CountryPolicy {
                     })
             })
             .collect::<Result<_, _>>()
-            .map(CountryPolicy::Only)
+            .map(|only| Self {
+                scope: Scope::Only(only),
+                non_geographic,
+            })
+    }
+
+    /// Every country (`*`).
+    pub fn is_any(&self) -> bool {
+        self.scope == Scope::Any
     }
 
     fn allows(&self, region: Option<country::Id>) -> bool {
-        match self {
-            CountryPolicy::Any => true,
-            CountryPolicy::Only(allowed) => region.is_some_and(|r| allowed.contains(&r)),
+        match (region, &self.scope) {
+            (None, _) => self.non_geographic,
+            (Some(_), Scope::Any) => true,
+            (Some(region), Scope::Only(allowed)) => allowed.contains(&region),
         }
     }
 
     fn describe(&self) -> String {
-        match self {
-            CountryPolicy::Any => "any country".into(),
-            CountryPolicy::Only(allowed) => allowed
+        match &self.scope {
+            Scope::Any => "any country".into(),
+            Scope::Only(allowed) => allowed
                 .iter()
                 .map(|id| id.as_ref())
                 .collect::<Vec<_>>()
@@ -132,14 +160,11 @@ impl PhoneRules {
     /// Reads the number, then refuses countries not allowed and numbers that
     /// cannot receive an SMS or are service numbers.
     pub fn parse(&self, typed: &str) -> Result<PhoneNumber, PhoneError> {
-        let Classified {
-            number,
-            region,
-            line_type,
-        } = PhoneNumber::classify(typed, &self.default_country)?;
+        let Classified { number, line_type } = PhoneNumber::classify(typed, &self.default_country)?;
+        let region = number.region;
         if !self.countries.allows(region) {
             return Err(PhoneError::CountryNotAllowed {
-                region: region.map_or("that region".into(), |id| id.as_ref().to_owned()),
+                region: region.map_or("no single country".into(), |id| id.as_ref().to_owned()),
                 allowed: self.countries.describe(),
             });
         }
@@ -253,15 +278,16 @@ impl PhoneNumber {
                 e164,
                 len: digits as u8,
                 country_code: number.code().value(),
+                region: number.country().id(),
             },
-            region: number.country().id(),
             line_type: number.number_type(&DATABASE),
         })
     }
 
-    /// A number this app stored itself (in E.164, with its calling code),
-    /// read back without parsing it again. `None` if it is not E.164.
-    pub fn from_stored(e164: &str, country_code: u16) -> Option<Self> {
+    /// A number this app stored itself (in E.164, with its calling code and
+    /// region, `""` for none), read back without parsing it again. `None`
+    /// if it is not E.164.
+    pub fn from_stored(e164: &str, country_code: u16, region: &str) -> Option<Self> {
         let digits = e164.strip_prefix('+')?;
         let well_formed = (1..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
@@ -269,17 +295,32 @@ impl PhoneNumber {
         if !well_formed {
             return None;
         }
+        let region = match region {
+            "" => None,
+            code => Some(code.parse().ok()?),
+        };
         let mut stored = [0u8; 16];
         stored[..e164.len()].copy_from_slice(e164.as_bytes());
         Some(Self {
             e164: stored,
             len: e164.len() as u8,
             country_code,
+            region,
         })
     }
 
     pub fn country_code(&self) -> u16 {
         self.country_code
+    }
+
+    /// Its country, as an ISO code; `None` for numbers of no country.
+    pub fn region(&self) -> Option<country::Id> {
+        self.region
+    }
+
+    /// `US`, or `""` for numbers of no country: how it is stored.
+    pub fn region_code(&self) -> &str {
+        self.region.as_ref().map_or("", |id| id.as_ref())
     }
 
     /// `+12015550123`: what is stored and sent to Telnyx.
@@ -304,12 +345,45 @@ impl PhoneNumber {
     }
 }
 
-/// For the logs: `+1201•••0123`, enough to tell numbers apart in an incident.
+/// For the logs: `+1••••••0123 [3f9a21]`: the calling code, the last four
+/// digits, and a tag keyed by this process's secret (see `log_tag_key`), so
+/// one number's lines can be followed without showing it.
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let national = self.national();
-        let head = &national[..national.len().saturating_sub(7).min(3)];
-        write!(f, "+{}{}•••{}", self.country_code, head, self.last_four())
+        let hidden = self.national().len().saturating_sub(4);
+        write!(f, "+{}", self.country_code)?;
+        for _ in 0..hidden {
+            f.write_str("•")?;
+        }
+        write!(f, "{} [{}]", self.last_four(), self.log_tag())
+    }
+}
+
+/// The key of the tags numbers carry in logs; set once at start from the
+/// master key, so instances sharing a key tag a number alike.
+static LOG_TAG_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// Keys the log tags of phone numbers; the first call wins.
+pub fn set_log_tag_key(key: [u8; 32]) {
+    let _ = LOG_TAG_KEY.set(key);
+}
+
+impl PhoneNumber {
+    /// Six hex digits of HMAC-SHA256(key, number).
+    fn log_tag(&self) -> String {
+        use hmac::{Hmac, KeyInit, Mac};
+        let key = LOG_TAG_KEY.get_or_init(|| {
+            let mut key = [0u8; 32];
+            rand::Rng::fill_bytes(&mut rand::rng(), &mut key);
+            key
+        });
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
+            .expect("HMAC takes a key of any length");
+        mac.update(self.e164().as_bytes());
+        mac.finalize().into_bytes()[..3]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -393,16 +467,17 @@ mod tests {
     fn a_stored_number_reads_back_as_itself_and_nothing_else_does() {
         let number = PhoneNumber::parse("(201) 555-0123", &us()).expect("valid");
         assert_eq!(
-            PhoneNumber::from_stored(number.e164(), number.country_code()),
+            PhoneNumber::from_stored(number.e164(), number.country_code(), number.region_code()),
             Some(number)
         );
-        for (bad, code) in [
-            ("12015550123", 1),
-            ("+1201555012a", 1),
-            ("+12015550123", 44),
-            ("+1234567890123456", 1),
+        for (bad, code, region) in [
+            ("12015550123", 1, "US"),
+            ("+1201555012a", 1, "US"),
+            ("+12015550123", 44, "US"),
+            ("+1234567890123456", 1, "US"),
+            ("+12015550123", 1, "Narnia"),
         ] {
-            assert_eq!(PhoneNumber::from_stored(bad, code), None, "{bad}");
+            assert_eq!(PhoneNumber::from_stored(bad, code, region), None, "{bad}");
         }
     }
 
@@ -410,8 +485,22 @@ mod tests {
     fn numbers_are_masked_for_pages_and_logs() {
         let number = PhoneNumber::parse("(201) 555-0123", &us()).expect("valid");
         assert_eq!(number.masked(), "+1 ••• ••• 0123");
-        assert_eq!(number.to_string(), "+1201•••0123");
-        assert_eq!(format!("{number:?}"), "PhoneNumber(+1201•••0123)");
+        let logged = number.to_string();
+        assert!(logged.starts_with("+1••••••0123 ["), "{logged}");
+        assert_eq!(
+            logged.chars().count(),
+            "+1••••••0123 [3f9a21]".chars().count()
+        );
+        assert_eq!(format!("{number:?}"), format!("PhoneNumber({logged})"));
+        let tag = |text: &str| text.split('[').nth(1).map(str::to_owned);
+        let other = PhoneNumber::parse("(201) 555-0199", &us()).expect("valid");
+        assert_ne!(
+            tag(&other.to_string()),
+            tag(&logged),
+            "tags tell numbers apart"
+        );
+        let again = PhoneNumber::parse("+1 201 555 0123", &us()).expect("valid");
+        assert_eq!(again.to_string(), logged, "and follow one number");
     }
 
     fn rules(countries: &[&str]) -> PhoneRules {
@@ -440,6 +529,30 @@ mod tests {
             }
         }
         assert!(rules(&["*"]).parse("+44 7400 123456").is_ok());
+    }
+
+    #[test]
+    fn numbers_of_no_country_are_refused_even_for_every_country_unless_listed_as_001() {
+        for typed in ["+881 612 345 678", "+882 342 1234", "+883 510 012 345"] {
+            match PhoneNumber::parse(typed, &us()) {
+                Ok(number) => {
+                    assert_eq!(number.region(), None, "{typed}");
+                    assert!(
+                        matches!(
+                            rules(&["*"]).parse(typed),
+                            Err(PhoneError::CountryNotAllowed { .. })
+                        ),
+                        "{typed}"
+                    );
+                    let with_001 = rules(&["*", "001"]).parse(typed);
+                    assert!(
+                        !matches!(with_001, Err(PhoneError::CountryNotAllowed { .. })),
+                        "{typed}: {with_001:?}"
+                    );
+                }
+                Err(error) => panic!("{typed} should be a valid number: {error:?}"),
+            }
+        }
     }
 
     #[test]
@@ -472,7 +585,7 @@ mod tests {
     #[test]
     fn country_lists_must_be_iso_codes() {
         assert_eq!(
-            CountryPolicy::parse(&["us".into(), "GB".into()]).map(|p| p.describe()),
+            CountryPolicy::parse(&["us".into(), "GB".into(), "001".into()]).map(|p| p.describe()),
             Ok("US, GB".into())
         );
         assert!(CountryPolicy::parse(&["USA".into()]).is_err());

@@ -51,9 +51,11 @@ struct StoredPending {
     i: String,
     /// The code.
     c: String,
-    /// The number, E.164, and its calling code.
+    /// The number, E.164, its calling code and its country.
     n: String,
     cc: u16,
+    #[serde(default)]
+    r: String,
     /// When the code expires, in milliseconds since the epoch.
     e: u64,
 }
@@ -93,6 +95,7 @@ impl Session {
                 c: p.code.as_str().to_owned(),
                 n: p.phone.e164().to_owned(),
                 cc: p.phone.country_code(),
+                r: p.phone.region_code().to_owned(),
                 e: p.expires.as_millis(),
             }),
             a: self.authorization.clone(),
@@ -107,7 +110,7 @@ impl Session {
             Some(p) => Some(PendingCode {
                 id: VerificationId::decode(&p.i)?,
                 code: OtpCode::from_cookie(&p.c, format)?,
-                phone: PhoneNumber::from_stored(&p.n, p.cc)?,
+                phone: PhoneNumber::from_stored(&p.n, p.cc, &p.r)?,
                 expires: Timestamp::from_millis(p.e),
             }),
         };
@@ -128,7 +131,8 @@ impl Default for Session {
 /// Reads and writes the session cookie.
 #[derive(Clone)]
 pub struct SessionCookies {
-    key: Key,
+    /// The first seals; every one opens (key rotation).
+    keys: Vec<Key>,
     /// Set when the app is served over https: adds `Secure` and the
     /// `__Host-` name prefix, which forbids a sibling domain from setting it.
     secure: bool,
@@ -144,9 +148,10 @@ impl std::fmt::Debug for SessionCookies {
 }
 
 impl SessionCookies {
-    pub fn new(key: Key, secure: bool, format: CodeFormat) -> Self {
+    /// `keys` must not be empty: the first seals new cookies.
+    pub fn new(keys: Vec<Key>, secure: bool, format: CodeFormat) -> Self {
         Self {
-            key,
+            keys,
             secure,
             format,
         }
@@ -157,11 +162,13 @@ impl SessionCookies {
     }
 
     /// The session the request's cookie holds; `None` when there is no
-    /// cookie, or it was not made with our key, or it is not well formed.
+    /// cookie, or it was made with none of our keys, or it is not well formed.
     pub fn read(&self, headers: &HeaderMap) -> Option<Session> {
-        let jar = PrivateCookieJar::from_headers(headers, self.key.clone());
-        let cookie = jar.get(self.name())?;
-        Session::decode(cookie.value(), self.format)
+        self.keys.iter().find_map(|key| {
+            let jar = PrivateCookieJar::from_headers(headers, key.clone());
+            let cookie = jar.get(self.name())?;
+            Session::decode(cookie.value(), self.format)
+        })
     }
 
     /// A jar that sets `session` as the cookie, for a response.
@@ -171,7 +178,8 @@ impl SessionCookies {
             .secure(self.secure)
             .same_site(SameSite::Lax)
             .path("/");
-        PrivateCookieJar::new(self.key.clone()).add(cookie)
+        let key = self.keys.first().cloned().unwrap_or_else(Key::generate);
+        PrivateCookieJar::new(key).add(cookie)
     }
 }
 
@@ -195,7 +203,7 @@ mod tests {
     }
 
     fn cookies() -> SessionCookies {
-        SessionCookies::new(Key::generate(), false, FORMAT)
+        SessionCookies::new(vec![Key::generate()], false, FORMAT)
     }
 
     fn round_trip(cookies: &SessionCookies, session: &Session) -> Option<Session> {
@@ -256,6 +264,36 @@ mod tests {
             .unwrap_or_default();
         assert!(!value.contains(session.csrf_token()));
         assert!(!value.contains(code.as_str()));
+    }
+
+    #[test]
+    fn after_a_key_rotation_a_cookie_sealed_with_the_old_key_still_opens() {
+        let (old, new) = (Key::generate(), Key::generate());
+        let before = SessionCookies::new(vec![old.clone()], false, FORMAT);
+        let session = Session::new();
+        let response = (before.write(&session), "").into_response();
+        let set_cookie = response.headers()["set-cookie"].to_str().expect("ascii");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "cookie",
+            set_cookie
+                .split(';')
+                .next()
+                .expect("a cookie")
+                .parse()
+                .expect("a header"),
+        );
+        let after = SessionCookies::new(vec![new.clone(), old], false, FORMAT);
+        assert!(
+            after
+                .read(&headers)
+                .is_some_and(|s| s.accepts(session.csrf_token()))
+        );
+        let dropped = SessionCookies::new(vec![new], false, FORMAT);
+        assert!(
+            dropped.read(&headers).is_none(),
+            "a key taken out no longer opens"
+        );
     }
 
     #[test]

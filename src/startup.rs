@@ -12,8 +12,8 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 use crate::api::Api;
@@ -23,11 +23,12 @@ use crate::limits::LimitRules;
 use crate::oidc::Provider;
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::PhoneRules;
+use crate::pumping::PumpingRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
 use crate::settings::{Settings, StoreSettings};
 use crate::sms::SmsSender;
-use crate::state::{AppState, WebOtp};
+use crate::state::AppState;
 use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
 use crate::verification::ProfileId;
 use crate::verifier::{Profile, Rules, Verifier};
@@ -53,6 +54,7 @@ pub struct Application {
     state: Arc<AppState>,
     client_timeout: Duration,
     sweep_every: Duration,
+    max_connections: usize,
 }
 
 impl Application {
@@ -74,10 +76,8 @@ impl Application {
         for warning in settings.warnings() {
             tracing::warn!("{warning}");
         }
-        let keys = match &settings.server.master_key {
-            Some(master) => Keys::derive(master.expose_secret()),
-            None => Keys::random(),
-        };
+        let keys = Keys::derive(&settings.server.master_keys);
+        crate::phone::set_log_tag_key(keys.log_tag);
         let store = match &settings.store {
             StoreSettings::Memory => Store::default(),
             StoreSettings::Redis(redis) => {
@@ -86,24 +86,20 @@ impl Application {
                 Store::Redis(RedisStore::new(connection))
             }
         };
-        let webotp = match (
-            settings.otp.webotp,
-            settings
-                .server
-                .public_url
-                .as_ref()
-                .and_then(|u| u.host_str()),
-        ) {
-            (false, _) => WebOtp::Off,
-            (true, Some(host)) => WebOtp::Host(host.to_owned()),
-            (true, None) => WebOtp::RequestHost,
-        };
+        let webotp_host = settings
+            .server
+            .public_url
+            .as_ref()
+            .and_then(|url| url.host_str())
+            .filter(|_| settings.otp.webotp)
+            .map(str::to_owned);
         let rules = Rules {
             phone: settings.phone.clone(),
             code: settings.otp.format,
             ttl: settings.otp.ttl,
             max_attempts: settings.otp.max_attempts,
             limits: LimitRules::new(settings.limits.clone()),
+            pumping: PumpingRules::new(settings.pumping.clone()),
         };
         let sms = SmsSender::new(&settings.sms)?;
         let code_format = settings.otp.format;
@@ -132,10 +128,11 @@ impl Application {
             .collect();
         let api = Api::new(settings.api.keys, profiles);
         let state = Arc::new(AppState {
-            verifier: Verifier::new(store, sms, keys.code, Clock::default(), rules),
-            cookies: SessionCookies::new(keys.cookie, settings.server.is_https(), code_format),
-            webotp,
-            trust_forwarded_for: settings.server.trust_forwarded_for,
+            verifier: Verifier::new(store, sms, keys.codes, Clock::default(), rules),
+            cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
+            webotp_host,
+            forwarded_for: settings.server.forwarded_for.clone(),
+            hsts: settings.server.is_https(),
             client_timeout: settings.server.client_timeout,
             public_origin: public_url.map(|url| url.origin().ascii_serialization()),
             oidc,
@@ -146,6 +143,7 @@ impl Application {
             state,
             client_timeout: settings.server.client_timeout,
             sweep_every: settings.otp.ttl.min(SWEEP_EVERY),
+            max_connections: settings.server.max_connections,
         })
     }
 
@@ -173,13 +171,24 @@ impl Application {
             state,
             client_timeout,
             sweep_every,
+            max_connections,
         } = self;
+        // Past the cap, new connections wait in the kernel's queue: idle
+        // sockets cannot use up the process's file descriptors.
+        let connection_slots = Arc::new(Semaphore::new(max_connections));
         tokio::spawn(sweep_expired(Arc::downgrade(&state), sweep_every));
         let app = router(state);
         let connections = GracefulShutdown::new();
         let mut shutdown = pin!(shutdown_signal());
         tracing::info!("listening on http://{}", listener.local_addr()?);
         loop {
+            let slot = tokio::select! {
+                slot = connection_slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
             let (stream, remote) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(connection) => connection,
@@ -207,6 +216,7 @@ impl Application {
                 if let Err(error) = connection.await {
                     tracing::debug!("connection ended: {error}");
                 }
+                drop(slot);
             });
         }
         drop(listener);

@@ -6,25 +6,20 @@ use std::time::Duration;
 use crate::api::Api;
 use crate::oidc::Provider;
 use crate::session::SessionCookies;
+use crate::settings::ForwardedFor;
 use crate::verifier::Verifier;
-
-/// Whose host the SMS's origin-bound line (`@host #code`) names.
-#[derive(Debug, Clone)]
-pub enum WebOtp {
-    Off,
-    /// `server.public_url`'s host.
-    Host(String),
-    /// The `Host` each request came with, when no public URL is set.
-    RequestHost,
-}
 
 #[derive(Debug)]
 pub struct AppState {
     pub verifier: Verifier,
     pub cookies: SessionCookies,
-    pub webotp: WebOtp,
-    /// Take the client's address from the proxy's `X-Forwarded-For`.
-    pub trust_forwarded_for: bool,
+    /// The host the SMS's origin-bound line (`@host #code`) names:
+    /// `server.public_url`'s, never a request's `Host`.
+    pub webotp_host: Option<String>,
+    /// Whose `X-Forwarded-For` is believed.
+    pub forwarded_for: ForwardedFor,
+    /// Served over https: browsers are told to come back only over https.
+    pub hsts: bool,
     /// Time a client gets to send its body.
     pub client_timeout: Duration,
     /// `server.public_url`'s origin, trusted by the cross-site check.

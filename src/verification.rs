@@ -145,15 +145,21 @@ impl Verification {
     /// The rules for one attempt that the address's limit let through,
     /// applied in place. `Ok` if the code was right or wrong (and counted);
     /// `Err` when there was nothing to check.
+    /// `attempts` are the typed code's digests under each code key (more
+    /// than one while a key is being rotated); any may match.
     pub fn check(
         &mut self,
-        attempt: &CodeDigest,
+        attempts: &[CodeDigest],
         now: Timestamp,
         max_attempts: u32,
     ) -> Result<bool, Ended> {
         self.still_pending(now)?;
         self.updated = now;
-        if self.digest.matches(attempt) {
+        // Every digest is compared, so the time taken says nothing of which.
+        let matched = attempts.iter().fold(false, |matched, attempt| {
+            matched | self.digest.matches(attempt)
+        });
+        if matched {
             self.status = Status::Used;
             return Ok(true);
         }

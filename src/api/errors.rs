@@ -42,6 +42,10 @@ pub enum ApiError {
     Limited(LimitHit),
     #[error("too many pending verifications")]
     Busy,
+    #[error("the service-wide SMS limit is reached")]
+    Saturated(Duration),
+    #[error("the pumping breaker blocks this number's destination")]
+    Blocked(Duration),
     #[error("{0}")]
     Unavailable(VerifyError),
     #[error("SMS not sent: {0}")]
@@ -85,7 +89,11 @@ impl ApiError {
 impl From<VerifyError> for ApiError {
     fn from(error: VerifyError) -> Self {
         match error {
+            VerifyError::Limited(hit) if hit.kind == crate::limits::LimitKind::SmsPerHour => {
+                ApiError::Saturated(hit.retry_after)
+            }
             VerifyError::Limited(hit) => ApiError::Limited(hit),
+            VerifyError::Blocked { retry_after, .. } => ApiError::Blocked(retry_after),
             VerifyError::Busy => ApiError::Busy,
             VerifyError::Sms(error) => ApiError::Sms(error),
             VerifyError::NotCustomCode => ApiError::invalid(
@@ -150,6 +158,28 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            ApiError::Saturated(wait) => {
+                retry_after = Some(wait);
+                retry = false;
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "10011",
+                    "Too many requests",
+                    "The service has sent as many SMS as it may this hour. Nothing was sent.".to_owned(),
+                    None,
+                )
+            }
+            ApiError::Blocked(wait) => {
+                retry_after = Some(wait);
+                retry = false;
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "10011",
+                    "Too many requests",
+                    "Codes to numbers like this one are paused: many were sent and few verified. Nothing was sent.".to_owned(),
+                    Some("/phone_number"),
+                )
+            }
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "10007",
@@ -209,9 +239,10 @@ fn limit_detail(hit: &LimitHit) -> &'static str {
     match hit.kind {
         ResendCooldown => "A code was just sent to this number",
         SendsPerPhone => "This number has been sent as many codes as it may get for now",
-        SendsPerAddress | SendsPerApiKey => {
+        SendsPerAddress | SendsPerNetwork | SendsPerApiKey => {
             "This API key has asked for as many codes as it may for now"
         }
+        SmsPerHour => "The service has sent as many SMS as it may this hour",
         VerifyFailuresPerAddress | VerifyFailuresPerApiKey => {
             "Too many wrong codes have been checked with this API key"
         }

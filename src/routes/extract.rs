@@ -2,7 +2,7 @@
 //! and forms that carry the session's anti-CSRF token.
 
 use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 use crate::errors::AppError;
 use crate::limits::{Asker, ClientKey};
 use crate::session::Session;
-use crate::state::{AppState, WebOtp};
+use crate::settings::ForwardedFor;
+use crate::state::AppState;
 use crate::verifier::Requester;
 
 /// The browser's session, or a fresh one for a first visit.
@@ -35,73 +36,86 @@ impl FromRequestParts<Arc<AppState>> for CurrentSession {
 /// Who is asking, as the `Verifier` needs it: the client's address (as
 /// the limits count it) and the host an SMS's origin-bound line names.
 impl FromRequestParts<Arc<AppState>> for Requester {
-    type Rejection = Infallible;
+    type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &Arc<AppState>,
-    ) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, AppError> {
         let ClientAddress(client) = ClientAddress::from_request_parts(parts, app).await?;
-        let origin_host = match &app.webotp {
-            WebOtp::Off => None,
-            WebOtp::Host(host) => Some(host.clone()),
-            WebOtp::RequestHost => parts
-                .headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .and_then(hostname),
-        };
         Ok(Requester {
             asker: Asker::Address(client),
-            origin_host,
+            origin_host: app.webotp_host.clone(),
         })
     }
 }
 
 /// The client's address, as rate limits count it: the connection's peer,
-/// or behind a trusted proxy the address it forwarded.
+/// or behind trusted proxies the address they forwarded.
 pub struct ClientAddress(pub ClientKey);
 
 impl FromRequestParts<Arc<AppState>> for ClientAddress {
-    type Rejection = Infallible;
+    type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &Arc<AppState>,
-    ) -> Result<Self, Infallible> {
-        let socket = parts
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, AppError> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = if app.trust_forwarded_for {
-            last_forwarded_for(&parts.headers)
-        } else {
-            None
-        };
-        let address = forwarded
-            .or(socket)
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let address = client_address(peer, &parts.headers, &app.forwarded_for).map_err(|entry| {
+            tracing::warn!(entry = %entry, "refused an X-Forwarded-For entry that is not an address");
+            AppError::BadForwardedFor
+        })?;
         Ok(Self(ClientKey::from(address)))
     }
 }
 
-/// The host name of a `Host` header (no port), if it is a plain DNS name or
-/// IPv4 address: it goes into an SMS, so nothing else may pass.
-fn hostname(host: &str) -> Option<String> {
-    let name = host.rsplit_once(':').map_or(host, |(name, _port)| name);
-    let plain = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    plain.then(|| name.to_ascii_lowercase())
+/// The client's address: `peer`, or when `peer` is a trusted proxy, the
+/// first `X-Forwarded-For` entry from the right that is not one. An entry
+/// that is not an address is refused (its text, for the log), never taken
+/// to mean the proxy.
+fn client_address(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &ForwardedFor,
+) -> Result<IpAddr, String> {
+    let is_proxy = |address: &IpAddr| match trusted {
+        ForwardedFor::Ignored => false,
+        ForwardedFor::FromPeer => *address == peer,
+        ForwardedFor::Through(networks) => networks.iter().any(|n| n.contains(address)),
+    };
+    if !is_proxy(&peer) {
+        return Ok(peer);
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|value| value.to_str().map_err(|_| "(not text)".to_owned()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for entry in entries.iter().rev() {
+        client =
+            forwarded_address(entry).ok_or_else(|| entry.chars().take(64).collect::<String>())?;
+        // Behind the one proxy, its last entry is the client.
+        if matches!(trusted, ForwardedFor::FromPeer) || !is_proxy(&client) {
+            break;
+        }
+    }
+    Ok(client)
 }
 
-/// The address our proxy appended: the last entry of the last
-/// `X-Forwarded-For`. Entries before it are the client's to invent.
-fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
-    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
-    last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+/// One `X-Forwarded-For` entry: `192.0.2.1`, `192.0.2.1:4711`,
+/// `2001:db8::1`, `[2001:db8::1]` or `[2001:db8::1]:4711`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    if let Ok(address) = entry.parse() {
+        return Some(address);
+    }
+    if let Ok(socket) = entry.parse::<SocketAddr>() {
+        return Some(socket.ip());
+    }
+    let bracketed = entry.strip_prefix('[')?.strip_suffix(']')?;
+    bracketed.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
 }
 
 /// A POSTed form whose `csrf` field matches the session cookie's token.
@@ -161,40 +175,66 @@ mod tests {
         headers
     }
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    const PROXY: &str = "10.0.0.5";
+
     #[test]
-    fn the_proxys_entry_is_the_last_one() {
-        let last = last_forwarded_for(&headers(&["203.0.113.9, 198.51.100.2"]));
-        assert_eq!(last, "198.51.100.2".parse().ok());
-        let last = last_forwarded_for(&headers(&["203.0.113.9", "2001:db8::1"]));
-        assert_eq!(last, "2001:db8::1".parse().ok());
+    fn without_a_trusted_proxy_the_peer_is_the_client_whatever_it_forwards() {
+        let forwarded = headers(&["203.0.113.9"]);
+        let got = client_address(ip(PROXY), &forwarded, &ForwardedFor::Ignored);
+        assert_eq!(got, Ok(ip(PROXY)));
     }
 
     #[test]
-    fn only_plain_host_names_reach_the_sms() {
+    fn behind_the_one_trusted_peer_its_last_entry_is_the_client() {
+        let trust = ForwardedFor::FromPeer;
+        let got = client_address(ip(PROXY), &headers(&["203.0.113.9, 198.51.100.2"]), &trust);
+        assert_eq!(got, Ok(ip("198.51.100.2")));
+        let got = client_address(ip(PROXY), &headers(&["203.0.113.9", "2001:db8::1"]), &trust);
+        assert_eq!(got, Ok(ip("2001:db8::1")));
         assert_eq!(
-            hostname("verify.example.com:8443"),
-            Some("verify.example.com".into())
+            client_address(ip(PROXY), &HeaderMap::new(), &trust),
+            Ok(ip(PROXY))
         );
-        assert_eq!(hostname("Example.COM"), Some("example.com".into()));
-        assert_eq!(hostname("127.0.0.1:3000"), Some("127.0.0.1".into()));
-        for bad in [
-            "",
-            ":80",
-            "evil.com\n#123456",
-            "a b",
-            "[::1]:80",
-            "ex@mple.com",
+    }
+
+    #[test]
+    fn entries_with_ports_and_brackets_are_read() {
+        for (entry, address) in [
+            ("198.51.100.2:4711", "198.51.100.2"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("2001:db8::1", "2001:db8::1"),
         ] {
-            assert_eq!(hostname(bad), None, "{bad:?}");
+            let got = client_address(ip(PROXY), &headers(&[entry]), &ForwardedFor::FromPeer);
+            assert_eq!(got, Ok(ip(address)), "{entry}");
         }
     }
 
     #[test]
-    fn an_unreadable_forwarded_for_is_ignored() {
+    fn trusted_networks_are_walked_from_the_right() {
+        let trust = ForwardedFor::Through(vec![
+            "10.0.0.0/8".parse().expect("a network"),
+            "2001:db8:ffff::/48".parse().expect("a network"),
+        ]);
+        let forwarded = headers(&["6.6.6.6, 203.0.113.9, 10.1.2.3, [2001:db8:ffff::7]:80"]);
         assert_eq!(
-            last_forwarded_for(&headers(&["198.51.100.2, nonsense"])),
-            None
+            client_address(ip(PROXY), &forwarded, &trust),
+            Ok(ip("203.0.113.9"))
         );
-        assert_eq!(last_forwarded_for(&HeaderMap::new()), None);
+        // A peer outside the trusted networks forwards nothing we believe.
+        let got = client_address(ip("192.0.2.50"), &forwarded, &trust);
+        assert_eq!(got, Ok(ip("192.0.2.50")));
+    }
+
+    #[test]
+    fn an_entry_that_is_not_an_address_is_refused_not_taken_as_the_proxy() {
+        for entry in ["nonsense", "unknown", "198.51.100.2, _hidden", "1.2.3.4.5"] {
+            let got = client_address(ip(PROXY), &headers(&[entry]), &ForwardedFor::FromPeer);
+            assert!(got.is_err(), "{entry}: {got:?}");
+        }
     }
 }

@@ -46,14 +46,11 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_FRAME_OPTIONS, "DENY"),
 ];
 
+/// The whole app: the pages (behind the CSRF check), the Verify API and
+/// the OpenID Connect endpoints (which take no cookies, so need none), and
+/// the layers every response goes through.
 pub fn router(state: Arc<AppState>) -> Router {
-    let mut csrf = CsrfLayer::new();
-    if let Some(origin) = &state.public_origin {
-        match csrf.clone().add_trusted_origin(origin.clone()) {
-            Ok(trusting) => csrf = trusting,
-            Err(error) => tracing::warn!("server.public_url is not usable as an origin: {error}"),
-        }
-    }
+    let hsts = state.hsts;
     // One stack, applied once: each `Router::layer` call would wrap (and
     // per request clone) every route again. The first layer is the outermost.
     let layers = ServiceBuilder::new()
@@ -65,9 +62,35 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
-        .layer(MapResponseLayer::new(finish_response))
+        .layer(MapResponseLayer::new(move |response| {
+            finish_response(response, hsts)
+        }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    let pages = Router::new()
+    let app = pages(&state).merge(api::router(state.api.is_some()));
+    let app = if state.oidc.is_some() {
+        // For browser-based clients: any origin, never with cookies.
+        let cors = CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+        app.merge(oidc::router().layer(cors))
+    } else {
+        app
+    };
+    app.layer(layers).with_state(state)
+}
+
+/// The pages, behind the cross-site check: tower-http's `CsrfLayer`, which
+/// trusts `server.public_url`'s origin.
+fn pages(state: &AppState) -> Router<Arc<AppState>> {
+    let mut csrf = CsrfLayer::new();
+    if let Some(origin) = &state.public_origin {
+        match csrf.clone().add_trusted_origin(origin.clone()) {
+            Ok(trusting) => csrf = trusting,
+            Err(error) => tracing::warn!("server.public_url is not usable as an origin: {error}"),
+        }
+    }
+    Router::new()
         .route("/", get(phone::show_form))
         .route("/request", post(phone::request_code))
         .route("/resend", post(phone::resend_code))
@@ -78,19 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(csrf);
-    let pages = pages.merge(api::router(state.api.is_some()));
-    let app = if state.oidc.is_some() {
-        // For browser-based clients: any origin, never with cookies.
-        let cors = CorsLayer::new()
-            .allow_origin(Any)
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
-        pages.merge(oidc::router().layer(cors))
-    } else {
-        pages
-    };
-    app.layer(layers).with_state(state)
+        .layer(csrf)
 }
 
 /// The fingerprinted files of `assets`, cached for a year.
@@ -122,9 +133,13 @@ fn code_page(
     page
 }
 
+/// Served over https: browsers come back over https only, for a year.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
 /// What every response gets on its way out: a page if a layer produced an
-/// error without one (a CSRF refusal), and the security headers.
-fn finish_response(response: Response) -> Response {
+/// error without one (a CSRF refusal), and the security headers (with
+/// `hsts`, HSTS too).
+fn finish_response(response: Response, hsts: bool) -> Response {
     let status = response.status();
     // Pages, and the JSON errors of the OpenID Connect and API faces, are
     // answers already; anything else that failed gets a page.
@@ -151,6 +166,12 @@ fn finish_response(response: Response) -> Response {
         ))
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
     }
     // Pages of the flow are never cached; the fingerprinted assets set their own.
     headers

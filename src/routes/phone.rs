@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::code_page;
 use super::extract::{CurrentSession, PageForm};
 use crate::errors::AppError;
-use crate::pages::{CodeFormPage, PhoneFormPage};
+use crate::pages::{CodeFormPage, PhoneFormPage, describe_wait};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::verifier::{PendingCode, Requester, Sent, VerifyError};
@@ -80,6 +80,12 @@ fn code_sent(
             let wait = app.verifier.resend_wait(&sent.verification);
             let mut page = code_page(app, &session, &sent.pending, wait);
             page.resent = sent.resent;
+            if sent.uncertain {
+                page.notice = Some(format!(
+                    "We may not have reached your phone. If a code arrives, enter it; otherwise ask again in {}.",
+                    describe_wait(wait.unwrap_or_default())
+                ));
+            }
             session.pending = Some(sent.pending);
             Ok((app.cookies.write(&session), page))
         }

@@ -15,6 +15,8 @@ pub enum Kind {
     Number,
     /// `true` or `false`.
     Flag,
+    /// A number that may have a fraction, such as `0.2`.
+    Decimal,
     /// A list of text: an array in TOML, `a,b,c` in the environment.
     List,
     /// A list of secrets, never shown.
@@ -46,14 +48,17 @@ const fn optional(path: &'static str, kind: Kind) -> Key {
     }
 }
 
-use Kind::{Flag, List, Number, Secret, SecretList, Text};
+use Kind::{Decimal, Flag, List, Number, Secret, SecretList, Text};
 
 pub const KEYS: &[Key] = &[
     key("server.listen", Text, "127.0.0.1:3000"),
     optional("server.public_url", Text),
     optional("server.cookie_key", Secret),
+    optional("server.cookie_keys", SecretList),
     key("server.trust_forwarded_for", Flag, "false"),
+    optional("server.trusted_proxies", List),
     key("server.client_timeout_secs", Number, "10"),
+    key("server.max_connections", Number, "10000"),
     optional("sms.provider", Text),
     optional("telnyx.api_key", Secret),
     optional("telnyx.from_number", Text),
@@ -70,6 +75,8 @@ pub const KEYS: &[Key] = &[
     key("limits.resend_cooldown_secs", Number, "30"),
     key("limits.sends_per_phone_per_hour", Number, "5"),
     key("limits.sends_per_ip_per_hour", Number, "20"),
+    key("limits.sends_per_network_per_hour", Number, "60"),
+    key("limits.sms_per_hour", Number, "1000"),
     key("limits.max_pending", Number, "100000"),
     key("limits.verify_failures_per_ip_per_hour", Number, "100"),
     key("limits.sends_per_api_key_per_hour", Number, "1000"),
@@ -77,6 +84,12 @@ pub const KEYS: &[Key] = &[
     optional("store.redis_url", Secret),
     key("store.key_prefix", Text, "twofa:"),
     key("store.wait_for_redis_secs", Number, "0"),
+    key("pumping.enabled", Flag, "true"),
+    key("pumping.window_secs", Number, "3600"),
+    key("pumping.min_sends", Number, "20"),
+    key("pumping.min_conversion", Decimal, "0.2"),
+    key("pumping.block_secs", Number, "3600"),
+    optional("pumping.exempt", List),
     optional("oidc.signing_key_file", Text),
     key("oidc.id_token_ttl_secs", Number, "300"),
     optional("oidc.clients.*.name", Text),

@@ -198,6 +198,7 @@ fn kind_needed(kind: Kind) -> &'static str {
         Kind::Text | Kind::Secret => "text",
         Kind::Number => "a whole number, 0 or more",
         Kind::Flag => "true or false",
+        Kind::Decimal => "a number such as 0.2",
         Kind::List => "a list such as [\"US\", \"CA\"] (in the environment: US,CA)",
         Kind::SecretList => "a list of text (in the environment: a,b)",
     }
@@ -227,6 +228,12 @@ fn from_text(key: &Key, text: &str, origin: &Origin) -> Result<Value, SettingsEr
             .filter(|n| *n >= 0)
             .map(Value::Integer)
             .ok_or_else(|| wrong_kind(key, &format!("{text:?}"), origin))?,
+        Kind::Decimal => trimmed
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Value::Float)
+            .ok_or_else(|| wrong_kind(key, &format!("{text:?}"), origin))?,
         Kind::Flag => match trimmed.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Value::Boolean(true),
             "false" | "0" | "no" | "off" => Value::Boolean(false),
@@ -248,6 +255,8 @@ fn of_kind(key: &Key, value: Value, origin: &Origin) -> Result<Value, SettingsEr
         (Kind::Text | Kind::Secret, Value::String(_)) => true,
         (Kind::Number, Value::Integer(n)) => *n >= 0,
         (Kind::Flag, Value::Boolean(_)) => true,
+        (Kind::Decimal, Value::Float(n)) => n.is_finite(),
+        (Kind::Decimal, Value::Integer(n)) => return Ok(Value::Float(*n as f64)),
         (Kind::List | Kind::SecretList, Value::Array(items)) => items.iter().all(Value::is_str),
         // A list may be written as one comma-separated string, as in the environment.
         (Kind::List | Kind::SecretList, Value::String(text)) => {

@@ -86,7 +86,25 @@ pub struct Settings {
     pub store: StoreSettings,
     pub oidc: OidcSettings,
     pub api: ApiSettings,
+    pub pumping: PumpingSettings,
     warnings: Vec<String>,
+}
+
+/// The SMS-pumping breaker: a destination (a number's prefix, or its
+/// country) sent many codes that are rarely verified is blocked a while.
+#[derive(Debug, Clone)]
+pub struct PumpingSettings {
+    pub enabled: bool,
+    /// Sends and verifications are counted over this sliding window.
+    pub window: Duration,
+    /// Sends a prefix needs before its conversion is judged; a country
+    /// needs ten times as many.
+    pub min_sends: u32,
+    /// Verified ÷ sent below this, past `min_sends`, blocks.
+    pub min_conversion: f64,
+    pub block: Duration,
+    /// Prefixes (`+1201555`) and countries (`US`, `001`) never blocked.
+    pub exempt: Vec<String>,
 }
 
 /// The Verify API: on when at least one key is configured.
@@ -120,12 +138,27 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Where users reach the app, e.g. `https://verify.example.com`.
     pub public_url: Option<Url>,
-    /// The secret every other key is derived from; `None`: make one per start.
-    pub master_key: Option<SecretSlice<u8>>,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy).
-    pub trust_forwarded_for: bool,
+    /// The secrets every other key is derived from: the first encrypts and
+    /// keys new codes, all decrypt and check. Empty: make one per start.
+    pub master_keys: Vec<SecretSlice<u8>>,
+    /// Whose `X-Forwarded-For` entries are believed.
+    pub forwarded_for: ForwardedFor,
     /// Time a client gets to send its request headers, and again its body.
     pub client_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+/// Which proxies' `X-Forwarded-For` entries name the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardedFor {
+    /// No proxy: the connection's peer is the client.
+    Ignored,
+    /// The peer is the one trusted proxy: its last entry is the client.
+    FromPeer,
+    /// Peers and hops in these networks are proxies: walking the entries
+    /// from the right, the first outside them is the client.
+    Through(Vec<ipnet::IpNet>),
 }
 
 impl ServerSettings {
@@ -170,6 +203,10 @@ pub struct LimitSettings {
     pub resend_cooldown: Duration,
     pub sends_per_phone_per_hour: u32,
     pub sends_per_ip_per_hour: u32,
+    /// Per IPv4 /24 and IPv6 /48.
+    pub sends_per_network_per_hour: u32,
+    /// Every SMS of the service, all instances together.
+    pub sms_per_hour: u32,
     pub max_pending: usize,
     pub verify_failures_per_ip_per_hour: u32,
     pub sends_per_api_key_per_hour: u32,
@@ -267,13 +304,21 @@ impl TryFrom<RawSettings> for Settings {
                 .as_deref()
                 .map(|url| http_url("server.public_url", url))
                 .transpose()?,
-            master_key: raw.server.cookie_key.as_ref().map(master_key).transpose()?,
-            trust_forwarded_for: raw.server.trust_forwarded_for,
+            master_keys: master_keys(raw.server.cookie_key, raw.server.cookie_keys)?,
+            forwarded_for: forwarded_for(
+                raw.server.trust_forwarded_for,
+                raw.server.trusted_proxies.unwrap_or_default(),
+            )?,
             client_timeout: seconds(
                 "server.client_timeout_secs",
                 raw.server.client_timeout_secs,
                 1,
             )?,
+            max_connections: usize::try_from(count(
+                "server.max_connections",
+                raw.server.max_connections,
+            )?)
+            .unwrap_or(usize::MAX),
         };
         let otp = OtpSettings {
             format: CodeFormat {
@@ -312,6 +357,11 @@ impl TryFrom<RawSettings> for Settings {
                 "limits.sends_per_ip_per_hour",
                 limits.sends_per_ip_per_hour,
             )?,
+            sends_per_network_per_hour: count(
+                "limits.sends_per_network_per_hour",
+                limits.sends_per_network_per_hour,
+            )?,
+            sms_per_hour: count("limits.sms_per_hour", limits.sms_per_hour)?,
             max_pending: usize::try_from(count("limits.max_pending", limits.max_pending)?)
                 .unwrap_or(usize::MAX),
             verify_failures_per_ip_per_hour: count(
@@ -324,7 +374,8 @@ impl TryFrom<RawSettings> for Settings {
             )?,
         };
         let store = store_settings(raw.store)?;
-        let sms = sms_settings(raw.sms, raw.telnyx)?;
+        let sms = sms_settings(raw.sms, raw.telnyx, server.listen)?;
+        let pumping = pumping_settings(raw.pumping)?;
         let oidc = oidc_settings(raw.oidc)?;
         let api = api_settings(
             raw.api,
@@ -347,6 +398,7 @@ impl TryFrom<RawSettings> for Settings {
             store,
             oidc,
             api,
+            pumping,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -436,8 +488,31 @@ fn listen_address(text: &str) -> Result<SocketAddr, Invalid> {
         .ok_or_else(problem)
 }
 
-fn master_key(encoded: &SecretString) -> Result<SecretSlice<u8>, Invalid> {
-    let key = "server.cookie_key";
+/// `server.cookie_keys` (the first encrypts, all decrypt), or the one
+/// `server.cookie_key`.
+fn master_keys(
+    one: Option<SecretString>,
+    many: Option<Vec<SecretString>>,
+) -> Result<Vec<SecretSlice<u8>>, Invalid> {
+    match (one, many) {
+        (Some(_), Some(_)) => Err(Invalid::plain(
+            "server.cookie_keys",
+            "and server.cookie_key are both set: set cookie_keys (the new key first) and remove cookie_key",
+        )),
+        (Some(key), None) => Ok(vec![master_key("server.cookie_key", &key)?]),
+        (None, Some(keys)) if keys.is_empty() => Err(Invalid::plain(
+            "server.cookie_keys",
+            "must list at least one key",
+        )),
+        (None, Some(keys)) => keys
+            .iter()
+            .map(|key| master_key("server.cookie_keys", key))
+            .collect(),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+fn master_key(key: &'static str, encoded: &SecretString) -> Result<SecretSlice<u8>, Invalid> {
     let advice = "must be base64 of at least 32 random bytes, e.g. from `openssl rand -base64 64`";
     let bytes = STANDARD
         .decode(encoded.expose_secret().trim())
@@ -449,6 +524,61 @@ fn master_key(encoded: &SecretString) -> Result<SecretSlice<u8>, Invalid> {
         ));
     }
     Ok(SecretSlice::from(bytes))
+}
+
+fn forwarded_for(trust: bool, proxies: Vec<String>) -> Result<ForwardedFor, Invalid> {
+    if proxies.is_empty() {
+        return Ok(if trust {
+            ForwardedFor::FromPeer
+        } else {
+            ForwardedFor::Ignored
+        });
+    }
+    proxies
+        .iter()
+        .map(|text| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    Invalid::value(
+                        "server.trusted_proxies",
+                        "must be addresses or networks such as 10.0.0.0/8 or 2001:db8::/32",
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()
+        .map(ForwardedFor::Through)
+}
+
+fn pumping_settings(raw: raw::RawPumping) -> Result<PumpingSettings, Invalid> {
+    if !(0.0..=1.0).contains(&raw.min_conversion) {
+        return Err(Invalid::value(
+            "pumping.min_conversion",
+            "must be a fraction from 0 to 1, e.g. 0.2 for one verified code in five",
+        ));
+    }
+    let exempt = raw.exempt.unwrap_or_default();
+    for entry in &exempt {
+        let prefix = entry
+            .strip_prefix('+')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+        let country = entry == "001" || entry.parse::<phonenumber::country::Id>().is_ok();
+        if !prefix && !country {
+            return Err(Invalid::value(
+                "pumping.exempt",
+                "must be number prefixes such as +1201555 or country codes such as US (001: no country)",
+            ));
+        }
+    }
+    Ok(PumpingSettings {
+        enabled: raw.enabled,
+        window: seconds("pumping.window_secs", raw.window_secs, 60)?,
+        min_sends: count("pumping.min_sends", raw.min_sends)?,
+        min_conversion: raw.min_conversion,
+        block: seconds("pumping.block_secs", raw.block_secs, 1)?,
+        exempt,
+    })
 }
 
 fn store_settings(raw: raw::RawStore) -> Result<StoreSettings, Invalid> {
@@ -488,7 +618,11 @@ fn store_settings(raw: raw::RawStore) -> Result<StoreSettings, Invalid> {
     }
 }
 
-fn sms_settings(sms: raw::RawSms, telnyx: raw::RawTelnyx) -> Result<SmsSettings, Invalid> {
+fn sms_settings(
+    sms: raw::RawSms,
+    telnyx: raw::RawTelnyx,
+    listen: SocketAddr,
+) -> Result<SmsSettings, Invalid> {
     #[derive(Clone, Copy, PartialEq)]
     enum Provider {
         Telnyx,
@@ -503,7 +637,19 @@ fn sms_settings(sms: raw::RawSms, telnyx: raw::RawTelnyx) -> Result<SmsSettings,
             &[("telnyx", Provider::Telnyx), ("console", Provider::Console)],
         )?,
         None if telnyx.api_key.is_some() => Provider::Telnyx,
-        None => Provider::Console,
+        // Codes written to a log are fine for a developer's own machine;
+        // on a public address that must be a choice.
+        None if listen.ip().is_loopback() => Provider::Console,
+        None => {
+            return Err(Invalid::plain(
+                "sms.provider",
+                format!(
+                    "must be set: with no telnyx.api_key, codes would only be written to the log, and \
+                     server.listen ({listen}) is not this machine's loopback. Set TWOFA_TELNYX__API_KEY \
+                     to text codes, or sms.provider = \"console\" if the log is really what you want"
+                ),
+            ));
+        }
     };
     if provider == Provider::Console {
         return Ok(SmsSettings::Console);
@@ -684,14 +830,15 @@ fn warnings(settings: &Settings) -> Vec<String> {
         );
     }
     let redis = matches!(settings.store, StoreSettings::Redis(_));
-    if settings.server.master_key.is_none() && redis {
+    let no_key = settings.server.master_keys.is_empty();
+    if no_key && redis {
         warnings.push(
             "store.backend is \"redis\" but server.cookie_key is not set: each instance makes its \
              own key, so a browser's cookie works only on the instance that set it. Give every \
              instance the same TWOFA_SERVER__COOKIE_KEY."
                 .to_owned(),
         );
-    } else if settings.server.master_key.is_none() {
+    } else if no_key {
         warnings.push(
             "server.cookie_key is not set: using a random key, so a restart ends every pending \
              verification. Set TWOFA_SERVER__COOKIE_KEY to the output of `openssl rand -base64 64`."
@@ -700,12 +847,13 @@ fn warnings(settings: &Settings) -> Vec<String> {
     }
     if settings.otp.webotp && settings.server.public_url.is_none() {
         warnings.push(
-            "server.public_url is not set: the SMS's origin-bound line (@host #code) names the \
-             Host each request came with. Set server.public_url to the address users see."
+            "server.public_url is not set: the SMS's origin-bound line (@host #code), which lets \
+             browsers and keyboards offer the code on your site only, is left out. Set \
+             server.public_url to the address users see."
                 .to_owned(),
         );
     }
-    if settings.phone.countries == CountryPolicy::Any {
+    if settings.phone.countries.is_any() {
         warnings.push(
             "phone.allowed_countries is \"*\": codes can be sent to every country, \
              the widest opening for SMS-pumping fraud"

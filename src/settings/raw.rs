@@ -19,6 +19,7 @@ pub struct RawSettings {
     pub limits: RawLimits,
     pub store: RawStore,
     pub oidc: RawOidc,
+    pub pumping: RawPumping,
     #[serde(default)]
     pub api: RawApi,
     /// By profile id.
@@ -32,8 +33,11 @@ pub struct RawServer {
     pub listen: String,
     pub public_url: Option<String>,
     pub cookie_key: Option<SecretString>,
+    pub cookie_keys: Option<Vec<SecretString>>,
     pub trust_forwarded_for: bool,
+    pub trusted_proxies: Option<Vec<String>>,
     pub client_timeout_secs: u64,
+    pub max_connections: u64,
 }
 
 #[derive(Default, Deserialize)]
@@ -75,6 +79,8 @@ pub struct RawLimits {
     pub resend_cooldown_secs: u64,
     pub sends_per_phone_per_hour: u64,
     pub sends_per_ip_per_hour: u64,
+    pub sends_per_network_per_hour: u64,
+    pub sms_per_hour: u64,
     pub sends_per_api_key_per_hour: u64,
     pub max_pending: u64,
     pub verify_failures_per_ip_per_hour: u64,
@@ -121,4 +127,15 @@ pub struct RawProfile {
     pub code_length: Option<u64>,
     pub timeout_secs: Option<u64>,
     pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPumping {
+    pub enabled: bool,
+    pub window_secs: u64,
+    pub min_sends: u64,
+    pub min_conversion: f64,
+    pub block_secs: u64,
+    pub exempt: Option<Vec<String>>,
 }

@@ -53,6 +53,7 @@ fn with_nothing_configured_the_defaults_use_the_console() {
 fn environment_variables_override_defaults() {
     let settings = load(&[
         ("TWOFA_SERVER__LISTEN", "0.0.0.0:8080"),
+        ("TWOFA_SMS__PROVIDER", "console"),
         ("TWOFA_OTP__LENGTH", "8"),
         ("TWOFA_OTP__ALPHABET", "hex"),
         ("TWOFA_PHONE__COUNTRY_CODE", "+44"),
@@ -275,7 +276,7 @@ fn the_limits_default_to_the_documented_figures() {
     assert_eq!(limits.sends_per_ip_per_hour, 20);
     assert_eq!(limits.max_pending, 100_000);
     assert_eq!(limits.verify_failures_per_ip_per_hour, 100);
-    assert!(!settings.server.trust_forwarded_for);
+    assert_eq!(settings.server.forwarded_for, ForwardedFor::Ignored);
     assert!(
         settings
             .warnings()
@@ -313,7 +314,7 @@ fn a_cookie_key_must_be_base64_of_at_least_32_bytes_and_is_never_echoed() {
         STANDARD.encode([1u8; 100]),
     ] {
         let settings = load(&[("TWOFA_SERVER__COOKIE_KEY", &good)]).expect("valid");
-        assert!(settings.server.master_key.is_some());
+        assert_eq!(settings.server.master_keys.len(), 1);
     }
     for (bad, detail) in [
         ("not base64!", "not base64"),
@@ -552,4 +553,94 @@ fn a_signing_key_file_that_is_missing_or_not_a_key_is_refused() {
         problem.starts_with("oidc.signing_key_file is not an unencrypted RSA private key"),
         "{problem}"
     );
+}
+
+#[test]
+fn codes_go_to_the_log_on_a_public_address_only_when_asked_for_by_name() {
+    let problem = error(&[("TWOFA_SERVER__LISTEN", "0.0.0.0:3000")]);
+    assert!(problem.starts_with("sms.provider must be set"), "{problem}");
+    let settings = load(&[
+        ("TWOFA_SERVER__LISTEN", "0.0.0.0:3000"),
+        ("TWOFA_SMS__PROVIDER", "console"),
+    ]);
+    assert!(matches!(settings.expect("valid").sms, SmsSettings::Console));
+    for loopback in ["127.0.0.1:3000", "[::1]:3000"] {
+        let settings = load(&[("TWOFA_SERVER__LISTEN", loopback)]).expect("valid");
+        assert!(matches!(settings.sms, SmsSettings::Console), "{loopback}");
+    }
+}
+
+#[test]
+fn cookie_keys_rotate_and_exclude_the_single_key() {
+    let (new, old) = (STANDARD.encode([1u8; 64]), STANDARD.encode([2u8; 64]));
+    let keys = format!("{new},{old}");
+    let settings = load(&[("TWOFA_SERVER__COOKIE_KEYS", &keys)]).expect("valid");
+    assert_eq!(settings.server.master_keys.len(), 2);
+    let problem = error(&[
+        ("TWOFA_SERVER__COOKIE_KEYS", &keys),
+        ("TWOFA_SERVER__COOKIE_KEY", &new),
+    ]);
+    assert!(problem.contains("are both set"), "{problem}");
+    let problem = error(&[("TWOFA_SERVER__COOKIE_KEYS", "short")]);
+    assert!(
+        problem.starts_with("server.cookie_keys must be base64"),
+        "{problem}"
+    );
+    assert!(!problem.contains("short"), "{problem}");
+}
+
+#[test]
+fn trusted_proxies_are_networks_and_make_forwarded_for_count() {
+    let settings = load(&[(
+        "TWOFA_SERVER__TRUSTED_PROXIES",
+        "10.0.0.0/8, 192.0.2.7, 2001:db8::/32",
+    )])
+    .expect("valid");
+    match settings.server.forwarded_for {
+        ForwardedFor::Through(networks) => assert_eq!(networks.len(), 3),
+        other => panic!("{other:?}"),
+    }
+    let settings = load(&[("TWOFA_SERVER__TRUST_FORWARDED_FOR", "true")]).expect("valid");
+    assert_eq!(settings.server.forwarded_for, ForwardedFor::FromPeer);
+    let problem = error(&[("TWOFA_SERVER__TRUSTED_PROXIES", "10.0.0.0/40")]);
+    assert!(
+        problem.starts_with("server.trusted_proxies must be"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn the_pumping_breaker_is_on_by_default_and_its_figures_are_checked() {
+    let settings = load(&[]).expect("defaults");
+    let pumping = &settings.pumping;
+    assert!(pumping.enabled);
+    assert_eq!((pumping.min_sends, pumping.min_conversion), (20, 0.2));
+    assert_eq!(pumping.window, Duration::from_secs(3600));
+    assert_eq!(pumping.block, Duration::from_secs(3600));
+    let settings = load(&[
+        ("TWOFA_PUMPING__MIN_CONVERSION", "0.5"),
+        ("TWOFA_PUMPING__EXEMPT", "+1201555,CA,001"),
+    ])
+    .expect("valid");
+    assert_eq!(settings.pumping.min_conversion, 0.5);
+    assert_eq!(settings.pumping.exempt.len(), 3);
+    for (key, value, expected) in [
+        (
+            "TWOFA_PUMPING__MIN_CONVERSION",
+            "1.5",
+            "pumping.min_conversion must be a fraction",
+        ),
+        (
+            "TWOFA_PUMPING__MIN_CONVERSION",
+            "much",
+            "pumping.min_conversion must be a number",
+        ),
+        ("TWOFA_PUMPING__EXEMPT", "Narnia", "pumping.exempt must be"),
+    ] {
+        let problem = error(&[(key, value)]);
+        assert!(problem.starts_with(expected), "{problem}");
+    }
+    let from_file =
+        load_file("[pumping]\nmin_conversion = 0.25\nwindow_secs = 600\n").expect("valid");
+    assert_eq!(from_file.pumping.min_conversion, 0.25);
 }

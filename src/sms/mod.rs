@@ -36,8 +36,28 @@ pub enum SmsError {
     ProviderFailed { status: u16, errors: ApiErrors },
     #[error("Telnyx did not answer within the timeout")]
     Timeout,
-    #[error("could not reach Telnyx: {0}")]
-    Unreachable(String),
+    #[error("could not reach Telnyx at {api_base}: {cause}")]
+    Unreachable { api_base: String, cause: String },
+    #[error("Telnyx's answer from {api_base} was cut off: {cause}")]
+    Interrupted { api_base: String, cause: String },
+}
+
+impl SmsError {
+    /// Whether the message certainly never reached Telnyx, or Telnyx
+    /// certainly refused it: then no SMS can arrive, and a send may be
+    /// undone. A timeout, a 5xx or an answer cut off may all come after
+    /// Telnyx queued the message.
+    pub fn certainly_unsent(&self) -> bool {
+        match self {
+            SmsError::RateLimited
+            | SmsError::Misconfigured { .. }
+            | SmsError::Rejected { .. }
+            | SmsError::Unreachable { .. } => true,
+            SmsError::ProviderFailed { .. } | SmsError::Timeout | SmsError::Interrupted { .. } => {
+                false
+            }
+        }
+    }
 }
 
 /// The `errors[]` of a Telnyx error body, shown as `code title; ...`.

@@ -113,9 +113,12 @@ impl TelnyxClient {
             .json(&body)
             .send()
             .await
-            .map_err(transport_error)?;
+            .map_err(|e| self.transport_error(e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(transport_error)?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             match serde_json::from_slice::<Sent>(&body) {
                 Ok(sent) => {
@@ -168,11 +171,32 @@ impl ApiError {
     }
 }
 
-fn transport_error(error: reqwest::Error) -> SmsError {
-    if error.is_timeout() {
-        SmsError::Timeout
-    } else {
-        // The URL in the message is Telnyx's; it carries no secret.
-        SmsError::Unreachable(error.without_url().to_string())
+impl TelnyxClient {
+    /// What went wrong between us and Telnyx, with the cause underneath
+    /// (connection refused, DNS, TLS...) for the operator: a failure to
+    /// connect certainly sent nothing; anything later may have.
+    fn transport_error(&self, error: reqwest::Error) -> SmsError {
+        let api_base = self.api_base();
+        let mut underneath = String::new();
+        let mut source = std::error::Error::source(&error);
+        while let Some(inner) = source {
+            underneath.push_str(": ");
+            underneath.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        let (connect, timeout) = (error.is_connect(), error.is_timeout());
+        let cause = format!("{}{underneath}", error.without_url());
+        if connect {
+            SmsError::Unreachable { api_base, cause }
+        } else if timeout {
+            SmsError::Timeout
+        } else {
+            SmsError::Interrupted { api_base, cause }
+        }
+    }
+
+    /// Where Telnyx is, as configured: `https://api.telnyx.com`.
+    pub fn api_base(&self) -> String {
+        self.messages_url.origin().ascii_serialization()
     }
 }

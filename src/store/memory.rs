@@ -10,14 +10,16 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use super::{Redeemed, Refusal, SecretHash};
+use super::{Opened, Opening, Redeemed, Refusal, SecretHash};
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
+use crate::pumping::{self, Counts, Watch};
 use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
 
 #[derive(Debug, Default)]
@@ -38,6 +40,8 @@ struct State {
     /// The Verify API's verifications of each number, oldest first.
     by_phone: HashMap<PhoneNumber, Vec<VerificationId>>,
     hand_offs: HashMap<SecretHash, HandOff>,
+    /// The pumping breaker's counts, by destination, and their window (ms).
+    pumps: HashMap<String, (Counts, u64)>,
     /// Token → the data it stands for, and until when.
     tokens: HashMap<SecretHash, (Vec<u8>, Timestamp)>,
 }
@@ -65,6 +69,57 @@ impl State {
                 })
             })
             .max_by_key(|hit| hit.retry_after)
+    }
+
+    /// A destination of `watch` that is blocked, and for how long.
+    fn blocked(&self, watch: Option<&Watch>, now: Timestamp) -> Option<Refusal> {
+        let watch = watch?;
+        watch.destinations.iter().find_map(|destination| {
+            let (counts, _) = self.pumps.get(&destination.name)?;
+            let blocked = !destination.exempt && counts.until > now.as_millis();
+            blocked.then(|| Refusal::Pumping {
+                destination: destination.name.clone(),
+                retry_after: pumping::wait(counts.until, now),
+            })
+        })
+    }
+
+    /// Counts one send (or, `undo`, takes one back) to `watch`'s
+    /// destinations; returns those this send blocked.
+    fn count_send(&mut self, watch: Option<&Watch>, now: Timestamp, undo: bool) -> Vec<String> {
+        let Some(watch) = watch else {
+            return Vec::new();
+        };
+        let (now, window) = (now.as_millis(), watch.window_ms());
+        let mut tripped = Vec::new();
+        for destination in watch.destinations.iter().filter(|d| !d.exempt) {
+            let (counts, kept_window) = self.pumps.entry(destination.name.clone()).or_default();
+            *kept_window = window;
+            counts.rotate(now, window);
+            if undo {
+                counts.sent.0 = (counts.sent.0 - 1.0).max(0.0);
+                continue;
+            }
+            counts.sent.0 += 1.0;
+            let blocking = counts.until <= now
+                && counts.trips(now, window, destination.min_sends, watch.min_conversion);
+            if blocking {
+                counts.until = now.saturating_add(watch.block_ms());
+                tripped.push(destination.name.clone());
+            }
+        }
+        tripped
+    }
+
+    /// Counts a verified code for `phone`'s destinations.
+    fn count_verified(&mut self, phone: &PhoneNumber, window: Duration, now: Timestamp) {
+        let (now, window) = (now.as_millis(), pumping::millis(window));
+        for name in pumping::destinations(phone) {
+            let (counts, kept_window) = self.pumps.entry(name).or_default();
+            *kept_window = window;
+            counts.rotate(now, window);
+            counts.verified.0 += 1.0;
+        }
     }
 
     fn take(&mut self, limits: &[Limit], keys: &[u64], now: u64) {
@@ -102,21 +157,24 @@ impl MemoryStore {
             .collect()
     }
 
-    pub(super) fn open(
-        &self,
-        id: &VerificationId,
-        verification: &Verification,
-        limits: &[Limit],
-        max_pending: usize,
-        replaces: Option<&VerificationId>,
-        now: Timestamp,
-    ) -> Result<(), Refusal> {
+    pub(super) fn open(&self, opening: &Opening<'_>, now: Timestamp) -> Result<Opened, Refusal> {
+        let Opening {
+            id,
+            verification,
+            limits,
+            max_pending,
+            replaces,
+            watch,
+        } = *opening;
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
         let mut state = self.state();
         let replacing = replaces.is_some_and(|old| state.verifications.contains_key(old));
         if state.verifications.len() - usize::from(replacing) >= max_pending {
             return Err(Refusal::Busy);
+        }
+        if let Some(blocked) = state.blocked(watch, now) {
+            return Err(blocked);
         }
         if let Some(hit) = state.refusal(limits, &keys, now_us) {
             return Err(Refusal::Limit(hit));
@@ -130,15 +188,17 @@ impl MemoryStore {
             ids.push(id.clone());
         }
         state.verifications.insert(id.clone(), verification.clone());
-        Ok(())
+        let tripped = state.count_send(watch, now, false);
+        Ok(Opened { tripped })
     }
 
     pub(super) fn reopen(
         &self,
         id: &VerificationId,
         limits: &[Limit],
+        watch: Option<&Watch>,
         now: Timestamp,
-    ) -> Result<Verification, Refusal> {
+    ) -> Result<(Verification, Opened), Refusal> {
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
         let mut state = self.state();
@@ -146,6 +206,9 @@ impl MemoryStore {
             return Err(Refusal::Ended(Ended::Missing));
         };
         verification.still_pending(now).map_err(Refusal::Ended)?;
+        if let Some(blocked) = state.blocked(watch, now) {
+            return Err(blocked);
+        }
         if let Some(hit) = state.refusal(limits, &keys, now_us) {
             return Err(Refusal::Limit(hit));
         }
@@ -156,7 +219,9 @@ impl MemoryStore {
             .ok_or(Refusal::Ended(Ended::Missing))?;
         verification.sent = now;
         verification.updated = now;
-        Ok(verification.clone())
+        let verification = verification.clone();
+        let tripped = state.count_send(watch, now, false);
+        Ok((verification, Opened { tripped }))
     }
 
     pub(super) fn undo(
@@ -164,9 +229,12 @@ impl MemoryStore {
         opened: Option<&VerificationId>,
         phone: &PhoneNumber,
         limits: &[Limit],
+        watch: Option<&Watch>,
+        now: Timestamp,
     ) {
         let keys = self.keys(limits);
         let mut state = self.state();
+        state.count_send(watch, now, true);
         if let Some(id) = opened {
             state.verifications.remove(id);
             if let Some(ids) = state.by_phone.get_mut(phone) {
@@ -183,9 +251,10 @@ impl MemoryStore {
     pub(super) fn check(
         &self,
         id: &VerificationId,
-        attempt: &CodeDigest,
+        attempts: &[CodeDigest],
         guessing: &Limit,
         max_attempts: u32,
+        pumping_window: Option<Duration>,
         now: Timestamp,
     ) -> CheckOutcome {
         let limits = std::slice::from_ref(guessing);
@@ -204,8 +273,14 @@ impl MemoryStore {
         let Some(verification) = state.verifications.get_mut(id) else {
             return CheckOutcome::Ended(Ended::Missing);
         };
-        match verification.check(attempt, now, max_attempts) {
-            Ok(true) => CheckOutcome::Verified(verification.clone()),
+        match verification.check(attempts, now, max_attempts) {
+            Ok(true) => {
+                let verified = verification.clone();
+                if let Some(window) = pumping_window {
+                    state.count_verified(&verified.phone, window, now);
+                }
+                CheckOutcome::Verified(verified)
+            }
             Ok(false) => {
                 let outcome = CheckOutcome::Wrong {
                     tries_left: verification.tries_left(max_attempts),
@@ -325,6 +400,10 @@ impl MemoryStore {
         // A subject whose arrival time has passed is as good as new.
         state.limits.retain(|_, tat| *tat > now_us);
         state.hand_offs.retain(|_, hand_off| hand_off.expires > now);
+        let now_ms = now.as_millis();
+        state.pumps.retain(|_, (counts, window)| {
+            counts.until > now_ms || counts.start.saturating_add(2 * *window) > now_ms
+        });
         state.tokens.retain(|_, (_, expires)| *expires > now);
         before - state.verifications.len()
     }
@@ -342,7 +421,6 @@ impl MemoryStore {
 #[cfg(test)]
 mod tests {
     use std::net::{IpAddr, Ipv4Addr};
-    use std::time::Duration;
 
     use super::*;
     use crate::limits::{ClientKey, LimitKind, Subject};
@@ -396,7 +474,15 @@ mod tests {
             updated: now,
             ..TEMPLATE.clone()
         };
-        store.open(&VerificationId::random(), &v, limits, usize::MAX, None, now)
+        let opening = Opening {
+            id: &VerificationId::random(),
+            verification: &v,
+            limits,
+            max_pending: usize::MAX,
+            replaces: None,
+            watch: None,
+        };
+        store.open(&opening, now).map(|_| ())
     }
 
     #[test]

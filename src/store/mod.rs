@@ -16,14 +16,17 @@ pub use connection::{RedisConnection, StoreUnavailable};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 
+use std::time::Duration;
+
 use crate::clock::Timestamp;
 use crate::limits::{Limit, LimitHit};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
+use crate::pumping::Watch;
 use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
 
 /// Why the store would not take a send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// `limits.max_pending` verifications are held already.
     Busy,
@@ -32,6 +35,30 @@ pub enum Refusal {
     Ended(Ended),
     /// A settlement for a verification whose code the caller did not choose.
     NotCustomCode,
+    /// The number's prefix or country is blocked by the pumping breaker.
+    Pumping {
+        destination: String,
+        retry_after: Duration,
+    },
+}
+
+/// A new verification, and what storing it must respect.
+#[derive(Debug)]
+pub struct Opening<'a> {
+    pub id: &'a VerificationId,
+    pub verification: &'a Verification,
+    pub limits: &'a [Limit],
+    pub max_pending: usize,
+    pub replaces: Option<&'a VerificationId>,
+    pub watch: Option<&'a Watch>,
+}
+
+/// A send the store took.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Opened {
+    /// Destinations this send blocked (see `pumping`): to be named in the
+    /// log, once, by whoever tripped the breaker.
+    pub tripped: Vec<String>,
 }
 
 /// What redeeming a hand-off found.
@@ -72,27 +99,15 @@ impl Default for Store {
 }
 
 impl Store {
-    /// Stores a new verification, if fewer than `max_pending` are held and
-    /// every limit has room, taking the limits; `replaces`, the browser's
-    /// previous verification, is removed in the same step. All or nothing.
-    pub async fn open(
-        &self,
-        id: &VerificationId,
-        verification: &Verification,
-        limits: &[Limit],
-        max_pending: usize,
-        replaces: Option<&VerificationId>,
-        now: Timestamp,
-    ) -> Answer<()> {
+    /// Stores a new verification, if fewer than `max_pending` are held, the
+    /// pumping breaker has not blocked its destination and every limit has
+    /// room, taking the limits and counting the send; the browser's previous
+    /// verification it `replaces` is removed in the same step. All or
+    /// nothing.
+    pub async fn open(&self, opening: &Opening<'_>, now: Timestamp) -> Answer<Opened> {
         match self {
-            Store::Memory(store) => store
-                .ready()
-                .map(|()| store.open(id, verification, limits, max_pending, replaces, now)),
-            Store::Redis(store) => {
-                store
-                    .open(id, verification, limits, max_pending, replaces, now)
-                    .await
-            }
+            Store::Memory(store) => store.ready().map(|()| store.open(opening, now)),
+            Store::Redis(store) => store.open(opening, now).await,
         }
     }
 
@@ -102,47 +117,57 @@ impl Store {
         &self,
         id: &VerificationId,
         limits: &[Limit],
+        watch: Option<&Watch>,
         now: Timestamp,
-    ) -> Answer<Verification> {
+    ) -> Answer<(Verification, Opened)> {
         match self {
-            Store::Memory(store) => store.ready().map(|()| store.reopen(id, limits, now)),
-            Store::Redis(store) => store.reopen(id, limits, now).await,
+            Store::Memory(store) => store.ready().map(|()| store.reopen(id, limits, watch, now)),
+            Store::Redis(store) => store.reopen(id, limits, watch, now).await,
         }
     }
 
     /// Undoes a send whose SMS certainly did not go: removes `opened` (the
-    /// verification `open` stored for `phone`, if it was new) and gives the
-    /// limits back.
+    /// verification `open` stored for `phone`, if it was new), gives the
+    /// limits back and takes the send off the breaker's count.
     pub async fn undo(
         &self,
         opened: Option<&VerificationId>,
         phone: &PhoneNumber,
         limits: &[Limit],
+        watch: Option<&Watch>,
         now: Timestamp,
     ) -> Result<(), StoreUnavailable> {
         match self {
-            Store::Memory(store) => store.ready().map(|()| store.undo(opened, phone, limits)),
-            Store::Redis(store) => store.undo(opened, phone, limits, now).await,
+            Store::Memory(store) => store
+                .ready()
+                .map(|()| store.undo(opened, phone, limits, watch, now)),
+            Store::Redis(store) => store.undo(opened, phone, limits, watch, now).await,
         }
     }
 
-    /// Checks a typed code's digest, in one atomic step: unless `guessing`
-    /// (the address's wrong-code limit) is spent, a right code is used up,
+    /// Checks a typed code's digests (one per code key), in one atomic step:
+    /// unless `guessing` (the address's wrong-code limit) is spent, a right
+    /// code is used up (and counted for the pumping breaker, when it is on),
     /// and a wrong one counted against the verification and taken from
     /// `guessing`.
     pub async fn check(
         &self,
         id: &VerificationId,
-        attempt: &CodeDigest,
+        attempts: &[CodeDigest],
         guessing: &Limit,
         max_attempts: u32,
+        pumping_window: Option<Duration>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
         match self {
             Store::Memory(store) => store
                 .ready()
-                .map(|()| store.check(id, attempt, guessing, max_attempts, now)),
-            Store::Redis(store) => store.check(id, attempt, guessing, max_attempts, now).await,
+                .map(|()| store.check(id, attempts, guessing, max_attempts, pumping_window, now)),
+            Store::Redis(store) => {
+                store
+                    .check(id, attempts, guessing, max_attempts, pumping_window, now)
+                    .await
+            }
         }
     }
 

@@ -17,19 +17,23 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::{Answer, Redeemed, RedisConnection, Refusal, SecretHash, StoreUnavailable};
+use super::{
+    Answer, Opened, Opening, Redeemed, RedisConnection, Refusal, SecretHash, StoreUnavailable,
+};
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
+use crate::pumping::Watch;
 use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
 
 /// The fields of a verification's hash, in the order the scripts read them:
 /// `v[1]` is the phone number, `v[5]` the expiry, `v[8]` the status, `v[10]`
-/// whether the caller chose the code, `v[11]` when it last changed.
-const FIELDS: [&str; 11] = [
+/// whether the caller chose the code, `v[11]` when it last changed, `v[12]`
+/// the number's country.
+const FIELDS: [&str; 12] = [
     "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status", "profile", "custom",
-    "updated",
+    "updated", "region",
 ];
 const SENT_FIELD: &str = FIELDS[5];
 const WRONG_FIELD: &str = FIELDS[6];
@@ -52,6 +56,8 @@ fn kind_name(kind: LimitKind) -> &'static str {
         LimitKind::VerifyFailuresPerAddress => "failures-ip",
         LimitKind::SendsPerApiKey => "sends-key",
         LimitKind::VerifyFailuresPerApiKey => "failures-key",
+        LimitKind::SendsPerNetwork => "sends-net",
+        LimitKind::SmsPerHour => "sms",
     }
 }
 
@@ -92,6 +98,64 @@ end
 local function millis(now)
     return string.format('%.0f', math.floor(now / 1000))
 end
+-- The pumping breaker's counts of one destination, as in pumping.rs.
+local function pump_read(key)
+    local h = redis.call('HMGET', key, 'start', 'sc', 'sp', 'vc', 'vp', 'until')
+    return {start = tonumber(h[1]) or 0, sc = tonumber(h[2]) or 0, sp = tonumber(h[3]) or 0,
+            vc = tonumber(h[4]) or 0, vp = tonumber(h[5]) or 0, till = tonumber(h[6]) or 0}
+end
+local function pump_rotate(p, now, window)
+    if now < p.start + window then return end
+    local n = math.floor((now - p.start) / window)
+    if n == 1 then p.sp, p.vp = p.sc, p.vc else p.sp, p.vp = 0, 0 end
+    p.sc, p.vc = 0, 0
+    p.start = p.start + n * window
+end
+local function pump_estimate(current, previous, p, now, window)
+    return current + previous * (1 - math.min((now - p.start) / window, 1))
+end
+local function pump_write(key, p, now, window)
+    redis.call('HSET', key, 'start', string.format('%.0f', p.start), 'sc', p.sc, 'sp', p.sp,
+        'vc', p.vc, 'vp', p.vp, 'until', string.format('%.0f', p.till))
+    redis.call('PEXPIRE', key, math.max(2 * window, p.till - now, 1))
+end
+-- A send's two destinations are KEYS[k + 1] and KEYS[k + 2]; ARGV[a + 1]
+-- is 1 when the breaker is on, then its window (ms), minimum conversion,
+-- block (ms), and per destination its minimum sends and 1 if exempt.
+local function pump_blocked(k, a, now)
+    if ARGV[a + 1] ~= '1' then return nil end
+    for i = 1, 2 do
+        if ARGV[a + 4 + 2 * i] ~= '1' then
+            local till = tonumber(redis.call('HGET', KEYS[k + i], 'until') or 0)
+            if till > now then return {'pumping', tostring(i), string.format('%.0f', till - now)} end
+        end
+    end
+    return nil
+end
+-- Counts a send (step 1) or takes one back (step -1); returns the
+-- destinations (1, 2) this send blocked.
+local function pump_count(k, a, now, step)
+    local tripped = {}
+    if ARGV[a + 1] ~= '1' then return tripped end
+    local window, conversion, block = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+    for i = 1, 2 do
+        if ARGV[a + 4 + 2 * i] ~= '1' then
+            local p = pump_read(KEYS[k + i])
+            pump_rotate(p, now, window)
+            p.sc = math.max(p.sc + step, 0)
+            if step > 0 and p.till <= now then
+                local sent = pump_estimate(p.sc, p.sp, p, now, window)
+                local verified = pump_estimate(p.vc, p.vp, p, now, window)
+                if sent >= tonumber(ARGV[a + 3 + 2 * i]) and verified < conversion * sent then
+                    p.till = now + block
+                    tripped[#tripped + 1] = tostring(i)
+                end
+            end
+            pump_write(KEYS[k + i], p, now, window)
+        end
+    end
+    return tripped
+end
 local function ended(v, now)
     if not v[1] then return 'missing' end
     if math.floor(now / 1000) >= tonumber(v[5]) then return 'expired' end
@@ -116,74 +180,89 @@ fn script(body: &str) -> Script {
     Script::new(&source)
 }
 
-/// KEYS: the verification, the held set, the number's index, the limits,
-/// then the replaced verification if ARGV[4] names one. ARGV: now (µs),
-/// most held, id, replaced id or '', kept until (ms), the number of
-/// limits, 1 to index it by number, each limit's interval and window (µs),
-/// then the verification's fields and values.
+/// KEYS: the verification, the held set, the number's index, its two
+/// pumping destinations, the limits, then the replaced verification if
+/// ARGV[4] names one. ARGV: now (µs), most held, id, replaced id or '',
+/// kept until (ms), the number of limits, 1 to index it by number, the
+/// breaker's eight (see `pump_args`), each limit's interval and window
+/// (µs), then the verification's fields and values.
 static OPEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now, n, replaced = tonumber(ARGV[1]), tonumber(ARGV[6]), ARGV[4]
+        local now_ms = math.floor(now / 1000)
         local held = redis.call('ZCARD', KEYS[2])
         if replaced ~= '' and redis.call('ZSCORE', KEYS[2], replaced) then held = held - 1 end
         if held >= tonumber(ARGV[2]) then return {'busy'} end
-        local refused = take_limits(3, 7, n, now)
+        local blocked = pump_blocked(3, 7, now_ms)
+        if blocked then return blocked end
+        local refused = take_limits(5, 15, n, now)
         if refused then return refused end
         if replaced ~= '' then
-            redis.call('DEL', KEYS[4 + n])
+            redis.call('DEL', KEYS[6 + n])
             redis.call('ZREM', KEYS[2], replaced)
         end
         local fields = {}
-        for i = 8 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 16 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[1], unpack(fields))
         local kept = tonumber(ARGV[5])
-        local life = math.max(kept - math.floor(now / 1000), 1)
+        local life = math.max(kept - now_ms, 1)
         redis.call('PEXPIRE', KEYS[1], life)
         redis.call('ZADD', KEYS[2], kept, ARGV[3])
         if ARGV[7] == '1' then
-            redis.call('ZADD', KEYS[3], math.floor(now / 1000), ARGV[3])
+            redis.call('ZADD', KEYS[3], now_ms, ARGV[3])
             if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
         end
-        return {'ok'}
+        return {'ok', unpack(pump_count(3, 7, now_ms, 1))}
         ",
     )
 });
 
-/// KEYS: the verification, then the limits. ARGV: now (µs), then each
-/// limit's interval and window (µs).
+/// KEYS: the verification, its two pumping destinations, then the limits.
+/// ARGV: now (µs), the breaker's eight, then each limit's interval and
+/// window (µs). Answers `ok`, how many destinations it blocked, which,
+/// then the verification's fields.
 static REOPEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now = tonumber(ARGV[1])
+        local now_ms = math.floor(now / 1000)
         local v = redis.call('HMGET', KEYS[1], $FIELDS)
         local why = ended(v, now)
         if why then return {why} end
-        local refused = take_limits(1, 1, #KEYS - 1, now)
+        local blocked = pump_blocked(1, 1, now_ms)
+        if blocked then return blocked end
+        local refused = take_limits(3, 9, #KEYS - 3, now)
         if refused then return refused end
         v[6], v[11] = millis(now), millis(now)
         redis.call('HSET', KEYS[1], '$SENT', v[6], '$UPDATED', v[11])
-        return {'ok', unpack(v)}
+        local tripped = pump_count(1, 1, now_ms, 1)
+        local answer = {'ok', tostring(#tripped)}
+        for _, t in ipairs(tripped) do answer[#answer + 1] = t end
+        for _, field in ipairs(v) do answer[#answer + 1] = field end
+        return answer
         ",
     )
 });
 
-/// KEYS: the held set, the number's index, the limits, then the opened
-/// verification if ARGV[3] names one. ARGV: now (µs), the number of
-/// limits, opened id or '', then each limit's interval (µs).
+/// KEYS: the held set, the number's index, its two pumping destinations,
+/// the limits, then the opened verification if ARGV[3] names one. ARGV:
+/// now (µs), the number of limits, opened id or '', the breaker's eight,
+/// then each limit's interval (µs).
 static UNDO: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
         for i = 1, n do
-            local tat = tonumber(redis.call('GET', KEYS[2 + i]) or 0) - tonumber(ARGV[3 + i])
-            if tat > now then gcra_set(KEYS[2 + i], tat, now) else redis.call('DEL', KEYS[2 + i]) end
+            local tat = tonumber(redis.call('GET', KEYS[4 + i]) or 0) - tonumber(ARGV[11 + i])
+            if tat > now then gcra_set(KEYS[4 + i], tat, now) else redis.call('DEL', KEYS[4 + i]) end
         end
         if ARGV[3] ~= '' then
-            redis.call('DEL', KEYS[3 + n])
+            redis.call('DEL', KEYS[5 + n])
             redis.call('ZREM', KEYS[1], ARGV[3])
             redis.call('ZREM', KEYS[2], ARGV[3])
         end
+        pump_count(2, 3, math.floor(now / 1000), -1)
         return 0
         ",
     )
@@ -228,9 +307,12 @@ static LIST: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: the verification, the address's guessing limit. ARGV: now (µs),
-/// the typed code's digest, the most wrong tries, the limit's interval and
-/// window (µs). The digest is compared in time that does not depend on
-/// where it differs, as in the memory store.
+/// the most wrong tries, the limit's interval and window (µs), the pumping
+/// breaker's window (ms, 0 when it is off), the prefix of its keys, then
+/// the typed code's digests (one per code key). Each is compared in time
+/// that does not depend on where it differs, as in the memory store. A
+/// right code is counted for the number's pumping destinations, whose keys
+/// are made here from the stored number.
 static CHECK: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -238,18 +320,32 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
         local v = redis.call('HMGET', KEYS[1], $FIELDS)
         local why = ended(v, now)
         if why then return {why} end
-        local interval = tonumber(ARGV[4])
-        local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[5]), now)
+        local interval = tonumber(ARGV[3])
+        local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
         if wait > 0 then return {'limited', string.format('%.0f', wait)} end
         v[11] = millis(now)
-        if equal(v[3], ARGV[2]) then
+        local matched = false
+        for i = 7, #ARGV do matched = equal(v[3], ARGV[i]) or matched end
+        if matched then
             v[8] = '$USED'
             redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
+            local window = tonumber(ARGV[5])
+            if window > 0 then
+                local country = v[12]
+                if country == '' then country = '001' end
+                local now_ms = math.floor(now / 1000)
+                for _, name in ipairs({string.sub(v[1], 1, math.max(#v[1] - 4, 1)), country}) do
+                    local p = pump_read(ARGV[6] .. name)
+                    pump_rotate(p, now_ms, window)
+                    p.vc = p.vc + 1
+                    pump_write(ARGV[6] .. name, p, now_ms, window)
+                end
+            end
             return {'verified', unpack(v)}
         end
         local wrong = redis.call('HINCRBY', KEYS[1], '$WRONG', 1)
         v[7] = tostring(wrong)
-        if wrong >= tonumber(ARGV[3]) then v[8] = '$LOCKED' end
+        if wrong >= tonumber(ARGV[2]) then v[8] = '$LOCKED' end
         redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
         gcra_set(KEYS[2], tat + interval, now)
         return {'wrong', unpack(v)}
@@ -317,12 +413,13 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
         profile,
         custom,
         updated,
+        region,
     ] = fields
     else {
         return None;
     };
     Some(Verification {
-        phone: PhoneNumber::from_stored(text(phone)?, text(cc)?.parse().ok()?)?,
+        phone: PhoneNumber::from_stored(text(phone)?, text(cc)?.parse().ok()?, text(region)?)?,
         digest: CodeDigest::from_bytes(digest)?,
         created: millis(created)?,
         expires: millis(expires)?,
@@ -340,7 +437,7 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
 }
 
 /// The fields of `v`, in `FIELDS` order.
-fn fields_of(v: &Verification) -> [Vec<u8>; 11] {
+fn fields_of(v: &Verification) -> [Vec<u8>; 12] {
     [
         v.phone.e164().into(),
         v.phone.country_code().to_string().into(),
@@ -360,6 +457,7 @@ fn fields_of(v: &Verification) -> [Vec<u8>; 11] {
             b"0".to_vec()
         },
         v.updated.as_millis().to_string().into(),
+        v.phone.region_code().into(),
     ]
 }
 
@@ -413,6 +511,10 @@ impl RedisStore {
                 .key(format_args!("limit:{kind}:{}", phone.e164())),
             Subject::Client(client) => self.connection.key(format_args!("limit:{kind}:{client}")),
             Subject::ApiKey(key) => self.connection.key(format_args!("limit:{kind}:{key}")),
+            Subject::Network(network) => {
+                self.connection.key(format_args!("limit:{kind}:{network}"))
+            }
+            Subject::Everyone => self.connection.key(format_args!("limit:{kind}:all")),
         }
     }
 
@@ -424,20 +526,84 @@ impl RedisStore {
         Ok(invocation.invoke_async(&mut connection).await?)
     }
 
-    pub(super) async fn open(
-        &self,
-        id: &VerificationId,
-        v: &Verification,
-        limits: &[Limit],
-        max_pending: usize,
-        replaces: Option<&VerificationId>,
-        now: Timestamp,
-    ) -> Answer<()> {
+    /// The keys of `watch`'s two destinations (placeholders when the
+    /// breaker is off, so the scripts' key order stays the same).
+    fn pump_keys(&self, watch: Option<&Watch>) -> [String; 2] {
+        match watch {
+            Some(watch) => watch
+                .destinations
+                .each_ref()
+                .map(|d| self.connection.key(format_args!("pump:{}", d.name))),
+            None => [self.connection.key("pump:-"), self.connection.key("pump:-")],
+        }
+    }
+
+    /// The breaker's eight arguments: on, window (ms), minimum conversion,
+    /// block (ms), and per destination its minimum sends and whether exempt.
+    fn pump_args(invocation: &mut redis::ScriptInvocation<'_>, watch: Option<&Watch>) {
+        let Some(watch) = watch else {
+            invocation
+                .arg(0)
+                .arg(0)
+                .arg(0)
+                .arg(0)
+                .arg(0)
+                .arg(0)
+                .arg(0)
+                .arg(0);
+            return;
+        };
+        invocation
+            .arg(1)
+            .arg(watch.window_ms())
+            .arg(watch.min_conversion)
+            .arg(watch.block_ms());
+        for destination in &watch.destinations {
+            invocation
+                .arg(destination.min_sends)
+                .arg(u8::from(destination.exempt));
+        }
+    }
+
+    /// `{'pumping', i, wait}`: the `i`th destination (from 1) is blocked.
+    fn pump_refusal(reply: &[Vec<u8>], watch: Option<&Watch>) -> Option<Refusal> {
+        let i: usize = text(reply.get(1)?)?.parse().ok()?;
+        let wait: u64 = text(reply.get(2)?)?.parse().ok()?;
+        Some(Refusal::Pumping {
+            destination: watch?.destinations.get(i.checked_sub(1)?)?.name.clone(),
+            retry_after: Duration::from_millis(wait),
+        })
+    }
+
+    /// The destinations named by number (from 1) in `tripped`.
+    fn tripped(tripped: &[Vec<u8>], watch: Option<&Watch>) -> Opened {
+        let tripped = tripped
+            .iter()
+            .filter_map(|i| {
+                let i: usize = text(i)?.parse().ok()?;
+                Some(watch?.destinations.get(i.checked_sub(1)?)?.name.clone())
+            })
+            .collect();
+        Opened { tripped }
+    }
+
+    pub(super) async fn open(&self, opening: &Opening<'_>, now: Timestamp) -> Answer<Opened> {
+        let Opening {
+            id,
+            verification: v,
+            limits,
+            max_pending,
+            replaces,
+            watch,
+        } = *opening;
         let mut invocation = OPEN.prepare_invoke();
+        let [prefix, country] = self.pump_keys(watch);
         invocation
             .key(self.key(id))
             .key(self.held_key())
-            .key(self.phone_key(&v.phone));
+            .key(self.phone_key(&v.phone))
+            .key(prefix)
+            .key(country);
         invocation
             .arg(Gcra::micros(now))
             .arg(max_pending)
@@ -446,6 +612,7 @@ impl RedisStore {
             .arg(v.kept_until().as_millis())
             .arg(limits.len())
             .arg(u8::from(v.profile.is_some()));
+        Self::pump_args(&mut invocation, watch);
         for limit in limits {
             let gcra = Gcra::of(limit);
             invocation
@@ -461,8 +628,11 @@ impl RedisStore {
         }
         let reply = self.run(&invocation).await?;
         match reply.first().map(Vec::as_slice) {
-            Some(b"ok") => Ok(Ok(())),
+            Some(b"ok") => Ok(Ok(Self::tripped(&reply[1..], watch))),
             Some(b"busy") => Ok(Err(Refusal::Busy)),
+            Some(b"pumping") => Self::pump_refusal(&reply, watch)
+                .map(Err)
+                .ok_or_else(unreadable),
             Some(b"limit") => limit_hit(&reply, limits)
                 .map(|hit| Err(Refusal::Limit(hit)))
                 .ok_or_else(unreadable),
@@ -474,10 +644,17 @@ impl RedisStore {
         &self,
         id: &VerificationId,
         limits: &[Limit],
+        watch: Option<&Watch>,
         now: Timestamp,
-    ) -> Answer<Verification> {
+    ) -> Answer<(Verification, Opened)> {
         let mut invocation = REOPEN.prepare_invoke();
-        invocation.key(self.key(id)).arg(Gcra::micros(now));
+        let [prefix, country] = self.pump_keys(watch);
+        invocation
+            .key(self.key(id))
+            .key(prefix)
+            .key(country)
+            .arg(Gcra::micros(now));
+        Self::pump_args(&mut invocation, watch);
         for limit in limits {
             let gcra = Gcra::of(limit);
             invocation
@@ -491,7 +668,19 @@ impl RedisStore {
             return Ok(Err(Refusal::Ended(why)));
         }
         match tag {
-            b"ok" => verification(&reply[1..]).map(Ok).ok_or_else(unreadable),
+            b"ok" => {
+                let count: usize = reply
+                    .get(1)
+                    .and_then(|c| text(c)?.parse().ok())
+                    .ok_or_else(unreadable)?;
+                let tripped = reply.get(2..2 + count).ok_or_else(unreadable)?;
+                let fields = reply.get(2 + count..).ok_or_else(unreadable)?;
+                let verification = verification(fields).ok_or_else(unreadable)?;
+                Ok(Ok((verification, Self::tripped(tripped, watch))))
+            }
+            b"pumping" => Self::pump_refusal(&reply, watch)
+                .map(Err)
+                .ok_or_else(unreadable),
             b"limit" => limit_hit(&reply, limits)
                 .map(|hit| Err(Refusal::Limit(hit)))
                 .ok_or_else(unreadable),
@@ -504,15 +693,20 @@ impl RedisStore {
         opened: Option<&VerificationId>,
         phone: &PhoneNumber,
         limits: &[Limit],
+        watch: Option<&Watch>,
         now: Timestamp,
     ) -> Result<(), StoreUnavailable> {
         let mut invocation = UNDO.prepare_invoke();
+        let [prefix, country] = self.pump_keys(watch);
         invocation
             .key(self.held_key())
             .key(self.phone_key(phone))
+            .key(prefix)
+            .key(country)
             .arg(Gcra::micros(now))
             .arg(limits.len())
             .arg(opened.map(VerificationId::encode).unwrap_or_default());
+        Self::pump_args(&mut invocation, watch);
         for limit in limits {
             invocation
                 .key(self.limit_key(limit))
@@ -570,9 +764,10 @@ impl RedisStore {
     pub(super) async fn check(
         &self,
         id: &VerificationId,
-        attempt: &CodeDigest,
+        attempts: &[CodeDigest],
         guessing: &Limit,
         max_attempts: u32,
+        pumping_window: Option<Duration>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
         let gcra = Gcra::of(guessing);
@@ -581,10 +776,14 @@ impl RedisStore {
             .key(self.key(id))
             .key(self.limit_key(guessing))
             .arg(Gcra::micros(now))
-            .arg(attempt.as_bytes())
             .arg(max_attempts)
             .arg(gcra.interval)
-            .arg(gcra.window);
+            .arg(gcra.window)
+            .arg(pumping_window.map_or(0, crate::pumping::millis))
+            .arg(self.connection.key("pump:"));
+        for attempt in attempts {
+            invocation.arg(attempt.as_bytes());
+        }
         let reply = self.run(&invocation).await?;
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
         if let Some(why) = ended(tag) {

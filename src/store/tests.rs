@@ -12,6 +12,7 @@ use super::*;
 use crate::limits::{ClientKey, LimitKind, Subject};
 use crate::otp::{Alphabet, CodeFormat, CodeKey};
 use crate::phone::PhoneNumber;
+use crate::pumping::{Destination, Watch};
 use crate::settings::RedisSettings;
 use crate::verification::{ProfileId, Status};
 
@@ -96,9 +97,19 @@ fn pending(id: &VerificationId, code: &str) -> Verification {
 async fn with_one(store: &Store) -> VerificationId {
     let id = VerificationId::random();
     let opened = store
-        .open(&id, &pending(&id, "123456"), &[], 1_000, None, START)
+        .open(
+            &Opening {
+                id: &id,
+                verification: &pending(&id, "123456"),
+                limits: &[],
+                max_pending: 1_000,
+                replaces: None,
+                watch: None,
+            },
+            START,
+        )
         .await;
-    assert_eq!(opened.expect("the store answers"), Ok(()));
+    assert_eq!(opened.expect("the store answers"), Ok(Opened::default()));
     id
 }
 
@@ -121,19 +132,29 @@ fn guessing(max: u32) -> Limit {
 }
 
 /// Takes `limits` by opening a throw-away verification.
-async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<(), Refusal> {
+async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<Opened, Refusal> {
     let id = VerificationId::random();
     let mut verification = pending(&id, "123456");
     verification.expires = now.after(TTL);
     store
-        .open(&id, &verification, limits, usize::MAX, None, now)
+        .open(
+            &Opening {
+                id: &id,
+                verification: &verification,
+                limits,
+                max_pending: usize::MAX,
+                replaces: None,
+                watch: None,
+            },
+            now,
+        )
         .await
         .expect("the store answers")
 }
 
 async fn check(store: &Store, id: &VerificationId, code: &str, now: Timestamp) -> CheckOutcome {
     store
-        .check(id, &digest(id, code), &guessing(1_000), 5, now)
+        .check(id, &[digest(id, code)], &guessing(1_000), 5, None, now)
         .await
         .expect("the store answers")
 }
@@ -249,7 +270,7 @@ async fn wrong_codes_spend_the_guessing_limit_and_right_ones_do_not() {
             let limit = &limit;
             async move {
                 store
-                    .check(&id, &digest(&id, code), limit, 5, START)
+                    .check(&id, &[digest(&id, code)], limit, 5, None, START)
                     .await
                     .expect("answers")
             }
@@ -296,7 +317,10 @@ async fn max_events_fit_at_once_then_one_more_each_interval() {
     each_store(|store| async move {
         let three_per_minute = [address_limit(1, 3, 60)];
         for _ in 0..3 {
-            assert_eq!(take(&store, &three_per_minute, START).await, Ok(()));
+            assert_eq!(
+                take(&store, &three_per_minute, START).await,
+                Ok(Opened::default())
+            );
         }
         let hit = LimitHit {
             kind: LimitKind::SendsPerAddress,
@@ -307,11 +331,17 @@ async fn max_events_fit_at_once_then_one_more_each_interval() {
             Err(Refusal::Limit(hit))
         );
         assert!(take(&store, &three_per_minute, at(19)).await.is_err());
-        assert_eq!(take(&store, &three_per_minute, at(20)).await, Ok(()));
+        assert_eq!(
+            take(&store, &three_per_minute, at(20)).await,
+            Ok(Opened::default())
+        );
         assert!(take(&store, &three_per_minute, at(20)).await.is_err());
         // After a full window of quiet, the whole allowance is back.
         for _ in 0..3 {
-            assert_eq!(take(&store, &three_per_minute, at(80)).await, Ok(()));
+            assert_eq!(
+                take(&store, &three_per_minute, at(80)).await,
+                Ok(Opened::default())
+            );
         }
     })
     .await;
@@ -321,12 +351,12 @@ async fn max_events_fit_at_once_then_one_more_each_interval() {
 async fn a_limit_of_one_is_a_cooldown() {
     each_store(|store| async move {
         let cooldown = [address_limit(1, 1, 30)];
-        assert_eq!(take(&store, &cooldown, START).await, Ok(()));
+        assert_eq!(take(&store, &cooldown, START).await, Ok(Opened::default()));
         match take(&store, &cooldown, at(10)).await {
             Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(20)),
             other => panic!("{other:?}"),
         }
-        assert_eq!(take(&store, &cooldown, at(30)).await, Ok(()));
+        assert_eq!(take(&store, &cooldown, at(30)).await, Ok(Opened::default()));
     })
     .await;
 }
@@ -336,7 +366,7 @@ async fn a_refusal_by_one_limit_takes_none_of_the_others_nor_stores_anything() {
     each_store(|store| async move {
         assert_eq!(
             take(&store, &[address_limit(1, 1, 60)], START).await,
-            Ok(())
+            Ok(Opened::default())
         );
         let held = store.held().await.expect("answers");
         let both = [address_limit(2, 1, 60), address_limit(1, 1, 60)];
@@ -344,7 +374,7 @@ async fn a_refusal_by_one_limit_takes_none_of_the_others_nor_stores_anything() {
         assert_eq!(store.held().await.expect("answers"), held);
         assert_eq!(
             take(&store, &[address_limit(2, 1, 60)], START).await,
-            Ok(()),
+            Ok(Opened::default()),
             "2 was not taken"
         );
     })
@@ -355,7 +385,7 @@ async fn a_refusal_by_one_limit_takes_none_of_the_others_nor_stores_anything() {
 async fn the_longest_wait_is_reported() {
     each_store(|store| async move {
         let limits = [address_limit(1, 1, 30), address_limit(2, 1, 3600)];
-        assert_eq!(take(&store, &limits, START).await, Ok(()));
+        assert_eq!(take(&store, &limits, START).await, Ok(Opened::default()));
         match take(&store, &limits, at(1)).await {
             Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(3599)),
             other => panic!("{other:?}"),
@@ -371,9 +401,12 @@ async fn the_same_subject_under_another_kind_is_counted_apart() {
         failures.kind = LimitKind::VerifyFailuresPerAddress;
         assert_eq!(
             take(&store, &[address_limit(1, 1, 60)], START).await,
-            Ok(())
+            Ok(Opened::default())
         );
-        assert_eq!(take(&store, &[failures], START).await, Ok(()));
+        assert_eq!(
+            take(&store, &[failures], START).await,
+            Ok(Opened::default())
+        );
     })
     .await;
 }
@@ -382,20 +415,30 @@ async fn the_same_subject_under_another_kind_is_counted_apart() {
 async fn an_undone_send_gives_its_limits_back_and_forgets_its_verification() {
     each_store(|store| async move {
         let twice = [address_limit(1, 2, 60)];
-        assert_eq!(take(&store, &twice, START).await, Ok(()));
+        assert_eq!(take(&store, &twice, START).await, Ok(Opened::default()));
         let id = VerificationId::random();
         let opened = store
-            .open(&id, &pending(&id, "123456"), &twice, 1_000, None, at(1))
+            .open(
+                &Opening {
+                    id: &id,
+                    verification: &pending(&id, "123456"),
+                    limits: &twice,
+                    max_pending: 1_000,
+                    replaces: None,
+                    watch: None,
+                },
+                at(1),
+            )
             .await;
-        assert_eq!(opened.expect("answers"), Ok(()));
+        assert_eq!(opened.expect("answers"), Ok(Opened::default()));
         assert!(take(&store, &twice, at(2)).await.is_err());
         let number = phone(123);
         store
-            .undo(Some(&id), &number, &twice, at(2))
+            .undo(Some(&id), &number, &twice, None, at(2))
             .await
             .expect("answers");
         assert_eq!(store.get(&id).await.expect("answers"), None);
-        assert_eq!(take(&store, &twice, at(2)).await, Ok(()));
+        assert_eq!(take(&store, &twice, at(2)).await, Ok(Opened::default()));
     })
     .await;
 }
@@ -406,16 +449,50 @@ async fn past_max_pending_a_new_verification_is_refused_unless_it_replaces_one()
         let first = VerificationId::random();
         let second = VerificationId::random();
         let (one, two) = (pending(&first, "123456"), pending(&second, "123456"));
-        let opened = store.open(&first, &one, &[], 1, None, START).await;
-        assert_eq!(opened.expect("answers"), Ok(()));
+        let opened = store
+            .open(
+                &Opening {
+                    id: &first,
+                    verification: &one,
+                    limits: &[],
+                    max_pending: 1,
+                    replaces: None,
+                    watch: None,
+                },
+                START,
+            )
+            .await;
+        assert_eq!(opened.expect("answers"), Ok(Opened::default()));
         let limits = [address_limit(1, 1, 60)];
-        let refused = store.open(&second, &two, &limits, 1, None, START).await;
+        let refused = store
+            .open(
+                &Opening {
+                    id: &second,
+                    verification: &two,
+                    limits: &limits,
+                    max_pending: 1,
+                    replaces: None,
+                    watch: None,
+                },
+                START,
+            )
+            .await;
         assert_eq!(refused.expect("answers"), Err(Refusal::Busy));
         // The refusal took no limit: the same limits let the replacement in.
         let replacing = store
-            .open(&second, &two, &limits, 1, Some(&first), START)
+            .open(
+                &Opening {
+                    id: &second,
+                    verification: &two,
+                    limits: &limits,
+                    max_pending: 1,
+                    replaces: Some(&first),
+                    watch: None,
+                },
+                START,
+            )
             .await;
-        assert_eq!(replacing.expect("answers"), Ok(()));
+        assert_eq!(replacing.expect("answers"), Ok(Opened::default()));
         assert_eq!(store.get(&first).await.expect("answers"), None);
         assert!(store.get(&second).await.expect("answers").is_some());
         assert_eq!(store.held().await.expect("answers"), 1);
@@ -428,13 +505,20 @@ async fn a_resend_takes_the_limits_and_notes_when_it_was_sent() {
     each_store(|store| async move {
         let id = with_one(&store).await;
         let cooldown = [address_limit(9, 1, 30)];
-        let resent = store.reopen(&id, &cooldown, at(5)).await.expect("answers");
-        assert_eq!(resent.map(|v| v.sent), Ok(at(5)));
+        let resent = store
+            .reopen(&id, &cooldown, None, at(5))
+            .await
+            .expect("answers");
+        assert_eq!(resent.map(|(v, _)| v.sent), Ok(at(5)));
         assert_eq!(
             store.get(&id).await.expect("answers").map(|v| v.sent),
             Some(at(5))
         );
-        match store.reopen(&id, &cooldown, at(6)).await.expect("answers") {
+        match store
+            .reopen(&id, &cooldown, None, at(6))
+            .await
+            .expect("answers")
+        {
             Err(Refusal::Limit(hit)) => assert_eq!(hit.retry_after, Duration::from_secs(29)),
             other => panic!("{other:?}"),
         }
@@ -447,16 +531,16 @@ async fn a_verification_that_ended_cannot_be_resent() {
     each_store(|store| async move {
         let id = with_one(&store).await;
         let limits = [address_limit(9, 5, 30)];
-        let expired = store.reopen(&id, &limits, START.after(TTL)).await;
+        let expired = store.reopen(&id, &limits, None, START.after(TTL)).await;
         assert_eq!(
             expired.expect("answers"),
             Err(Refusal::Ended(Ended::Expired))
         );
         check(&store, &id, "123456", START).await;
-        let used = store.reopen(&id, &limits, START).await;
+        let used = store.reopen(&id, &limits, None, START).await;
         assert_eq!(used.expect("answers"), Err(Refusal::Ended(Ended::Used)));
         let missing = store
-            .reopen(&VerificationId::random(), &limits, START)
+            .reopen(&VerificationId::random(), &limits, None, START)
             .await;
         assert_eq!(
             missing.expect("answers"),
@@ -464,7 +548,7 @@ async fn a_verification_that_ended_cannot_be_resent() {
         );
         assert_eq!(
             take(&store, &limits, START).await,
-            Ok(()),
+            Ok(Opened::default()),
             "no limit was taken"
         );
     })
@@ -478,8 +562,16 @@ async fn verifications_are_held_until_swept_after_their_keep_time() {
         let later = VerificationId::random();
         let mut verification = pending(&later, "123456");
         verification.expires = START.after(TTL * 2);
-        let opened = store.open(&later, &verification, &[], 10, None, START);
-        assert_eq!(opened.await.expect("answers"), Ok(()));
+        let opening = Opening {
+            id: &later,
+            verification: &verification,
+            limits: &[],
+            max_pending: 10,
+            replaces: None,
+            watch: None,
+        };
+        let opened = store.open(&opening, START).await;
+        assert_eq!(opened.expect("answers"), Ok(Opened::default()));
         let kept_until = pending(&id, "123456").kept_until();
         // Expired, but kept: a late check is told it expired.
         assert_eq!(
@@ -593,8 +685,20 @@ async fn api_verification(
         expires: now.after(TTL),
         ..pending(&id, "123456")
     };
-    let opened = store.open(&id, &verification, &[], 1_000, None, now).await;
-    assert_eq!(opened.expect("answers"), Ok(()));
+    let opened = store
+        .open(
+            &Opening {
+                id: &id,
+                verification: &verification,
+                limits: &[],
+                max_pending: 1_000,
+                replaces: None,
+                watch: None,
+            },
+            now,
+        )
+        .await;
+    assert_eq!(opened.expect("answers"), Ok(Opened::default()));
     id
 }
 
@@ -615,7 +719,7 @@ async fn api_verifications_are_listed_by_number_newest_first_and_page_ones_are_n
         );
         let limits = [address_limit(3, 5, 60)];
         store
-            .undo(Some(&second), &phone(123), &limits, at(2))
+            .undo(Some(&second), &phone(123), &limits, None, at(2))
             .await
             .expect("answers");
         assert_eq!(
@@ -664,6 +768,170 @@ async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending()
             missing.expect("answers"),
             Err(Refusal::Ended(Ended::Missing))
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_code_checks_against_any_of_the_digests_under_rotated_keys() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let code = FORMAT.read_attempt("123456").expect("a code");
+        let new_key = CodeKey::new([8; 32]).digest(id.as_bytes(), &code);
+        let old_key = digest(&id, "123456");
+        let checked = store
+            .check(&id, &[new_key, old_key], &guessing(1_000), 5, None, START)
+            .await
+            .expect("answers");
+        assert!(matches!(checked, CheckOutcome::Verified(_)), "{checked:?}");
+    })
+    .await;
+}
+
+/// The breaker as the verifier asks it for +1 201 555 xxxx: that prefix
+/// (20 sends before it is judged) and the US (200).
+fn watch(exempt: bool) -> Watch {
+    Watch {
+        destinations: [
+            Destination {
+                name: "+1201555".into(),
+                min_sends: 20,
+                exempt,
+            },
+            Destination {
+                name: "US".into(),
+                min_sends: 200,
+                exempt: false,
+            },
+        ],
+        window: Duration::from_secs(3600),
+        min_conversion: 0.2,
+        block: Duration::from_secs(3600),
+    }
+}
+
+/// Opens a verification for `number` under the breaker `watch` at `now`.
+async fn send_watched(
+    store: &Store,
+    number: u32,
+    watch: &Watch,
+    now: Timestamp,
+) -> (VerificationId, Result<Opened, Refusal>) {
+    let id = VerificationId::random();
+    let verification = Verification {
+        phone: phone(number),
+        created: now,
+        sent: now,
+        updated: now,
+        expires: now.after(TTL),
+        ..pending(&id, "123456")
+    };
+    let opened = store
+        .open(
+            &Opening {
+                id: &id,
+                verification: &verification,
+                limits: &[],
+                max_pending: usize::MAX,
+                replaces: None,
+                watch: Some(watch),
+            },
+            now,
+        )
+        .await
+        .expect("answers");
+    (id, opened)
+}
+
+#[tokio::test]
+async fn a_destination_sent_many_codes_that_are_never_typed_is_blocked_and_others_are_not() {
+    each_store(|store| async move {
+        let watch = watch(false);
+        for n in 1..20 {
+            let (_, opened) = send_watched(&store, n, &watch, at(n.into())).await;
+            assert_eq!(opened, Ok(Opened::default()), "send {n}");
+        }
+        let (_, tripped) = send_watched(&store, 20, &watch, at(20)).await;
+        assert_eq!(
+            tripped,
+            Ok(Opened {
+                tripped: vec!["+1201555".into()]
+            }),
+            "the 20th trips it"
+        );
+        let (_, refused) = send_watched(&store, 21, &watch, at(21)).await;
+        match refused {
+            Err(Refusal::Pumping {
+                destination,
+                retry_after,
+            }) => {
+                assert_eq!(destination, "+1201555");
+                assert_eq!(retry_after, Duration::from_secs(3599));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Another prefix of the same country is untouched.
+        let mut elsewhere = watch.clone();
+        elsewhere.destinations[0].name = "+1201556".into();
+        let (_, opened) = send_watched(&store, 22, &elsewhere, at(22)).await;
+        assert_eq!(opened, Ok(Opened::default()));
+        // After the block, sends go again.
+        let (_, opened) = send_watched(&store, 23, &watch, at(20 + 3600)).await;
+        assert!(opened.is_ok(), "{opened:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn codes_that_are_typed_back_keep_a_destination_open() {
+    each_store(|store| async move {
+        let watch = watch(false);
+        for n in 1..=40u32 {
+            let now = at(n.into());
+            let (id, opened) = send_watched(&store, n, &watch, now).await;
+            assert_eq!(opened, Ok(Opened::default()), "send {n}");
+            // One in four verified: above one in five.
+            if n % 4 == 0 {
+                let checked = store
+                    .check(
+                        &id,
+                        &[digest(&id, "123456")],
+                        &guessing(1_000),
+                        5,
+                        Some(watch.window),
+                        now,
+                    )
+                    .await
+                    .expect("answers");
+                assert!(matches!(checked, CheckOutcome::Verified(_)));
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_exempt_destination_is_never_blocked_and_an_undone_send_is_not_counted() {
+    each_store(|store| async move {
+        let exempt = watch(true);
+        for n in 1..=30u32 {
+            let (_, opened) = send_watched(&store, n, &exempt, at(n.into())).await;
+            assert_eq!(opened, Ok(Opened::default()), "send {n}");
+        }
+        let mut other = watch(false);
+        other.destinations[0].name = "+1201557".into();
+        for n in 1..=19u32 {
+            let (id, opened) = send_watched(&store, n, &other, at(n.into())).await;
+            assert!(opened.is_ok());
+            if n == 19 {
+                store
+                    .undo(Some(&id), &phone(n), &[], Some(&other), at(19))
+                    .await
+                    .expect("answers");
+            }
+        }
+        let (_, opened) = send_watched(&store, 20, &other, at(20)).await;
+        assert_eq!(opened, Ok(Opened::default()), "19 counted, not 20");
     })
     .await;
 }

@@ -11,14 +11,16 @@
 //! code; if the text certainly did not go, the verification is removed and
 //! the limits given back.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
-use crate::limits::{Asker, Limit, LimitHit, LimitRules};
+use crate::limits::{Asker, Limit, LimitHit, LimitKind, LimitRules};
 use crate::otp::{CodeFormat, CodeKey, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
+use crate::pumping::{PumpingRules, Watch};
 use crate::sms::{SmsError, SmsSender, code_message};
-use crate::store::{Refusal, Store, StoreUnavailable};
+use crate::store::{Opened, Opening, Refusal, Store, StoreUnavailable};
 use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
 
 /// The rules of the flow, typed from the settings.
@@ -31,6 +33,7 @@ pub struct Rules {
     /// Wrong codes a verification allows.
     pub max_attempts: u32,
     pub limits: LimitRules,
+    pub pumping: PumpingRules,
 }
 
 /// A Verify API profile: the rules of the verifications made under it,
@@ -75,6 +78,10 @@ pub struct Sent {
     pub verification: Verification,
     /// The same code as before, texted again.
     pub resent: bool,
+    /// Telnyx may or may not have taken the SMS (it timed out, failed with
+    /// a 5xx, or its answer was cut off): the code is kept, and so are the
+    /// limits, since a code may yet arrive.
+    pub uncertain: bool,
 }
 
 /// How a typed code is read.
@@ -112,6 +119,11 @@ pub enum VerifyError {
     Ended(Ended),
     #[error("only a verification whose code the caller chose can be settled by the caller")]
     NotCustomCode,
+    #[error("the pumping breaker blocks {destination} for {retry_after:?}")]
+    Blocked {
+        destination: String,
+        retry_after: Duration,
+    },
     #[error(transparent)]
     Store(#[from] StoreUnavailable),
     #[error("SMS not sent: {0}")]
@@ -125,7 +137,35 @@ impl From<Refusal> for VerifyError {
             Refusal::Limit(hit) => VerifyError::Limited(hit),
             Refusal::Ended(ended) => VerifyError::Ended(ended),
             Refusal::NotCustomCode => VerifyError::NotCustomCode,
+            Refusal::Pumping {
+                destination,
+                retry_after,
+            } => VerifyError::Blocked {
+                destination,
+                retry_after,
+            },
         }
+    }
+}
+
+/// What the last step of a send needs to know.
+struct Send<'a> {
+    /// The verification was stored by this send (not a resend).
+    new: bool,
+    app_name: Option<&'a str>,
+    limits: &'a [Limit],
+    watch: Option<&'a Watch>,
+    now: Timestamp,
+}
+
+/// Names, in the log, the destinations a send blocked.
+fn report_trips(opened: &Opened, phone: &PhoneNumber) {
+    for destination in &opened.tripped {
+        tracing::warn!(
+            destination = %destination,
+            to = %phone,
+            "SMS-pumping breaker: many codes sent to {destination} and few typed back: blocking it"
+        );
     }
 }
 
@@ -141,26 +181,63 @@ struct NewCode<'a> {
 pub struct Verifier {
     store: Store,
     sms: SmsSender,
-    code_key: CodeKey,
+    /// The first keys new codes; all check (key rotation). Never empty.
+    code_keys: Vec<CodeKey>,
     clock: Clock,
     rules: Rules,
+    /// When the service-wide SMS limit was last said to be reached.
+    saturated_warned: AtomicU64,
 }
 
 impl Verifier {
     pub fn new(
         store: Store,
         sms: SmsSender,
-        code_key: CodeKey,
+        code_keys: Vec<CodeKey>,
         clock: Clock,
         rules: Rules,
     ) -> Self {
+        // Settings always give one; a random key keeps this total.
+        let code_keys = if code_keys.is_empty() {
+            vec![CodeKey::random()]
+        } else {
+            code_keys
+        };
         Self {
             store,
             sms,
-            code_key,
+            code_keys,
             clock,
             rules,
+            saturated_warned: AtomicU64::new(0),
         }
+    }
+
+    /// A refusal, as the error a face shows; reaching the service-wide SMS
+    /// limit is said in the log, once a minute at most.
+    fn refused(&self, refusal: Refusal, now: Timestamp) -> VerifyError {
+        if let Refusal::Limit(hit) = &refusal
+            && hit.kind == LimitKind::SmsPerHour
+        {
+            let last = self.saturated_warned.load(Ordering::Relaxed);
+            let due = now.as_millis() >= last.saturating_add(60_000);
+            if due
+                && self
+                    .saturated_warned
+                    .compare_exchange(last, now.as_millis(), Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                tracing::warn!(
+                    "limits.sms_per_hour reached: refusing every new SMS for {:?}",
+                    hit.retry_after
+                );
+            }
+        }
+        refusal.into()
+    }
+
+    fn current_code_key(&self) -> &CodeKey {
+        &self.code_keys[0]
     }
 
     pub fn rules(&self) -> &Rules {
@@ -237,7 +314,7 @@ impl Verifier {
         let id = VerificationId::random();
         let verification = Verification {
             phone,
-            digest: self.code_key.digest(id.as_bytes(), &new.code),
+            digest: self.current_code_key().digest(id.as_bytes(), &new.code),
             created: now,
             expires: now.after(new.ttl),
             sent: now,
@@ -249,22 +326,42 @@ impl Verifier {
         };
         let limits = self.rules.limits.for_sending(&phone, &requester.asker);
         let max_pending = self.rules.limits.max_pending();
-        self.store
-            .open(&id, &verification, &limits, max_pending, replaces, now)
-            .await??;
+        let watch = self.rules.pumping.watch(&phone);
+        let opened = self
+            .store
+            .open(
+                &Opening {
+                    id: &id,
+                    verification: &verification,
+                    limits: &limits,
+                    max_pending,
+                    replaces,
+                    watch: watch.as_ref(),
+                },
+                now,
+            )
+            .await?
+            .map_err(|refusal| self.refused(refusal, now))?;
+        report_trips(&opened, &phone);
         let pending = PendingCode {
             id,
             code: new.code,
             phone,
             expires: verification.expires,
         };
-        let app_name = new.profile.and_then(|p| p.app_name.as_deref());
-        self.text(&pending, requester, app_name, true, &limits, now)
-            .await?;
+        let send = Send {
+            new: true,
+            app_name: new.profile.and_then(|p| p.app_name.as_deref()),
+            limits: &limits,
+            watch: watch.as_ref(),
+            now,
+        };
+        let uncertain = self.text(&pending, requester, send).await?;
         Ok(Sent {
             pending,
             verification,
             resent: false,
+            uncertain,
         })
     }
 
@@ -279,41 +376,72 @@ impl Verifier {
             .rules
             .limits
             .for_sending(&pending.phone, &requester.asker);
-        let verification = self.store.reopen(&pending.id, &limits, now).await??;
-        self.text(pending, requester, None, false, &limits, now)
-            .await?;
+        let watch = self.rules.pumping.watch(&pending.phone);
+        let (verification, opened) = self
+            .store
+            .reopen(&pending.id, &limits, watch.as_ref(), now)
+            .await?
+            .map_err(|refusal| self.refused(refusal, now))?;
+        report_trips(&opened, &pending.phone);
+        let send = Send {
+            new: false,
+            app_name: None,
+            limits: &limits,
+            watch: watch.as_ref(),
+            now,
+        };
+        let uncertain = self.text(pending, requester, send).await?;
         Ok(Sent {
             pending: pending.clone(),
             verification,
             resent: true,
+            uncertain,
         })
     }
 
-    /// The last step of a send: the SMS. If it failed, the verification a
-    /// new send stored is removed (so a code that was not sent never works)
-    /// and the limits are given back.
+    /// The last step of a send: the SMS. If it certainly did not go, the
+    /// verification a new send stored is removed (so a code that was not
+    /// sent never works), the limits are given back and the send is taken
+    /// off the breaker's count. If it may have gone, all of it stays, and
+    /// the answer is `true`: uncertain.
     async fn text(
         &self,
         pending: &PendingCode,
         requester: &Requester,
-        app_name: Option<&str>,
-        new: bool,
-        limits: &[Limit],
-        now: Timestamp,
-    ) -> Result<(), VerifyError> {
-        let text = code_message(&pending.code, app_name, requester.origin_host.as_deref());
-        if let Err(error) = self.sms.send(&pending.phone, &text).await {
-            // Best effort: if the store is failing too, an unsent code
-            // expires unused, and the limits count one SMS too many until
-            // they refill.
-            let opened = new.then_some(&pending.id);
-            if let Err(store) = self.store.undo(opened, &pending.phone, limits, now).await {
-                tracing::warn!("could not undo a send that failed: {store}");
+        send: Send<'_>,
+    ) -> Result<bool, VerifyError> {
+        let text = code_message(
+            &pending.code,
+            send.app_name,
+            requester.origin_host.as_deref(),
+        );
+        match self.sms.send(&pending.phone, &text).await {
+            Ok(()) => {
+                tracing::info!(to = %pending.phone, resend = !send.new, "code sent");
+                Ok(false)
             }
-            return Err(error.into());
+            Err(error) if error.certainly_unsent() => {
+                // Best effort: if the store is failing too, an unsent code
+                // expires unused, and the limits count one SMS too many
+                // until they refill.
+                let opened = send.new.then_some(&pending.id);
+                let undone = self
+                    .store
+                    .undo(opened, &pending.phone, send.limits, send.watch, send.now)
+                    .await;
+                if let Err(store) = undone {
+                    tracing::warn!("could not undo a send that failed: {store}");
+                }
+                Err(error.into())
+            }
+            Err(error) => {
+                tracing::warn!(
+                    to = %pending.phone,
+                    "the SMS may or may not have been sent ({error}); the code stays valid and the limits stay taken"
+                );
+                Ok(true)
+            }
         }
-        tracing::info!(to = %pending.phone, resend = !new, "code sent");
-        Ok(())
     }
 
     /// Checks a typed code against verification `id`, within the guessing
@@ -338,14 +466,25 @@ impl Verifier {
                 .map_err(VerifyError::Ended)?;
             return Ok(Checked::Malformed(verification));
         };
-        let digest = self.code_key.digest(id.as_bytes(), &attempt);
+        let digests: Vec<_> = self
+            .code_keys
+            .iter()
+            .map(|key| key.digest(id.as_bytes(), &attempt))
+            .collect();
         let guessing = self
             .rules
             .limits
             .for_guessing(&requester.asker, self.rules.max_attempts);
         let outcome = self
             .store
-            .check(id, &digest, &guessing, self.rules.max_attempts, now)
+            .check(
+                id,
+                &digests,
+                &guessing,
+                self.rules.max_attempts,
+                self.rules.pumping.window(),
+                now,
+            )
             .await?;
         match outcome {
             CheckOutcome::Verified(verification) => {

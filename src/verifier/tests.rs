@@ -8,6 +8,7 @@ use super::*;
 use crate::limits::{Asker, ClientKey};
 use crate::otp::Alphabet;
 use crate::phone::CountryPolicy;
+use crate::pumping::PumpingRules;
 use crate::settings::LimitSettings;
 use crate::sms::fake::FakeSms;
 use crate::store::MemoryStore;
@@ -19,6 +20,8 @@ fn limits() -> LimitSettings {
         sends_per_ip_per_hour: 20,
         max_pending: 1_000,
         verify_failures_per_ip_per_hour: 100,
+        sends_per_network_per_hour: 60,
+        sms_per_hour: 1000,
         sends_per_api_key_per_hour: 1000,
     }
 }
@@ -36,11 +39,19 @@ fn verifier_with(fake: &FakeSms, limits: LimitSettings) -> Verifier {
         ttl: Duration::from_secs(600),
         max_attempts: 3,
         limits: LimitRules::new(limits),
+        pumping: PumpingRules::new(crate::settings::PumpingSettings {
+            enabled: true,
+            window: Duration::from_secs(3600),
+            min_sends: 20,
+            min_conversion: 0.2,
+            block: Duration::from_secs(3600),
+            exempt: Vec::new(),
+        }),
     };
     Verifier::new(
         Store::default(),
         SmsSender::Fake(fake.clone()),
-        CodeKey::new([5; 32]),
+        vec![CodeKey::new([5; 32])],
         Clock::frozen_at(Timestamp::from_millis(1_800_000_000_000)),
         rules,
     )
@@ -117,12 +128,22 @@ async fn a_code_that_was_texted_verifies_its_number_once() {
     assert!(matches!(again, Err(VerifyError::Ended(Ended::Used))));
 }
 
+fn unreachable() -> SmsError {
+    SmsError::Unreachable {
+        api_base: "https://api.telnyx.com".into(),
+        cause: "connection refused".into(),
+    }
+}
+
 #[tokio::test]
-async fn a_failed_send_leaves_no_usable_code_and_gives_the_limits_back() {
+async fn a_send_that_certainly_failed_leaves_no_usable_code_and_gives_the_limits_back() {
     for failure in [
-        SmsError::Timeout,
-        SmsError::Unreachable("connection refused".into()),
+        unreachable(),
         SmsError::RateLimited,
+        SmsError::Rejected {
+            status: 422,
+            errors: Default::default(),
+        },
     ] {
         let fake = FakeSms::default();
         let verifier = verifier(&fake);
@@ -130,12 +151,48 @@ async fn a_failed_send_leaves_no_usable_code_and_gives_the_limits_back() {
         fake.answer_next(Err(failure));
         let failed = verifier.start(number, &requester(1), None).await;
         assert!(matches!(failed, Err(VerifyError::Sms(_))), "{failed:?}");
-        let code = fake.texts()[0].1.clone();
         assert_eq!(memory(&verifier).held(), 0, "the unsent code is gone");
         // Inside the cooldown, yet another code can be sent: the limits came back.
         let sent = verifier.start(number, &requester(1), None).await;
         assert!(sent.is_ok(), "{sent:?}");
-        assert!(!code.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_send_that_may_have_gone_keeps_its_code_and_its_limits() {
+    for failure in [
+        SmsError::Timeout,
+        SmsError::ProviderFailed {
+            status: 503,
+            errors: Default::default(),
+        },
+        SmsError::Interrupted {
+            api_base: "https://api.telnyx.com".into(),
+            cause: "connection reset".into(),
+        },
+    ] {
+        let fake = FakeSms::default();
+        let verifier = verifier(&fake);
+        let number = phone(&verifier, "(201) 555-0123");
+        fake.answer_next(Err(failure));
+        let sent = verifier
+            .start(number, &requester(1), None)
+            .await
+            .expect("kept");
+        assert!(sent.uncertain);
+        let code = sent.pending.code.as_str().to_owned();
+        let again = verifier.start(number, &requester(2), None).await;
+        assert!(
+            matches!(again, Err(VerifyError::Limited(_))),
+            "the cooldown holds: {again:?}"
+        );
+        let checked = verifier
+            .check(&sent.pending.id, &code, Reading::Strict, &requester(1))
+            .await;
+        assert!(
+            matches!(checked, Ok(Checked::Verified(_))),
+            "a code that arrives works"
+        );
     }
 }
 
@@ -143,9 +200,12 @@ async fn a_failed_send_leaves_no_usable_code_and_gives_the_limits_back() {
 async fn a_failed_resend_gives_its_limits_back_and_keeps_the_verification() {
     let (fake, verifier, sent) = started(limits()).await;
     verifier.clock().advance(Duration::from_secs(30));
-    fake.answer_next(Err(SmsError::Timeout));
+    fake.answer_next(Err(unreachable()));
     let failed = verifier.resend(&sent.pending, &requester(1)).await;
-    assert!(matches!(failed, Err(VerifyError::Sms(SmsError::Timeout))));
+    assert!(matches!(
+        failed,
+        Err(VerifyError::Sms(SmsError::Unreachable { .. }))
+    ));
     let resent = verifier.resend(&sent.pending, &requester(1)).await;
     assert!(resent.is_ok(), "the cooldown was given back: {resent:?}");
     let checked = verifier
@@ -181,10 +241,10 @@ async fn a_store_that_fails_between_the_steps_still_reports_the_sms_failure() {
             memory(&verifier).failing.store(true, Ordering::Relaxed);
         }
     });
-    fake.answer_next(Err(SmsError::Timeout));
+    fake.answer_next(Err(SmsError::RateLimited));
     let failed = verifier.start(number, &requester(1), None).await;
     assert!(
-        matches!(failed, Err(VerifyError::Sms(SmsError::Timeout))),
+        matches!(failed, Err(VerifyError::Sms(SmsError::RateLimited))),
         "the person is told the SMS failed, not that the store did: {failed:?}"
     );
     // The store comes back: the undo could not run, so the unsent code is

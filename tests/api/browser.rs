@@ -318,7 +318,8 @@ async fn app_for_browsers() -> TestApp {
     for (phone, response) in [
         (
             "+12015550150",
-            ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error")),
+            ResponseTemplate::new(401)
+                .set_body_json(telnyx_error("10009", "Authentication failed")),
         ),
         (
             "+12015550151",

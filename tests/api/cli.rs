@@ -112,3 +112,15 @@ fn a_misspelt_section_in_the_config_file_stops_the_program_naming_it() {
     assert!(stderr.contains("sever is not a setting"), "{stderr}");
     assert!(stderr.contains("did you mean server?"), "{stderr}");
 }
+
+#[test]
+fn without_an_api_key_on_a_public_address_it_refuses_to_log_codes_unless_told_to() {
+    let output = bare_command()
+        .env("TWOFA_SERVER__LISTEN", "0.0.0.0:0")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("sms.provider must be set"), "{stderr}");
+}

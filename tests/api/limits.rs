@@ -261,7 +261,7 @@ async fn a_send_that_failed_does_not_count_against_the_limits() {
     Mock::given(method("POST"))
         .and(path("/v2/messages"))
         .respond_with(
-            ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error")),
+            ResponseTemplate::new(429).set_body_json(telnyx_error("10011", "Too many requests")),
         )
         .up_to_n_times(1)
         .with_priority(1)
@@ -272,7 +272,7 @@ async fn a_send_that_failed_does_not_count_against_the_limits() {
         spawn_app_against(telnyx, &[("TWOFA_LIMITS__SENDS_PER_PHONE_PER_HOUR", "1")]).await;
     assert_eq!(
         app.browser.request_code(PHONE).await.status,
-        StatusCode::BAD_GATEWAY
+        StatusCode::SERVICE_UNAVAILABLE
     );
     // Straight away, inside what would have been the cooldown.
     assert_eq!(app.browser.request_code(PHONE).await.status, StatusCode::OK);

@@ -1,6 +1,7 @@
 //! Integration tests: the real app on port 0, a wiremock Telnyx, and a
 //! cookie-keeping client that uses the pages' forms. One binary, many modules.
 
+mod abuse;
 mod browser;
 mod cli;
 mod flow;

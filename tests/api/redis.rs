@@ -210,6 +210,51 @@ async fn restarting_every_instance_loses_no_pending_verification() {
     assert_eq!(browser.enter_code(&code).await.status, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn a_new_cookie_key_ends_no_pending_verification_while_the_old_one_is_kept() {
+    let Some(url) = redis_url() else { return };
+    let old = "b2xkIGtleSBvZiB0aGlzIHRlc3QsIGF0IGxlYXN0IHRoaXJ0eS10d28gYnl0ZXMh";
+    let new = "bmV3IGtleSBvZiB0aGlzIHRlc3QsIGF0IGxlYXN0IHRoaXJ0eS10d28gYnl0ZXMh";
+    let mut cluster = Cluster::start(&url, 1, &[]).await;
+    cluster.env.remove("TWOFA_SERVER__COOKIE_KEY");
+    cluster
+        .env
+        .insert("TWOFA_SERVER__COOKIE_KEYS".into(), old.into());
+    cluster.stop_all();
+    let before = cluster.add_instance().await;
+    let mut browser = Browser::new(&before);
+    browser.request_code(PHONE).await;
+    let code = cluster.last_code().await;
+    let sealed_with_old = browser.verification_cookie();
+    let csrf = browser.csrf.clone().expect("a token");
+    // A deploy with the new key first: the old one still opens the cookie
+    // and checks the code.
+    cluster.stop_all();
+    cluster
+        .env
+        .insert("TWOFA_SERVER__COOKIE_KEYS".into(), format!("{new},{old}"));
+    browser.address = cluster.add_instance().await;
+    assert_eq!(browser.enter_code(&code).await.status, StatusCode::OK);
+    // Once the old key is gone, its cookies open no more.
+    cluster.stop_all();
+    cluster
+        .env
+        .insert("TWOFA_SERVER__COOKIE_KEYS".into(), new.into());
+    let after = cluster.add_instance().await;
+    let replayed = reqwest::Client::new()
+        .post(format!("{after}/verify"))
+        .header("cookie", sealed_with_old)
+        .form(&[("csrf", csrf.as_str()), ("token", code.as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        replayed.status(),
+        StatusCode::FORBIDDEN,
+        "the old cookie is unreadable"
+    );
+}
+
 /// A Redis of this test's own, which it can stop and start.
 struct OwnRedis {
     server: std::path::PathBuf,
@@ -426,9 +471,10 @@ async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life() {
         (895_000..=900_000).contains(&verifications[0]),
         "{verifications:?}"
     );
-    // The number's hourly count, its cooldown, the client's hourly count.
+    // The number's hourly count and its cooldown, the client's and its
+    // network's hourly counts, and the service's.
     let limits = ttl_ms(format!("{prefix}limit:*")).await;
-    assert_eq!(limits.len(), 3, "{limits:?}");
+    assert_eq!(limits.len(), 5, "{limits:?}");
     assert!(
         limits.iter().all(|ttl| (1..=3_600_000).contains(ttl)),
         "{limits:?}"

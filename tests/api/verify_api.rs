@@ -495,11 +495,11 @@ async fn bad_fields_get_422_with_a_pointer_and_nothing_is_sent() {
 }
 
 #[tokio::test]
-async fn a_failing_telnyx_is_502_and_says_not_to_retry() {
+async fn a_telnyx_that_refuses_is_502_and_says_not_to_retry() {
     let telnyx = wiremock::MockServer::start().await;
     telnyx_answers(
         &telnyx,
-        ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error")),
+        ResponseTemplate::new(401).set_body_json(telnyx_error("10009", "Authentication failed")),
     )
     .await;
     let app = spawn_app_against(telnyx, &[("TWOFA_API__KEYS", KEY)]).await;
@@ -546,4 +546,34 @@ async fn the_openapi_document_is_served_without_a_key() {
     assert_eq!(answer.headers["content-type"], "application/json");
     assert_eq!(answer.body["openapi"], "3.1.0");
     assert!(answer.body["paths"]["/v2/verifications/sms"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn when_telnyx_may_have_taken_the_sms_the_verification_stands() {
+    let telnyx = wiremock::MockServer::start().await;
+    telnyx_answers(
+        &telnyx,
+        ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error")),
+    )
+    .await;
+    let app = spawn_app_against(telnyx, &[("TWOFA_API__KEYS", KEY)]).await;
+    let api = Json::new(&app);
+    let answer = trigger(&api, sms_to(PHONE_E164)).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "a code may arrive: it works if it does"
+    );
+    let id = answer.body["data"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let code = app.last_code().await;
+    let verify = api
+        .post(
+            &format!("/verifications/{id}/actions/verify"),
+            json!({"code": code}),
+        )
+        .await;
+    assert_eq!(verify.body["data"]["response_code"], "accepted");
 }
