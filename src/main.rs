@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::settings::{ConfigFile, LogFormat, Settings};
 use telnyx_2fa::startup::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -23,12 +23,6 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let file = match cli
         .config
         .or_else(|| std::env::var_os("TWOFA_CONFIG").map(PathBuf::from))
@@ -47,6 +41,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    start_logging(settings.log_format);
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(error) => {
@@ -60,5 +55,22 @@ async fn main() -> ExitCode {
             eprintln!("telnyx-2fa: server error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Log lines on stdout: text for people, or one JSON object a line (with
+/// the time, level, target, message, fields, and the request's span) for a
+/// collector. RUST_LOG sets the level; info by default.
+fn start_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
 }

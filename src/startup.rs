@@ -20,13 +20,14 @@ use crate::api::Api;
 use crate::clock::Clock;
 use crate::keys::Keys;
 use crate::limits::LimitRules;
+use crate::metrics::Metrics;
 use crate::oidc::Provider;
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
-use crate::settings::{Settings, StoreSettings};
+use crate::settings::{RedisTarget, Settings, SmsSettings, StoreSettings};
 use crate::sms::SmsSender;
 use crate::state::AppState;
 use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
@@ -35,6 +36,9 @@ use crate::verifier::{Profile, Rules, Verifier};
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// How often histogram samples nobody scraped are folded into buckets.
+const METRICS_UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -51,10 +55,13 @@ pub enum StartupError {
 /// A bound, ready-to-run app. Bind port 0 to let the OS pick (tests do).
 pub struct Application {
     listener: TcpListener,
+    /// Where `/metrics` is served, if anywhere.
+    admin: Option<TcpListener>,
     state: Arc<AppState>,
     client_timeout: Duration,
     sweep_every: Duration,
     max_connections: usize,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -76,13 +83,23 @@ impl Application {
         for warning in settings.warnings() {
             tracing::warn!("{warning}");
         }
+        tracing::info!("{}", summary(&settings));
+        let admin =
+            match settings.server.admin_listen {
+                Some(address) => Some(TcpListener::bind(address).await.map_err(|source| {
+                    StartupError::Listen {
+                        address: address.to_string(),
+                        source,
+                    }
+                })?),
+                None => None,
+            };
         let keys = Keys::derive(&settings.server.master_keys);
         crate::phone::set_log_tag_key(keys.log_tag);
         let store = match &settings.store {
             StoreSettings::Memory => Store::default(),
             StoreSettings::Redis(redis) => {
                 let connection = RedisConnection::connect(redis).await?;
-                tracing::info!("verifications and limits are shared in Redis");
                 Store::Redis(RedisStore::new(connection))
             }
         };
@@ -128,7 +145,14 @@ impl Application {
             .collect();
         let api = Api::new(settings.api.keys, profiles);
         let state = Arc::new(AppState {
-            verifier: Verifier::new(store, sms, keys.codes, Clock::default(), rules),
+            verifier: Verifier::new(
+                store,
+                sms,
+                keys.codes,
+                Clock::default(),
+                rules,
+                Metrics::new(),
+            ),
             cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
             webotp_host,
             forwarded_for: settings.server.forwarded_for.clone(),
@@ -140,15 +164,23 @@ impl Application {
         });
         Ok(Self {
             listener,
+            admin,
             state,
             client_timeout: settings.server.client_timeout,
             sweep_every: settings.otp.ttl.min(SWEEP_EVERY),
             max_connections: settings.server.max_connections,
+            shutdown_grace: settings.server.shutdown_grace,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The admin listener's port, if there is one.
+    pub fn admin_port(&self) -> Option<u16> {
+        let admin = self.admin.as_ref()?;
+        admin.local_addr().ok().map(|a| a.port())
     }
 
     /// The app as a service, for driving it without a socket.
@@ -162,24 +194,34 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; then stops accepting, and gives the
+    /// requests in flight `server.shutdown_grace_secs` to finish.
     ///
     /// Our own accept loop rather than `axum::serve`, for what that lacks: a
     /// time limit on request headers, against clients that send them slowly.
-    pub async fn run_until_stopped(self) -> io::Result<()> {
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let Self {
             listener,
+            admin,
             state,
             client_timeout,
             sweep_every,
             max_connections,
+            shutdown_grace,
         } = self;
         // Past the cap, new connections wait in the kernel's queue: idle
         // sockets cannot use up the process's file descriptors.
         let connection_slots = Arc::new(Semaphore::new(max_connections));
         tokio::spawn(sweep_expired(Arc::downgrade(&state), sweep_every));
+        tokio::spawn(metrics_upkeep(Arc::downgrade(&state)));
+        let admin = admin.map(|admin| serve_admin(admin, state.clone()));
         let app = router(state);
         let connections = GracefulShutdown::new();
-        let mut shutdown = pin!(shutdown_signal());
+        let mut shutdown = pin!(stop);
         tracing::info!("listening on http://{}", listener.local_addr()?);
         loop {
             let slot = tokio::select! {
@@ -201,16 +243,7 @@ impl Application {
                 },
                 () = &mut shutdown => break,
             };
-            let service = app
-                .clone()
-                .map_request(move |mut request: Request<Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(remote));
-                    request
-                });
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(client_timeout)
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = serve_connection(&app, stream, remote, client_timeout);
             let connection = connections.watch(connection);
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
@@ -220,8 +253,95 @@ impl Application {
             });
         }
         drop(listener);
-        connections.shutdown().await;
+        if let Some(admin) = admin {
+            admin.abort();
+        }
+        tracing::info!(
+            "stopped accepting; waiting up to {}s for requests in flight",
+            shutdown_grace.as_secs()
+        );
+        if tokio::time::timeout(shutdown_grace, connections.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "requests still running after server.shutdown_grace_secs; stopping anyway"
+            );
+        }
         Ok(())
+    }
+}
+
+/// One connection's HTTP/1 exchanges with `app`, which sees the peer's
+/// address; its request headers must come within `client_timeout`.
+fn serve_connection(
+    app: &axum::Router,
+    stream: tokio::net::TcpStream,
+    remote: std::net::SocketAddr,
+    client_timeout: Duration,
+) -> impl hyper_util::server::graceful::GracefulConnection<Error = hyper::Error> + Send + 'static {
+    let service = app
+        .clone()
+        .map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(remote));
+            request
+        });
+    http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(client_timeout)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+}
+
+/// One line on what the app is about to do: which provider texts codes
+/// (from what, through which API) and where verifications are kept.
+fn summary(settings: &Settings) -> String {
+    let sms = match &settings.sms {
+        SmsSettings::Console => "codes are written to this log, NOT texted".to_owned(),
+        SmsSettings::Telnyx(telnyx) => {
+            let sender = match (&telnyx.from_number, &telnyx.messaging_profile_id) {
+                (Some(number), _) => format!("from {number}"),
+                (None, Some(profile)) => format!("with messaging profile {profile}"),
+                (None, None) => "from Telnyx's choice of number".to_owned(),
+            };
+            format!(
+                "codes are texted through Telnyx at {} {sender}",
+                telnyx.api_base
+            )
+        }
+    };
+    let store = match &settings.store {
+        StoreSettings::Memory => "verifications are kept in this process".to_owned(),
+        StoreSettings::Redis(redis) => match &redis.target {
+            RedisTarget::Direct(_) => "verifications are kept in Redis".to_owned(),
+            RedisTarget::Sentinel(sentinel) => format!(
+                "verifications are kept in Redis, at the primary Sentinel names {:?}",
+                sentinel.master
+            ),
+        },
+    };
+    format!("starting: {sms}; {store}")
+}
+
+/// Serves `/metrics` on the admin listener, until aborted.
+fn serve_admin(listener: TcpListener, state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!("metrics on http://{address}/metrics");
+    }
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, crate::ops::admin(state)).await {
+            tracing::warn!("the admin listener stopped: {error}");
+        }
+    })
+}
+
+/// Folds histogram samples into buckets now and then, so they stay small
+/// however rarely `/metrics` is scraped.
+async fn metrics_upkeep(state: Weak<AppState>) {
+    let mut ticks = tokio::time::interval(METRICS_UPKEEP_EVERY);
+    loop {
+        ticks.tick().await;
+        let Some(state) = state.upgrade() else { return };
+        state.verifier.metrics().upkeep();
     }
 }
 
@@ -259,5 +379,5 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("asked to stop");
 }

@@ -9,22 +9,21 @@ mod verify;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::csrf::CsrfLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::api;
 use crate::assets;
 use crate::errors::{AppError, status_page};
 use crate::oidc;
+use crate::ops;
 use crate::pages::{CodeFormPage, FormTarget};
 use crate::session::Session;
 use crate::state::AppState;
@@ -54,19 +53,17 @@ pub fn router(state: Arc<AppState>) -> Router {
     // One stack, applied once: each `Router::layer` call would wrap (and
     // per request clone) every route again. The first layer is the outermost.
     let layers = ServiceBuilder::new()
-        .layer(
-            // Per-request lines at debug: under a flood of wrong codes, a line
-            // per request costs more than the request. Spans carry method and
-            // path only: no headers, so no cookies.
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-        )
+        // The request's id and route on every log line it causes, and the
+        // HTTP metrics. The request log itself is at debug: under a flood of
+        // wrong codes, a line per request costs more than the request.
+        .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .layer(MapResponseLayer::new(move |response| {
             finish_response(response, hsts)
         }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    let app = pages(&state).merge(api::router(state.api.is_some()));
+    let app = pages(&state)
+        .merge(api::router(state.api.is_some()))
+        .merge(ops::health());
     let app = if state.oidc.is_some() {
         // For browser-based clients: any origin, never with cookies.
         let cors = CorsLayer::new()
@@ -148,6 +145,7 @@ fn finish_response(response: Response, hsts: bool) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    let answered = answered || response.extensions().get::<ops::Answered>().is_some();
     let mut response = if (status.is_client_error() || status.is_server_error()) && !answered {
         status_page(status)
     } else {

@@ -87,6 +87,7 @@ pub struct Settings {
     pub oidc: OidcSettings,
     pub api: ApiSettings,
     pub pumping: PumpingSettings,
+    pub log_format: LogFormat,
     warnings: Vec<String>,
 }
 
@@ -147,6 +148,19 @@ pub struct ServerSettings {
     pub client_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Where `/metrics` is served, apart from the public listener; `None`: nowhere.
+    pub admin_listen: Option<SocketAddr>,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may finish.
+    pub shutdown_grace: Duration,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: one line of text per event.
+    Text,
+    /// For collectors: one JSON object per line.
+    Json,
 }
 
 /// Which proxies' `X-Forwarded-For` entries name the client.
@@ -223,8 +237,8 @@ pub enum StoreSettings {
 
 #[derive(Debug)]
 pub struct RedisSettings {
-    /// `redis://host:6379/0`, or `rediss://` for TLS. May hold a password.
-    pub url: SecretString,
+    /// Where the primary is.
+    pub target: RedisTarget,
     /// Put before every key, so several apps can share one Redis.
     pub key_prefix: String,
     /// At start, keep trying an unreachable Redis this long (zero: fail at once).
@@ -319,6 +333,24 @@ impl TryFrom<RawSettings> for Settings {
                 raw.server.max_connections,
             )?)
             .unwrap_or(usize::MAX),
+            admin_listen: raw
+                .server
+                .admin_listen
+                .as_deref()
+                .map(|text| {
+                    text.parse().map_err(|_| {
+                        Invalid::value(
+                            "server.admin_listen",
+                            "must be an address and port such as 127.0.0.1:9100",
+                        )
+                    })
+                })
+                .transpose()?,
+            shutdown_grace: seconds(
+                "server.shutdown_grace_secs",
+                raw.server.shutdown_grace_secs,
+                0,
+            )?,
         };
         let otp = OtpSettings {
             format: CodeFormat {
@@ -376,6 +408,11 @@ impl TryFrom<RawSettings> for Settings {
         let store = store_settings(raw.store)?;
         let sms = sms_settings(raw.sms, raw.telnyx, server.listen)?;
         let pumping = pumping_settings(raw.pumping)?;
+        let log_format = one_of(
+            "log.format",
+            &raw.log.format,
+            &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+        )?;
         let oidc = oidc_settings(raw.oidc)?;
         let api = api_settings(
             raw.api,
@@ -399,6 +436,7 @@ impl TryFrom<RawSettings> for Settings {
             oidc,
             api,
             pumping,
+            log_format,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -581,6 +619,134 @@ fn pumping_settings(raw: raw::RawPumping) -> Result<PumpingSettings, Invalid> {
     })
 }
 
+/// Where the Redis primary is: at one address, or wherever Sentinel says.
+#[derive(Debug)]
+pub enum RedisTarget {
+    /// `redis://host:6379/0`, or `rediss://` for TLS. May hold a password.
+    Direct(SecretString),
+    Sentinel(SentinelTarget),
+}
+
+/// `redis+sentinel://host1:26379,host2:26379/mymaster[/db]`, with the
+/// data nodes' `?password=` (and `username=`) and the sentinels'
+/// `sentinel_password=`; `rediss+sentinel://` for TLS to both.
+#[derive(Debug)]
+pub struct SentinelTarget {
+    /// Host and port of each sentinel (26379 if not given).
+    pub sentinels: Vec<(String, u16)>,
+    /// The name the sentinels monitor the primary by.
+    pub master: String,
+    pub db: i64,
+    pub tls: bool,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub sentinel_password: Option<SecretString>,
+}
+
+/// The port sentinels listen on unless told otherwise.
+const SENTINEL_PORT: u16 = 26379;
+
+impl RedisTarget {
+    /// The URL may carry a password: problems say what is wrong, never
+    /// what the URL is.
+    fn parse(url: SecretString) -> Result<Self, Invalid> {
+        let text = url.expose_secret();
+        let sentinel = text
+            .strip_prefix("redis+sentinel://")
+            .map(|rest| (false, rest))
+            .or_else(|| {
+                text.strip_prefix("rediss+sentinel://")
+                    .map(|rest| (true, rest))
+            });
+        match sentinel {
+            Some((tls, rest)) => SentinelTarget::parse(tls, rest)
+                .map(RedisTarget::Sentinel)
+                .map_err(|problem| Invalid::value("store.redis_url", problem)),
+            None => {
+                redis::Client::open(text).map_err(|_| {
+                    Invalid::value(
+                        "store.redis_url",
+                        "must be a redis://, rediss:// or redis+sentinel:// URL such as redis://127.0.0.1:6379/0",
+                    )
+                })?;
+                Ok(RedisTarget::Direct(url))
+            }
+        }
+    }
+}
+
+impl SentinelTarget {
+    /// `rest`: what follows `redis+sentinel://`.
+    fn parse(tls: bool, rest: &str) -> Result<Self, &'static str> {
+        const SHAPE: &str = "must look like redis+sentinel://host1:26379,host2:26379/mymaster";
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (hosts, path) = rest.split_once('/').ok_or(SHAPE)?;
+        if hosts.contains('@') {
+            return Err(
+                "gives passwords as ?password= (the data nodes') and ?sentinel_password=, not before the hosts",
+            );
+        }
+        let (master, db) = path.split_once('/').unwrap_or((path, ""));
+        if master.is_empty() {
+            return Err(SHAPE);
+        }
+        let db = match db {
+            "" => 0,
+            db => db
+                .parse()
+                .map_err(|_| "names a database that is not a number")?,
+        };
+        let sentinels = hosts
+            .split(',')
+            .map(sentinel_address)
+            .collect::<Option<Vec<_>>>()
+            .ok_or(SHAPE)?;
+        let query: Vec<(String, String)> =
+            serde_urlencoded::from_str(query).map_err(|_| "has a query that cannot be read")?;
+        let mut target = SentinelTarget {
+            sentinels,
+            master: master.to_owned(),
+            db,
+            tls,
+            username: None,
+            password: None,
+            sentinel_password: None,
+        };
+        for (name, value) in query {
+            match name.as_str() {
+                "username" => target.username = Some(value),
+                "password" => target.password = Some(value.into()),
+                "sentinel_password" => target.sentinel_password = Some(value.into()),
+                _ => {
+                    return Err(
+                        "takes only username=, password= and sentinel_password= in its query",
+                    );
+                }
+            }
+        }
+        Ok(target)
+    }
+}
+
+/// `host:port`, `[v6]:port`, or `host` (port 26379).
+fn sentinel_address(text: &str) -> Option<(String, u16)> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match text.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        },
+    };
+    let port = match port {
+        Some(port) => port.parse().ok()?,
+        None => SENTINEL_PORT,
+    };
+    (!host.is_empty()).then(|| (host.to_owned(), port))
+}
+
 fn store_settings(raw: raw::RawStore) -> Result<StoreSettings, Invalid> {
     #[derive(Clone, Copy)]
     enum Backend {
@@ -602,15 +768,8 @@ fn store_settings(raw: raw::RawStore) -> Result<StoreSettings, Invalid> {
                     "is required when store.backend is \"redis\"",
                 )
             })?;
-            // The URL may carry a password: say what is wrong, not what it is.
-            redis::Client::open(url.expose_secret()).map_err(|_| {
-                Invalid::value(
-                    "store.redis_url",
-                    "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0",
-                )
-            })?;
             Ok(StoreSettings::Redis(RedisSettings {
-                url,
+                target: RedisTarget::parse(url)?,
                 key_prefix: raw.key_prefix,
                 wait,
             }))

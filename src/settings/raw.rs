@@ -20,6 +20,7 @@ pub struct RawSettings {
     pub store: RawStore,
     pub oidc: RawOidc,
     pub pumping: RawPumping,
+    pub log: RawLog,
     #[serde(default)]
     pub api: RawApi,
     /// By profile id.
@@ -38,6 +39,8 @@ pub struct RawServer {
     pub trusted_proxies: Option<Vec<String>>,
     pub client_timeout_secs: u64,
     pub max_connections: u64,
+    pub admin_listen: Option<String>,
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Default, Deserialize)]
@@ -138,4 +141,10 @@ pub struct RawPumping {
     pub min_conversion: f64,
     pub block_secs: u64,
     pub exempt: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub format: String,
 }

@@ -644,3 +644,125 @@ fn the_pumping_breaker_is_on_by_default_and_its_figures_are_checked() {
         load_file("[pumping]\nmin_conversion = 0.25\nwindow_secs = 600\n").expect("valid");
     assert_eq!(from_file.pumping.min_conversion, 0.25);
 }
+
+fn redis_target(url: &str) -> Result<RedisTarget, String> {
+    let settings = load(&[
+        ("TWOFA_STORE__BACKEND", "redis"),
+        ("TWOFA_STORE__REDIS_URL", url),
+    ])
+    .map_err(|e| e.to_string())?;
+    match settings.store {
+        StoreSettings::Redis(redis) => Ok(redis.target),
+        StoreSettings::Memory => Err("memory".into()),
+    }
+}
+
+#[test]
+fn a_sentinel_url_names_the_sentinels_the_master_and_whose_password_is_which() {
+    let target = redis_target(
+        "redis+sentinel://10.0.0.1:26380,sentinel-2,[::1]:26381/mymaster/2?password=data%2Bpw&sentinel_password=s",
+    );
+    let Ok(RedisTarget::Sentinel(sentinel)) = target else {
+        panic!("{target:?}")
+    };
+    assert_eq!(
+        sentinel.sentinels,
+        [
+            ("10.0.0.1".to_owned(), 26380),
+            ("sentinel-2".to_owned(), 26379),
+            ("::1".to_owned(), 26381)
+        ]
+    );
+    assert_eq!(
+        (sentinel.master.as_str(), sentinel.db, sentinel.tls),
+        ("mymaster", 2, false)
+    );
+    assert_eq!(
+        sentinel.password.as_ref().map(|p| p.expose_secret()),
+        Some("data+pw")
+    );
+    assert_eq!(
+        sentinel
+            .sentinel_password
+            .as_ref()
+            .map(|p| p.expose_secret()),
+        Some("s")
+    );
+    assert!(matches!(
+        redis_target("rediss+sentinel://h/m"),
+        Ok(RedisTarget::Sentinel(SentinelTarget { tls: true, .. }))
+    ));
+    assert!(matches!(
+        redis_target("redis://127.0.0.1:6379/0"),
+        Ok(RedisTarget::Direct(_))
+    ));
+}
+
+#[test]
+fn a_sentinel_url_that_cannot_be_read_is_refused_without_quoting_it() {
+    for (url, problem) in [
+        (
+            "redis+sentinel://h1:26379",
+            "must look like redis+sentinel://",
+        ),
+        (
+            "redis+sentinel://h1:26379/",
+            "must look like redis+sentinel://",
+        ),
+        (
+            "redis+sentinel://h1:port/m",
+            "must look like redis+sentinel://",
+        ),
+        (
+            "redis+sentinel://:hunter2@h1/m",
+            "gives passwords as ?password=",
+        ),
+        (
+            "redis+sentinel://h1/m/x",
+            "names a database that is not a number",
+        ),
+        (
+            "redis+sentinel://h1/m?pasword=hunter2",
+            "takes only username=",
+        ),
+    ] {
+        let error = redis_target(url).map(|_| ()).expect_err(url);
+        assert!(
+            error.starts_with(&format!("store.redis_url {problem}")),
+            "{url}: {error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+}
+
+#[test]
+fn the_admin_listener_and_the_log_format_are_read_and_checked() {
+    let settings = load(&[
+        ("TWOFA_SERVER__ADMIN_LISTEN", "127.0.0.1:9100"),
+        ("TWOFA_LOG__FORMAT", "JSON"),
+        ("TWOFA_SERVER__SHUTDOWN_GRACE_SECS", "5"),
+    ])
+    .expect("valid");
+    assert_eq!(
+        settings.server.admin_listen,
+        Some("127.0.0.1:9100".parse().expect("an address"))
+    );
+    assert_eq!(settings.log_format, LogFormat::Json);
+    assert_eq!(settings.server.shutdown_grace, Duration::from_secs(5));
+    let defaults = load(&[]).expect("defaults");
+    assert_eq!(
+        (defaults.server.admin_listen, defaults.log_format),
+        (None, LogFormat::Text)
+    );
+    assert_eq!(defaults.server.shutdown_grace, Duration::from_secs(20));
+    let problem = error(&[("TWOFA_SERVER__ADMIN_LISTEN", "localhost")]);
+    assert!(
+        problem.starts_with("server.admin_listen must be an address and port"),
+        "{problem}"
+    );
+    let problem = error(&[("TWOFA_LOG__FORMAT", "xml")]);
+    assert!(
+        problem.starts_with("log.format must be \"text\" or \"json\""),
+        "{problem}"
+    );
+}

@@ -270,6 +270,14 @@ impl Store {
         }
     }
 
+    /// Whether the store answers.
+    pub async fn ping(&self) -> Result<(), StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready(),
+            Store::Redis(store) => store.ping().await,
+        }
+    }
+
     /// How many verifications are held: pending ones, finished ones kept
     /// until `kept_until`, and those past it until the next sweep.
     pub async fn held(&self) -> Result<usize, StoreUnavailable> {

@@ -922,4 +922,10 @@ impl RedisStore {
             .await?;
         Ok(held)
     }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreUnavailable> {
+        let mut connection = self.connection.connection.clone();
+        let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+        Ok(())
+    }
 }

@@ -50,7 +50,7 @@ async fn redis_store() -> Option<Store> {
         return None;
     };
     let settings = RedisSettings {
-        url: url.into(),
+        target: crate::settings::RedisTarget::Direct(url.into()),
         key_prefix: format!("store-test-{:016x}:", rand::random::<u64>()),
         wait: Duration::ZERO,
     };

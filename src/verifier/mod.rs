@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
 use crate::limits::{Asker, Limit, LimitHit, LimitKind, LimitRules};
+use crate::metrics::{CheckResult, Metrics, Refused, SmsResult};
 use crate::otp::{CodeFormat, CodeKey, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
 use crate::pumping::{PumpingRules, Watch};
@@ -187,6 +188,7 @@ pub struct Verifier {
     rules: Rules,
     /// When the service-wide SMS limit was last said to be reached.
     saturated_warned: AtomicU64,
+    metrics: Metrics,
 }
 
 impl Verifier {
@@ -196,6 +198,7 @@ impl Verifier {
         code_keys: Vec<CodeKey>,
         clock: Clock,
         rules: Rules,
+        metrics: Metrics,
     ) -> Self {
         // Settings always give one; a random key keeps this total.
         let code_keys = if code_keys.is_empty() {
@@ -210,12 +213,19 @@ impl Verifier {
             clock,
             rules,
             saturated_warned: AtomicU64::new(0),
+            metrics,
         }
     }
 
     /// A refusal, as the error a face shows; reaching the service-wide SMS
     /// limit is said in the log, once a minute at most.
     fn refused(&self, refusal: Refusal, now: Timestamp) -> VerifyError {
+        match &refusal {
+            Refusal::Busy => self.metrics.refusal(Refused::Capacity),
+            Refusal::Limit(hit) => self.metrics.refusal(Refused::Limit(hit.kind)),
+            Refusal::Pumping { .. } => self.metrics.refusal(Refused::Pumping),
+            Refusal::Ended(_) | Refusal::NotCustomCode => {}
+        }
         if let Refusal::Limit(hit) = &refusal
             && hit.kind == LimitKind::SmsPerHour
         {
@@ -357,6 +367,7 @@ impl Verifier {
             now,
         };
         let uncertain = self.text(&pending, requester, send).await?;
+        self.metrics.verification_started(&pending.phone);
         Ok(Sent {
             pending,
             verification,
@@ -415,7 +426,18 @@ impl Verifier {
             send.app_name,
             requester.origin_host.as_deref(),
         );
-        match self.sms.send(&pending.phone, &text).await {
+        let started = std::time::Instant::now();
+        let sent = self.sms.send(&pending.phone, &text).await;
+        if matches!(self.sms, SmsSender::Telnyx(_)) {
+            self.metrics.telnyx_request(started.elapsed());
+        }
+        let result = match &sent {
+            Ok(()) => SmsResult::Sent,
+            Err(error) if error.certainly_unsent() => SmsResult::Failed,
+            Err(_) => SmsResult::Ambiguous,
+        };
+        self.metrics.sms(&pending.phone, result);
+        match sent {
             Ok(()) => {
                 tracing::info!(to = %pending.phone, resend = !send.new, "code sent");
                 Ok(false)
@@ -447,6 +469,23 @@ impl Verifier {
     /// Checks a typed code against verification `id`, within the guessing
     /// limit of `requester`.
     pub async fn check(
+        &self,
+        id: &VerificationId,
+        typed: &str,
+        reading: Reading,
+        requester: &Requester,
+    ) -> Result<Checked, VerifyError> {
+        let checked = self.check_code(id, typed, reading, requester).await;
+        if let Some(result) = check_result(&checked) {
+            self.metrics.code_check(result);
+        }
+        if let Err(VerifyError::Limited(hit)) = &checked {
+            self.metrics.refusal(Refused::Limit(hit.kind));
+        }
+        checked
+    }
+
+    async fn check_code(
         &self,
         id: &VerificationId,
         typed: &str,
@@ -512,6 +551,12 @@ impl Verifier {
     ) -> Result<Verification, VerifyError> {
         let now = self.clock.now();
         let settled = self.store.settle(id, accepted, now).await??;
+        // The caller checked the code: count it as a check of ours would be.
+        self.metrics.code_check(if accepted {
+            CheckResult::Verified
+        } else {
+            CheckResult::Wrong
+        });
         if accepted {
             tracing::info!(to = %settled.phone, "phone number verified by its caller");
         }
@@ -545,6 +590,41 @@ impl Verifier {
     pub async fn sweep(&self) -> Result<usize, StoreUnavailable> {
         self.store.sweep(self.clock.now()).await
     }
+
+    /// Whether the store answers.
+    pub async fn ping(&self) -> Result<(), StoreUnavailable> {
+        self.store.ping().await
+    }
+
+    /// Where the flow and the faces count what happens.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Every metric in the Prometheus text format, with the number of
+    /// verifications held read now, if the store answers.
+    pub async fn scrape(&self) -> String {
+        match self.store.held().await {
+            Ok(held) => self.metrics.pending_verifications(held),
+            Err(error) => tracing::debug!("cannot count held verifications: {error}"),
+        }
+        self.metrics.render()
+    }
+}
+
+/// A code check as the metrics count it; `None` for a check that never
+/// got to the code (the store failed).
+fn check_result(checked: &Result<Checked, VerifyError>) -> Option<CheckResult> {
+    Some(match checked {
+        Ok(Checked::Verified(_)) => CheckResult::Verified,
+        Ok(Checked::Wrong { .. }) => CheckResult::Wrong,
+        Ok(Checked::Malformed(_)) => CheckResult::Malformed,
+        Err(VerifyError::Ended(Ended::Expired)) => CheckResult::Expired,
+        Err(VerifyError::Ended(Ended::Used)) => CheckResult::Used,
+        Err(VerifyError::Ended(Ended::Locked)) => CheckResult::Locked,
+        Err(VerifyError::Ended(Ended::Missing)) => CheckResult::None,
+        Err(_) => return None,
+    })
 }
 
 mod hand_off;

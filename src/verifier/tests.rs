@@ -54,6 +54,7 @@ fn verifier_with(fake: &FakeSms, limits: LimitSettings) -> Verifier {
         vec![CodeKey::new([5; 32])],
         Clock::frozen_at(Timestamp::from_millis(1_800_000_000_000)),
         rules,
+        crate::metrics::Metrics::new(),
     )
 }
 
@@ -411,4 +412,95 @@ async fn the_resend_wait_counts_down_from_the_last_send() {
     );
     verifier.clock().advance(Duration::from_secs(1));
     assert_eq!(verifier.resend_wait(&sent.verification), None);
+}
+
+/// `twofa_<metric>{label="value"} n` in the verifier's metrics.
+fn counted(verifier: &Verifier, series: &str) -> bool {
+    verifier.metrics.render().lines().any(|l| l == series)
+}
+
+#[tokio::test]
+async fn every_code_check_is_counted_under_what_it_found() {
+    let (_fake, verifier, sent) = started(limits()).await;
+    let (id, asker) = (&sent.pending.id, requester(1));
+    let wrong = wrong(&sent.pending.code);
+    for _ in 0..3 {
+        let _ = verifier.check(id, &wrong, Reading::Strict, &asker).await;
+    }
+    let right = sent.pending.code.as_str();
+    let _ = verifier.check(id, right, Reading::Strict, &asker).await;
+    let _ = verifier
+        .check(
+            &VerificationId::random(),
+            "123456",
+            Reading::Strict,
+            &requester(1),
+        )
+        .await;
+    assert!(counted(
+        &verifier,
+        "twofa_code_checks_total{result=\"wrong\"} 3"
+    ));
+    assert!(counted(
+        &verifier,
+        "twofa_code_checks_total{result=\"locked\"} 1"
+    ));
+    assert!(counted(
+        &verifier,
+        "twofa_code_checks_total{result=\"none\"} 1"
+    ));
+
+    let (_fake, verifier, sent) = started(limits()).await;
+    verifier.clock().advance(Duration::from_secs(3600));
+    let _ = verifier
+        .check(
+            &sent.pending.id,
+            sent.pending.code.as_str(),
+            Reading::Strict,
+            &requester(1),
+        )
+        .await;
+    assert!(counted(
+        &verifier,
+        "twofa_code_checks_total{result=\"expired\"} 1"
+    ));
+}
+
+#[tokio::test]
+async fn sends_are_counted_by_country_and_result_and_refusals_by_limit() {
+    let (fake, verifier, sent) = started(limits()).await;
+    assert!(counted(
+        &verifier,
+        "twofa_verifications_started_total{country=\"US\"} 1"
+    ));
+    assert!(counted(
+        &verifier,
+        "twofa_sms_sent_total{country=\"US\",result=\"sent\"} 1"
+    ));
+    let _ = verifier.resend(&sent.pending, &requester(1)).await;
+    assert!(counted(
+        &verifier,
+        "twofa_limit_refusals_total{limit=\"cooldown\"} 1"
+    ));
+
+    fake.answer_next(Err(unreachable()));
+    let other = phone(&verifier, "(201) 555-0199");
+    let _ = verifier.start(other, &requester(2), None).await;
+    assert!(counted(
+        &verifier,
+        "twofa_sms_sent_total{country=\"US\",result=\"failed\"} 1"
+    ));
+    fake.answer_next(Err(SmsError::Timeout));
+    let _ = verifier.start(other, &requester(2), None).await;
+    assert!(counted(
+        &verifier,
+        "twofa_sms_sent_total{country=\"US\",result=\"ambiguous\"} 1"
+    ));
+    assert!(
+        counted(
+            &verifier,
+            "twofa_verifications_started_total{country=\"US\"} 2"
+        ),
+        "an uncertain send started a verification; a failed one did not"
+    );
 }

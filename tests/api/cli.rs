@@ -124,3 +124,86 @@ fn without_an_api_key_on_a_public_address_it_refuses_to_log_codes_unless_told_to
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("sms.provider must be set"), "{stderr}");
 }
+
+#[tokio::test]
+async fn with_json_logs_and_sigterm_a_send_waiting_on_telnyx_completes_then_it_exits_0() {
+    use std::time::Duration;
+
+    let telnyx = wiremock::MockServer::start().await;
+    let slow = wiremock::ResponseTemplate::new(200)
+        .set_body_json(crate::helpers::message_sent())
+        .set_delay(Duration::from_millis(1000));
+    crate::helpers::telnyx_answers(&telnyx, slow).await;
+    let mut child = bare_command()
+        .env("TWOFA_SERVER__LISTEN", "127.0.0.1:0")
+        .env("TWOFA_LOG__FORMAT", "json")
+        .env("TWOFA_TELNYX__API_KEY", crate::helpers::API_KEY)
+        .env("TWOFA_TELNYX__FROM_NUMBER", crate::helpers::FROM_NUMBER)
+        .env("TWOFA_TELNYX__API_BASE", telnyx.uri())
+        .env("TWOFA_TELNYX__TIMEOUT_SECS", "10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, log) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let line: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not one JSON object a line ({e}): {line}"));
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let address = log
+        .iter()
+        .find_map(|line| {
+            let message = line["message"].as_str()?;
+            Some(message.strip_prefix("listening on ")?.to_owned())
+        })
+        .expect("the server logs its address");
+
+    let mut browser = crate::helpers::Browser::new(&address);
+    browser.get("/").await;
+    browser
+        .headers
+        .push(("x-request-id".into(), "sigterm-test-1".into()));
+    let sending = tokio::spawn(async move {
+        let page = browser
+            .submit("/request", &[("phone", crate::helpers::PHONE)])
+            .await;
+        (page.status, page.contains("name=\"token\""))
+    });
+    while telnyx
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert_eq!(
+        sending.await.expect("joined"),
+        (reqwest::StatusCode::OK, true),
+        "the user gets the code page"
+    );
+    assert!(child.wait().expect("the binary exits").success());
+
+    let lines: Vec<serde_json::Value> = log.iter().collect();
+    for line in &lines {
+        for field in ["timestamp", "level", "target", "message"] {
+            assert!(line.get(field).is_some(), "no {field} in {line}");
+        }
+    }
+    let sent = lines
+        .iter()
+        .find(|l| l["message"] == "code sent")
+        .expect("the send is logged");
+    assert_eq!(sent["span"]["request_id"], "sigterm-test-1", "{sent}");
+    let to = sent["to"].as_str().unwrap_or_default();
+    assert!(to.starts_with("+1••••••0123 ["), "masked: {sent}");
+}

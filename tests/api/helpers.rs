@@ -50,7 +50,7 @@ pub fn captured_logs() -> String {
     String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
 
-fn capture_logs() {
+pub fn capture_logs() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         let _ = tracing_subscriber::fmt()
@@ -124,15 +124,16 @@ pub fn settings_env(layers: &[&[(&str, &str)]]) -> HashMap<String, String> {
     env
 }
 
-/// Starts the app against a mock that the caller has already set up.
-pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
+/// The settings of an app texting through `telnyx` (giving up on it after
+/// a second), on the suite's backend, with `overrides` last.
+pub fn app_env(telnyx: &MockServer, overrides: &[(&str, &str)]) -> HashMap<String, String> {
     let api_base = telnyx.uri();
     let backend = backend_settings();
     let backend: Vec<(&str, &str)> = backend
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let env = settings_env(&[
+    settings_env(&[
         &[
             ("TWOFA_TELNYX__API_KEY", API_KEY),
             ("TWOFA_TELNYX__FROM_NUMBER", FROM_NUMBER),
@@ -141,7 +142,12 @@ pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -
         ],
         &backend,
         overrides,
-    ]);
+    ])
+}
+
+/// Starts the app against a mock that the caller has already set up.
+pub async fn spawn_app_against(telnyx: MockServer, overrides: &[(&str, &str)]) -> TestApp {
+    let env = app_env(&telnyx, overrides);
     let (address, clock, server) = start_instance(&env).await;
     TestApp {
         browser: Browser::new(&address),

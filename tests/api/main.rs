@@ -11,6 +11,7 @@ mod helpers;
 mod limits;
 mod logs;
 mod oidc;
+mod operations;
 mod pages;
 mod phone_numbers;
 mod redis;

@@ -255,15 +255,69 @@ async fn a_new_cookie_key_ends_no_pending_verification_while_the_old_one_is_kept
     );
 }
 
-/// A Redis of this test's own, which it can stop and start.
+/// A Redis of this test's own, which it can stop and start: a primary, a
+/// replica, or a sentinel.
 struct OwnRedis {
     server: std::path::PathBuf,
     port: u16,
+    args: Vec<String>,
     process: Option<Child>,
 }
 
+/// A port nothing listens on now.
+fn free_port() -> Option<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .ok()
+        .map(|a| a.port())
+}
+
+/// A directory of this test run's own, for what Redis writes.
+fn scratch_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("twofa-redis-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
 impl OwnRedis {
+    /// A primary, with nothing saved to disk.
     fn start() -> Option<Self> {
+        Self::launch(|_| Vec::new())
+    }
+
+    /// A replica of `primary`.
+    fn replica_of(primary: &OwnRedis) -> Option<Self> {
+        let primary = primary.port.to_string();
+        Self::launch(|_| {
+            ["--replicaof", "127.0.0.1", &primary]
+                .map(String::from)
+                .to_vec()
+        })
+    }
+
+    /// A sentinel watching `primary` as `mymaster`, quick to call it down
+    /// (1 s) and to fail over (3 s).
+    fn sentinel_of(primary: &OwnRedis) -> Option<Self> {
+        let primary = primary.port.to_string();
+        Self::launch(|dir| {
+            let config = dir.join("sentinel.conf");
+            std::fs::write(&config, "").expect("a config file sentinel can rewrite");
+            let mut args = vec![config.display().to_string(), "--sentinel".into()];
+            for setting in [
+                vec!["monitor", "mymaster", "127.0.0.1", &primary, "1"],
+                vec!["down-after-milliseconds", "mymaster", "1000"],
+                vec!["failover-timeout", "mymaster", "3000"],
+            ] {
+                args.push("--sentinel".into());
+                args.extend(setting.into_iter().map(String::from));
+            }
+            args
+        })
+    }
+
+    /// `redis-server` with `args(scratch dir)` first, then its port and
+    /// the settings every one of ours has.
+    fn launch(args: impl FnOnce(&std::path::Path) -> Vec<String>) -> Option<Self> {
         let server = std::env::var_os("PATH").and_then(|paths| {
             std::env::split_paths(&paths)
                 .map(|dir| dir.join("redis-server"))
@@ -273,13 +327,17 @@ impl OwnRedis {
             missing("no redis-server on the PATH (Debian: apt-get install redis-server)");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .ok()?
-            .port();
+        let port = free_port()?;
+        let dir = scratch_dir();
+        let mut args = args(&dir);
+        let common = ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"];
+        args.extend(["--port".to_owned(), port.to_string()]);
+        args.extend(common.map(String::from));
+        args.extend(["--dir".to_owned(), dir.display().to_string()]);
         let mut redis = Self {
             server,
             port,
+            args,
             process: None,
         };
         redis.restart();
@@ -300,18 +358,8 @@ impl OwnRedis {
     /// (Re)starts the server on the same port, and waits until it listens.
     fn restart(&mut self) {
         self.stop();
-        let port = self.port.to_string();
         let child = Command::new(&self.server)
-            .args([
-                "--port",
-                &port,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--bind",
-                "127.0.0.1",
-            ])
+            .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -479,4 +527,117 @@ async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life() {
         limits.iter().all(|ttl| (1..=3_600_000).contains(ttl)),
         "{limits:?}"
     );
+}
+
+#[tokio::test]
+async fn readiness_turns_503_while_redis_is_gone_and_200_when_it_is_back() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut redis) = OwnRedis::start() else {
+        return;
+    };
+    let cluster = Cluster::start(&redis.url(), 1, &[]).await;
+    let mut probe = Browser::new(&cluster.address(0));
+    let ready = probe.get("/health/ready").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.html, "ready\n");
+
+    redis.stop();
+    let ready = probe.get("/health/ready").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        ready.html, "not ready: the store is unavailable\n",
+        "one line, no secrets"
+    );
+    assert_eq!(ready.header("content-type"), "text/plain; charset=utf-8");
+    let alive = probe.get("/health/alive").await;
+    assert_eq!(alive.status, StatusCode::OK, "the process still serves");
+
+    redis.restart();
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = probe.get("/health/ready").await.status;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "ready again, by itself");
+}
+
+/// Waits until `replica` holds everything its primary was told, so a
+/// failover loses nothing this test wrote.
+async fn wait_for_replication(primary: &OwnRedis) {
+    let client = redis::Client::open(primary.url()).expect("a URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the primary answers");
+    // Short waits: the client's own time limit is shorter than a long one.
+    for _ in 0..100 {
+        let replicas: i64 = redis::cmd("WAIT")
+            .arg(1)
+            .arg(100)
+            .query_async(&mut connection)
+            .await
+            .expect("WAIT answers");
+        if replicas == 1 {
+            return;
+        }
+    }
+    panic!("the replica never caught up");
+}
+
+#[tokio::test]
+async fn behind_sentinel_the_app_follows_a_failover_by_itself_and_never_answers_500() {
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut primary) = OwnRedis::start() else {
+        return;
+    };
+    let Some(_replica) = OwnRedis::replica_of(&primary) else {
+        return;
+    };
+    let Some(sentinel) = OwnRedis::sentinel_of(&primary) else {
+        return;
+    };
+    let url = format!("redis+sentinel://127.0.0.1:{}/mymaster", sentinel.port);
+    let cluster = Cluster::start(&url, 1, &[]).await;
+    let mut browser = Browser::new(&cluster.address(0));
+    assert_eq!(browser.request_code(PHONE).await.status, StatusCode::OK);
+    let code = cluster.last_code().await;
+    wait_for_replication(&primary).await;
+
+    primary.stop();
+    // Until Sentinel promotes the replica (a few seconds), pages fail
+    // closed; then the code typed before the failover works on the new
+    // primary, and new codes are sent.
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let status = browser
+            .post_with_token("/verify", &[("token", &code)])
+            .await
+            .status;
+        statuses.push(status);
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "503 while it switches, never anything else: {statuses:?}"
+    );
+    let mut other = Browser::new(&cluster.address(0));
+    assert_eq!(
+        other.request_code("+1 201 555 0199").await.status,
+        StatusCode::OK
+    );
+    let code = cluster.last_code().await;
+    assert_eq!(other.enter_code(&code).await.status, StatusCode::OK);
 }

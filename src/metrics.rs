@@ -1,0 +1,240 @@
+//! What an operator watches: Prometheus metrics, with the `metrics` crate
+//! and its Prometheus exporter. Each app has its own recorder rather than
+//! the process-wide one, so several apps in one process (the tests) count
+//! apart; `/metrics` on the admin listener renders it.
+//!
+//! Names follow Prometheus's conventions (`twofa_` prefix, base units,
+//! `_total` counters), and every label takes a bounded set of values:
+//! countries, outcomes, route templates; never numbers, addresses or ids.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+use crate::limits::LimitKind;
+use crate::phone::PhoneNumber;
+
+/// Buckets of every `_seconds` histogram: 5 ms to 10 s.
+const SECONDS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// What became of an SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsResult {
+    Sent,
+    /// Certainly not sent.
+    Failed,
+    /// May or may not have been sent.
+    Ambiguous,
+}
+
+/// What a typed code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckResult {
+    Verified,
+    Wrong,
+    Malformed,
+    Expired,
+    Used,
+    Locked,
+    /// No such verification.
+    None,
+}
+
+/// Why a request was refused by a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Limit(LimitKind),
+    /// The pumping breaker.
+    Pumping,
+    /// `limits.max_pending`.
+    Capacity,
+}
+
+#[derive(Clone)]
+pub struct Metrics(Arc<Inner>);
+
+struct Inner {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A number's country as a label: its ISO code, `001` for none.
+fn country(phone: &PhoneNumber) -> String {
+    match phone.region_code() {
+        "" => "001".to_owned(),
+        code => code.to_owned(),
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS)
+            .map(PrometheusBuilder::build_recorder)
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let metrics = Self(Arc::new(Inner {
+            handle: recorder.handle(),
+            recorder,
+        }));
+        metrics.with(describe);
+        metrics
+    }
+
+    fn with<T>(&self, record: impl FnOnce() -> T) -> T {
+        metrics::with_local_recorder(&self.0.recorder, record)
+    }
+
+    /// Everything, in the Prometheus text format.
+    pub fn render(&self) -> String {
+        self.0.handle.render()
+    }
+
+    /// Drains histograms nobody scraped, so they stay small.
+    pub fn upkeep(&self) {
+        self.0.handle.run_upkeep();
+    }
+
+    pub fn http_request(&self, route: &str, status: u16, took: Duration) {
+        let route = route.to_owned();
+        self.with(|| {
+            counter!("twofa_http_requests_total", "route" => route.clone(), "status" => status.to_string())
+                .increment(1);
+            histogram!("twofa_http_request_duration_seconds", "route" => route).record(took.as_secs_f64());
+        });
+    }
+
+    pub fn verification_started(&self, phone: &PhoneNumber) {
+        let country = country(phone);
+        self.with(|| {
+            counter!("twofa_verifications_started_total", "country" => country).increment(1)
+        });
+    }
+
+    pub fn sms(&self, phone: &PhoneNumber, result: SmsResult) {
+        let result = match result {
+            SmsResult::Sent => "sent",
+            SmsResult::Failed => "failed",
+            SmsResult::Ambiguous => "ambiguous",
+        };
+        let country = country(phone);
+        self.with(|| {
+            counter!("twofa_sms_sent_total", "country" => country, "result" => result).increment(1)
+        });
+    }
+
+    pub fn telnyx_request(&self, took: Duration) {
+        self.with(|| {
+            histogram!("twofa_telnyx_request_duration_seconds").record(took.as_secs_f64())
+        });
+    }
+
+    pub fn code_check(&self, result: CheckResult) {
+        let result = match result {
+            CheckResult::Verified => "verified",
+            CheckResult::Wrong => "wrong",
+            CheckResult::Malformed => "malformed",
+            CheckResult::Expired => "expired",
+            CheckResult::Used => "used",
+            CheckResult::Locked => "locked",
+            CheckResult::None => "none",
+        };
+        self.with(|| counter!("twofa_code_checks_total", "result" => result).increment(1));
+    }
+
+    pub fn refusal(&self, refused: Refused) {
+        let limit = match refused {
+            Refused::Limit(LimitKind::ResendCooldown) => "cooldown",
+            Refused::Limit(LimitKind::SendsPerPhone) => "per_phone",
+            Refused::Limit(LimitKind::SendsPerAddress) => "per_address",
+            Refused::Limit(LimitKind::SendsPerNetwork) => "per_network",
+            Refused::Limit(LimitKind::SendsPerApiKey) => "per_api_key",
+            Refused::Limit(LimitKind::SmsPerHour) => "global",
+            Refused::Limit(
+                LimitKind::VerifyFailuresPerAddress | LimitKind::VerifyFailuresPerApiKey,
+            ) => "guessing",
+            Refused::Pumping => "pumping",
+            Refused::Capacity => "capacity",
+        };
+        self.with(|| counter!("twofa_limit_refusals_total", "limit" => limit).increment(1));
+    }
+
+    pub fn pending_verifications(&self, held: usize) {
+        self.with(|| gauge!("twofa_pending_verifications").set(held as f64));
+    }
+}
+
+fn describe() {
+    describe_counter!(
+        "twofa_http_requests_total",
+        "HTTP requests answered, by route template and status."
+    );
+    describe_histogram!(
+        "twofa_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time to answer an HTTP request, by route template."
+    );
+    describe_counter!(
+        "twofa_verifications_started_total",
+        "New verifications stored and texted, by the number's country."
+    );
+    describe_counter!(
+        "twofa_sms_sent_total",
+        "SMS asked of the provider, by country and result: sent, failed (certainly not sent), ambiguous."
+    );
+    describe_histogram!(
+        "twofa_telnyx_request_duration_seconds",
+        Unit::Seconds,
+        "Time Telnyx took to answer a message request."
+    );
+    describe_counter!(
+        "twofa_code_checks_total",
+        "Typed codes checked, by result: verified, wrong, malformed, expired, used, locked, none."
+    );
+    describe_counter!(
+        "twofa_limit_refusals_total",
+        "Requests refused, by the limit that refused them."
+    );
+    describe_gauge!(
+        "twofa_pending_verifications",
+        "Verifications held in the store: pending, and finished ones kept a while."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_apps_in_one_process_count_apart() {
+        let (one, two) = (Metrics::new(), Metrics::new());
+        one.code_check(CheckResult::Verified);
+        assert!(
+            one.render()
+                .contains("twofa_code_checks_total{result=\"verified\"} 1")
+        );
+        assert!(
+            !two.render()
+                .contains("twofa_code_checks_total{result=\"verified\"}")
+        );
+    }
+}
