@@ -92,6 +92,8 @@ fn pieces(c: &mut Criterion) {
         profile: None,
         custom_code: false,
         updated: now,
+        message: None,
+        delivery: Default::default(),
     };
     let open = |id: &VerificationId| {
         let opened = ready(store.open(

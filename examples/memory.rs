@@ -76,6 +76,8 @@ impl World {
             profile: None,
             custom_code: false,
             updated: now,
+            message: None,
+            delivery: Default::default(),
         };
         let limits = self.rules.for_sending(&phone, &Asker::Address(client));
         let opened = self

@@ -32,6 +32,7 @@ mod state;
 mod store;
 mod verification;
 mod verifier;
+mod webhooks;
 
 pub use assets::stylesheet;
 pub use clock::{Clock, Timestamp};

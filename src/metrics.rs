@@ -58,6 +58,23 @@ pub enum Refused {
     Capacity,
 }
 
+/// What became of a webhook, in or out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookResult {
+    /// In: a receipt applied to a verification. Out: the receiver took it.
+    Delivered,
+    /// In: an event seen before.
+    Duplicate,
+    /// In: for a message of no verification held, or of no interest.
+    Ignored,
+    /// In: a signature or timestamp refused, or a body that cannot be read.
+    Refused,
+    /// Out: every try failed.
+    Failed,
+    /// Out: the queue was full.
+    Dropped,
+}
+
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
 
@@ -178,6 +195,34 @@ impl Metrics {
         self.with(|| counter!("twofa_limit_refusals_total", "limit" => limit).increment(1));
     }
 
+    /// A delivery receipt, by Telnyx's status: `delivered`, `delivery_failed`...
+    pub fn sms_delivery(&self, status: &'static str) {
+        self.with(|| counter!("twofa_sms_delivery_total", "status" => status).increment(1));
+    }
+
+    pub fn webhook_in(&self, result: WebhookResult) {
+        self.webhook("in", result);
+    }
+
+    pub fn webhook_out(&self, result: WebhookResult) {
+        self.webhook("out", result);
+    }
+
+    fn webhook(&self, direction: &'static str, result: WebhookResult) {
+        let result = match result {
+            WebhookResult::Delivered => "delivered",
+            WebhookResult::Duplicate => "duplicate",
+            WebhookResult::Ignored => "ignored",
+            WebhookResult::Refused => "refused",
+            WebhookResult::Failed => "failed",
+            WebhookResult::Dropped => "dropped",
+        };
+        self.with(|| {
+            counter!("twofa_webhooks_total", "direction" => direction, "result" => result)
+                .increment(1)
+        });
+    }
+
     pub fn pending_verifications(&self, held: usize) {
         self.with(|| gauge!("twofa_pending_verifications").set(held as f64));
     }
@@ -213,6 +258,14 @@ fn describe() {
     describe_counter!(
         "twofa_limit_refusals_total",
         "Requests refused, by the limit that refused them."
+    );
+    describe_counter!(
+        "twofa_sms_delivery_total",
+        "Telnyx delivery receipts, by the message's status."
+    );
+    describe_counter!(
+        "twofa_webhooks_total",
+        "Webhooks: in (Telnyx's receipts) by delivered, duplicate, ignored, refused; out (events to profiles) by delivered, failed, dropped."
     );
     describe_gauge!(
         "twofa_pending_verifications",

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
+use crate::verification::Delivery;
 
 /// A response extension: the origin, besides our own, that this page's
 /// forms may lead to (the website a sign-in returns to), for the
@@ -104,10 +105,34 @@ pub struct CodeFormPage {
     pub error: Option<String>,
     /// About "Send a new code": shown beside that button, not the code field.
     pub resend_error: Option<String>,
+    /// What Telnyx has said of the SMS.
+    pub delivery: Delivery,
+    /// Receipts are on: the page's script asks `/verify/status` for news.
+    pub watch_delivery: bool,
+}
+
+/// What the code page says of the SMS, when there is news.
+pub fn delivery_note(delivery: Delivery) -> Option<&'static str> {
+    match delivery {
+        Delivery::Delivered => Some("Delivered to your phone."),
+        Delivery::Failed => Some(
+            "Your carrier couldn't deliver the code. Send it again, or use a different number.",
+        ),
+        Delivery::Unknown | Delivery::Sent => None,
+    }
 }
 
 impl CodeFormPage {
     /// Where "Use a different number" leads: the phone form of this flow.
+    pub fn delivery_note(&self) -> Option<&'static str> {
+        delivery_note(self.delivery)
+    }
+
+    /// Whether there is still news to wait for.
+    pub fn polls(&self) -> bool {
+        self.watch_delivery && matches!(self.delivery, Delivery::Unknown | Delivery::Sent)
+    }
+
     pub fn phone_form(&self) -> &'static str {
         if self.client.is_some() {
             "/sign-in"
@@ -138,6 +163,8 @@ impl CodeFormPage {
             notice: None,
             error: None,
             resend_error: None,
+            delivery: Delivery::Unknown,
+            watch_delivery: false,
         }
     }
 }

@@ -27,12 +27,13 @@ use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
 use crate::routes::router;
 use crate::session::SessionCookies;
-use crate::settings::{RedisTarget, Settings, SmsSettings, StoreSettings};
+use crate::settings::{ApiSettings, RedisTarget, Settings, SmsSettings, StoreSettings};
 use crate::sms::SmsSender;
 use crate::state::AppState;
 use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
 use crate::verification::ProfileId;
 use crate::verifier::{Profile, Rules, Verifier};
+use crate::webhooks::events::Outbox;
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -123,36 +124,22 @@ impl Application {
         let public_url = settings.server.public_url.clone();
         let oidc = Provider::new(settings.oidc, public_url.as_ref(), keys.subject)
             .map_err(StartupError::SigningKey)?;
-        let profiles = settings
-            .api
-            .profiles
-            .into_iter()
-            .map(|p| Profile {
-                id: ProfileId::new(&p.id),
-                name: p.name,
-                app_name: p.app_name,
-                code: CodeFormat {
-                    alphabet: Alphabet::Digits,
-                    length: p.code_length,
-                },
-                ttl: p.timeout,
-                phone: PhoneRules {
-                    default_country: settings.phone.default_country.clone(),
-                    countries: p.countries,
-                },
-                whitelisted_destinations: p.whitelisted_destinations,
-            })
-            .collect();
-        let api = Api::new(settings.api.keys, profiles);
+        let api = verify_api(settings.api, &settings.phone);
+        let (clock, metrics) = (Clock::default(), Metrics::new());
+        let events = Outbox::start(
+            settings
+                .webhooks
+                .signing_key
+                .unwrap_or_else(random_signing_key),
+            clock.clone(),
+            metrics.clone(),
+        )?;
+        let receipts = match &settings.sms {
+            SmsSettings::Telnyx(telnyx) => telnyx.receipts.as_ref().map(|r| r.public_key),
+            SmsSettings::Console => None,
+        };
         let state = Arc::new(AppState {
-            verifier: Verifier::new(
-                store,
-                sms,
-                keys.codes,
-                Clock::default(),
-                rules,
-                Metrics::new(),
-            ),
+            verifier: Verifier::new(store, sms, keys.codes, clock, rules, metrics),
             cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
             webotp_host,
             forwarded_for: settings.server.forwarded_for.clone(),
@@ -161,6 +148,8 @@ impl Application {
             public_origin: public_url.map(|url| url.origin().ascii_serialization()),
             oidc,
             api,
+            receipts,
+            events,
         });
         Ok(Self {
             listener,
@@ -290,6 +279,38 @@ fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(client_timeout)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+}
+
+/// The Verify API face, with its profiles, if it has keys.
+fn verify_api(settings: ApiSettings, phone: &PhoneRules) -> Option<Api> {
+    let profiles = settings
+        .profiles
+        .into_iter()
+        .map(|p| Profile {
+            id: ProfileId::new(&p.id),
+            name: p.name,
+            app_name: p.app_name,
+            code: CodeFormat {
+                alphabet: Alphabet::Digits,
+                length: p.code_length,
+            },
+            ttl: p.timeout,
+            phone: PhoneRules {
+                default_country: phone.default_country.clone(),
+                countries: p.countries,
+            },
+            whitelisted_destinations: p.whitelisted_destinations,
+            webhook_url: p.webhook_url,
+        })
+        .collect();
+    Api::new(settings.keys, profiles)
+}
+
+/// A signing key for this run only, when none is configured.
+fn random_signing_key() -> ed25519_dalek::SigningKey {
+    let mut seed = [0u8; 32];
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut seed);
+    ed25519_dalek::SigningKey::from_bytes(&seed)
 }
 
 /// One line on what the app is about to do: which provider texts codes

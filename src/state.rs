@@ -8,6 +8,7 @@ use crate::oidc::Provider;
 use crate::session::SessionCookies;
 use crate::settings::ForwardedFor;
 use crate::verifier::Verifier;
+use crate::webhooks::events::Outbox;
 
 #[derive(Debug)]
 pub struct AppState {
@@ -28,4 +29,8 @@ pub struct AppState {
     pub oidc: Option<Provider>,
     /// The Verify API, when keys are configured.
     pub api: Option<Api>,
+    /// The key Telnyx signs receipts with, when receipts are on.
+    pub receipts: Option<ed25519_dalek::VerifyingKey>,
+    /// Where events for profiles' `webhook_url`s are queued.
+    pub events: Outbox,
 }

@@ -72,6 +72,98 @@ pub struct Verification {
     pub custom_code: bool,
     /// When it last changed: its code texted, a code checked.
     pub updated: Timestamp,
+    /// The SMS last sent for it, as Telnyx named it, when receipts are on.
+    pub message: Option<MessageId>,
+    /// What became of that SMS, as far as Telnyx has said.
+    pub delivery: Delivery,
+}
+
+/// A Telnyx message id: a UUID, kept as its 16 bytes (bytes rather than a
+/// `u128`, whose 16-byte alignment would pad every verification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageId([u8; 16]);
+
+impl MessageId {
+    /// `40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e`, in any case; `None` for
+    /// anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let groups: Vec<&str> = text.split('-').collect();
+        let shaped = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
+        let hex: String = groups.concat();
+        if !shaped || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u128::from_str_radix(&hex, 16)
+            .ok()
+            .map(|id| Self(id.to_be_bytes()))
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&uuid_text(self.0))
+    }
+}
+
+/// 16 bytes written as a UUID: `40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e`.
+pub fn uuid_text(bytes: [u8; 16]) -> String {
+    let hex = format!("{:032x}", u128::from_be_bytes(bytes));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// What became of the last SMS of a verification, from Telnyx's receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Nothing heard yet (or receipts are off).
+    #[default]
+    Unknown,
+    /// Handed to the carrier.
+    Sent,
+    /// On the phone.
+    Delivered,
+    /// The carrier could not deliver it, Telnyx could not send it, or it
+    /// expired on the way.
+    Failed,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 4] = [
+        Delivery::Unknown,
+        Delivery::Sent,
+        Delivery::Delivered,
+        Delivery::Failed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::Unknown => "unknown",
+            Delivery::Sent => "sent",
+            Delivery::Delivered => "delivered",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    /// What a receipt saying `news` about one of a verification's messages
+    /// (`latest`: the last one sent) changes, if anything. A delivered
+    /// message means the code is on the phone, whichever send it was (every
+    /// send of a verification texts the same code); a failure or a hand-over
+    /// speaks only for the last send, and neither undoes a delivery.
+    pub fn after(self, news: Delivery, latest: bool) -> Option<Delivery> {
+        let changed = match news {
+            Delivery::Delivered => self != Delivery::Delivered,
+            Delivery::Failed => latest && matches!(self, Delivery::Unknown | Delivery::Sent),
+            Delivery::Sent => latest && self == Delivery::Unknown,
+            Delivery::Unknown => false,
+        };
+        changed.then_some(news)
+    }
 }
 
 /// A Verify API profile's id, as the operator named it.
@@ -217,5 +309,39 @@ mod tests {
     fn ids_do_not_show_in_debug_output() {
         let id = VerificationId::random();
         assert!(!format!("{id:?}").contains(&id.encode()));
+    }
+
+    #[test]
+    fn a_message_id_is_a_uuid_and_prints_as_one() {
+        let text = "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e";
+        let id = MessageId::parse(text).expect("a UUID");
+        assert_eq!(id.to_string(), text);
+        assert_eq!(MessageId::parse(&text.to_uppercase()), Some(id));
+        for odd in [
+            "",
+            "40317f8e7fc14b6b9d8b1d5f0a6f3b1e",
+            "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1",
+            "4031 f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e",
+            "+0317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e",
+        ] {
+            assert_eq!(MessageId::parse(odd), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn a_delivery_is_never_undone_and_failures_count_only_for_the_last_send() {
+        use Delivery::*;
+        assert_eq!(Unknown.after(Sent, true), Some(Sent));
+        assert_eq!(Sent.after(Delivered, true), Some(Delivered));
+        assert_eq!(Sent.after(Failed, true), Some(Failed));
+        assert_eq!(
+            Failed.after(Delivered, false),
+            Some(Delivered),
+            "an earlier send arrived"
+        );
+        assert_eq!(Delivered.after(Failed, true), None);
+        assert_eq!(Delivered.after(Sent, true), None);
+        assert_eq!(Sent.after(Failed, false), None, "an earlier send's failure");
+        assert_eq!(Delivered.after(Delivered, true), None, "nothing new");
     }
 }

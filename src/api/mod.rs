@@ -26,10 +26,13 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use errors::ApiError;
+pub use models::rfc3339;
 
 use crate::limits::{Asker, KeyTag};
 use crate::state::AppState;
+use crate::verification::{Delivery, Verification, VerificationId};
 use crate::verifier::{Profile, Requester};
+use crate::webhooks::events::EventKind;
 
 /// The API's keys and profiles.
 #[derive(Debug)]
@@ -60,6 +63,35 @@ impl Api {
             known | same
         })
     }
+}
+
+/// Sends `kind` about an API verification to its profile's `webhook_url`,
+/// if it has one: the verification as the API shows it, plus the fields
+/// of Telnyx's Verify events (`profile_id`, `delivery_status`).
+pub fn announce(app: &AppState, kind: EventKind, id: &VerificationId, verification: &Verification) {
+    let profile = verification
+        .profile
+        .as_ref()
+        .and_then(|profile| app.api.as_ref()?.profile(profile.as_str()));
+    let Some(url) = profile.and_then(|p| p.webhook_url.as_ref()) else {
+        return;
+    };
+    let now = app.verifier.clock().now();
+    let Ok(mut payload) =
+        serde_json::to_value(models::VerificationJson::new(id, verification, now))
+    else {
+        return;
+    };
+    let delivery_status = match verification.delivery {
+        Delivery::Unknown | Delivery::Sent => "sent",
+        Delivery::Delivered => "delivered",
+        Delivery::Failed => "failed",
+    };
+    if let Some(fields) = payload.as_object_mut() {
+        fields.insert("profile_id".into(), fields["verify_profile_id"].clone());
+        fields.insert("delivery_status".into(), delivery_status.into());
+    }
+    app.events.announce(kind, url, payload);
 }
 
 /// A caller that showed a valid key: `Authorization: Bearer <key>`.
@@ -117,6 +149,7 @@ pub fn router(enabled: bool) -> Router<Arc<AppState>> {
         )
         .route("/verify_profiles", get(profiles::list))
         .route("/verify_profiles/{id}", get(profiles::retrieve))
+        .route("/public_key", get(profiles::public_key))
         .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });

@@ -158,6 +158,21 @@ pub enum ResponseCode {
     Rejected,
 }
 
+/// `GET /v2/public_key`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKeyResponse {
+    pub data: PublicKeyJson,
+}
+
+/// The key that signs this server's webhooks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKeyJson {
+    /// Base64 of the 32-byte Ed25519 public key.
+    pub public_key: String,
+    /// Always `public_key`.
+    pub record_type: &'static str,
+}
+
 /// A verify profile, as Telnyx's `VerifyProfile` (SMS only).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProfileJson {
@@ -221,7 +236,7 @@ impl ProfileJson {
             name: profile.name.clone(),
             record_type: "verification_profile",
             language: None,
-            webhook_url: None,
+            webhook_url: profile.webhook_url.as_ref().map(|url| url.to_string()),
             webhook_failover_url: None,
             created_at: None,
             updated_at: None,

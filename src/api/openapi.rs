@@ -38,6 +38,7 @@ impl Modify for BearerKey {
         verifications::verify_by_phone_number,
         profiles::list,
         profiles::retrieve,
+        profiles::public_key,
     ),
     modifiers(&BearerKey),
     security(("bearer" = [])),

@@ -6,7 +6,10 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 
-use super::models::{Errors, ProfileJson, ProfileList, ProfileResponse, page_of, paging};
+use super::models::{
+    Errors, ProfileJson, ProfileList, ProfileResponse, PublicKeyJson, PublicKeyResponse, page_of,
+    paging,
+};
 use super::verifications::{query_pairs, segment};
 use super::{ApiError, Caller};
 use crate::state::AppState;
@@ -64,4 +67,19 @@ pub async fn retrieve(
     Ok(Json(ProfileResponse {
         data: ProfileJson::new(profile),
     }))
+}
+
+/// The Ed25519 public key that signs the events sent to profiles'
+/// `webhook_url`s, as Telnyx's portal shows its own: base64 of 32 bytes.
+#[utoipa::path(get, path = "/v2/public_key", tag = "Verify profiles",
+    responses(
+        (status = 200, description = "The key", body = PublicKeyResponse),
+        (status = 401, description = "A missing or unknown API key", body = Errors)))]
+pub async fn public_key(State(app): State<Arc<AppState>>, _: Caller) -> Json<PublicKeyResponse> {
+    Json(PublicKeyResponse {
+        data: PublicKeyJson {
+            public_key: app.events.public_key().to_owned(),
+            record_type: "public_key",
+        },
+    })
 }

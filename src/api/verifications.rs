@@ -22,6 +22,7 @@ use crate::phone::PhoneNumber;
 use crate::state::AppState;
 use crate::verification::{Ended, Verification, VerificationId};
 use crate::verifier::{Checked, Reading, Requester, VerifyError};
+use crate::webhooks::events::EventKind;
 
 /// The shortest and longest `timeout_secs` a caller may ask for: long
 /// enough for a slow SMS, short enough to stay a one-time code.
@@ -149,6 +150,9 @@ pub async fn trigger_sms(
         .verifier
         .start_for(phone, &requester, profile, custom_code, ttl)
         .await?;
+    if !sent.uncertain {
+        super::announce(&app, EventKind::Sent, &sent.pending.id, &sent.verification);
+    }
     let now = app.verifier.clock().now();
     let data = VerificationJson::new(&sent.pending.id, &sent.verification, now);
     Ok(Json(VerificationResponse { data }))

@@ -7,7 +7,6 @@ mod sign_in;
 mod verify;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
@@ -27,7 +26,9 @@ use crate::ops;
 use crate::pages::{CodeFormPage, FormTarget};
 use crate::session::Session;
 use crate::state::AppState;
+use crate::verification::Verification;
 use crate::verifier::PendingCode;
+use crate::webhooks;
 
 /// Forms are a few hundred bytes; anything near this is not one of ours.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -63,7 +64,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let app = pages(&state)
         .merge(api::router(state.api.is_some()))
-        .merge(ops::health());
+        .merge(ops::health())
+        .merge(webhooks::receipts::router(state.receipts.is_some()));
     let app = if state.oidc.is_some() {
         // For browser-based clients: any origin, never with cookies.
         let cors = CorsLayer::new()
@@ -91,7 +93,11 @@ fn pages(state: &AppState) -> Router<Arc<AppState>> {
         .route("/", get(phone::show_form))
         .route("/request", post(phone::request_code))
         .route("/resend", post(phone::resend_code))
-        .route("/verify", post(verify::check_code))
+        .route(
+            "/verify",
+            get(verify::show_code_page).post(verify::check_code),
+        )
+        .route("/verify/status", get(verify::delivery_status))
         .route("/authorize", get(sign_in::authorize))
         .route("/sign-in", get(sign_in::show_form))
         .route("/sign-in/cancel", post(sign_in::cancel))
@@ -112,12 +118,13 @@ async fn static_file(uri: Uri) -> Result<impl IntoResponse, AppError> {
 }
 
 /// The code page for the code this browser is waiting on, with the time
-/// it has left and the wait, if any, before "Send a new code" will send.
+/// it has left; with its verification as stored, also the wait, if any,
+/// before "Send a new code" will send, and what Telnyx said of the SMS.
 fn code_page(
     app: &AppState,
     session: &Session,
     pending: &PendingCode,
-    resend_wait: Option<Duration>,
+    verification: Option<&Verification>,
 ) -> CodeFormPage {
     let now = app.verifier.clock().now();
     let mut page = CodeFormPage::new(
@@ -126,7 +133,15 @@ fn code_page(
         now.until(pending.expires),
         app.verifier.rules().code,
     );
-    page.resend_wait_secs = resend_wait.map(|wait| wait.as_secs_f64().ceil() as u64);
+    let Some(verification) = verification else {
+        return page;
+    };
+    page.resend_wait_secs = app
+        .verifier
+        .resend_wait(verification)
+        .map(|wait| wait.as_secs_f64().ceil() as u64);
+    page.delivery = verification.delivery;
+    page.watch_delivery = app.receipts.is_some();
     page
 }
 

@@ -78,7 +78,7 @@ fn code_sent(
     match (sent, resending) {
         (Ok(sent), _) => {
             let wait = app.verifier.resend_wait(&sent.verification);
-            let mut page = code_page(app, &session, &sent.pending, wait);
+            let mut page = code_page(app, &session, &sent.pending, Some(&sent.verification));
             page.resent = sent.resent;
             if sent.uncertain {
                 page.notice = Some(format!(

@@ -1,24 +1,80 @@
-//! `POST /verify`: checks the code this browser was sent.
+//! `GET /verify` shows the code page of the code this browser is waiting
+//! on (a reload works); `GET /verify/status` is what its script polls for
+//! news of the SMS; `POST /verify` checks the code.
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::code_page;
-use super::extract::PageForm;
+use super::extract::{CurrentSession, PageForm};
 use crate::errors::AppError;
-use crate::pages::VerifiedPage;
+use crate::pages::{VerifiedPage, delivery_note};
 use crate::session::Session;
 use crate::state::AppState;
-use crate::verification::Ended;
+use crate::verification::{Ended, Verification};
 use crate::verifier::{Checked, PendingCode, Reading, Requester, VerifyError};
 
 /// The tutorial's form: the typed code is its `token` field.
 #[derive(Deserialize)]
 pub struct CodeForm {
     token: String,
+}
+
+/// The code page again; with nothing pending, the phone form.
+pub async fn show_code_page(
+    State(app): State<Arc<AppState>>,
+    CurrentSession(session): CurrentSession,
+) -> Result<Response, AppError> {
+    let Some(pending) = session.pending.clone() else {
+        let phone_form = if session.authorization.is_some() {
+            "/sign-in"
+        } else {
+            "/"
+        };
+        return Ok(Redirect::to(phone_form).into_response());
+    };
+    let verification = still_pending(&app, &pending).await?;
+    Ok(code_page(&app, &session, &pending, Some(&verification)).into_response())
+}
+
+/// The verification this browser waits on, if it can still take a code.
+async fn still_pending(app: &AppState, pending: &PendingCode) -> Result<Verification, AppError> {
+    let now = app.verifier.clock().now();
+    let found = app.verifier.status(&pending.id).await;
+    match found.and_then(|v| v.still_pending(now).map(|()| v).map_err(VerifyError::Ended)) {
+        Ok(verification) => Ok(verification),
+        Err(VerifyError::Ended(Ended::Missing)) if now >= pending.expires => Err(AppError::Expired),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `{"delivery": "delivered", "message": "Delivered to your phone.",
+/// "resend_wait_secs": null}`, or a 404 with nothing pending.
+pub async fn delivery_status(
+    State(app): State<Arc<AppState>>,
+    CurrentSession(session): CurrentSession,
+) -> Response {
+    let Some(pending) = session.pending else {
+        return (StatusCode::NOT_FOUND, Json(json!({"delivery": null}))).into_response();
+    };
+    match app.verifier.status(&pending.id).await {
+        Ok(verification) => Json(json!({
+            "delivery": verification.delivery.name(),
+            "message": delivery_note(verification.delivery),
+            "resend_wait_secs": app.verifier.resend_wait(&verification).map(|w| w.as_secs_f64().ceil() as u64),
+        }))
+        .into_response(),
+        Err(VerifyError::Store(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"delivery": null}))).into_response()
+        }
+        Err(_) => (StatusCode::NOT_FOUND, Json(json!({"delivery": null}))).into_response(),
+    }
 }
 
 pub async fn check_code(
@@ -61,10 +117,7 @@ fn not_verified_page(
     pending: &PendingCode,
     checked: Result<Checked, VerifyError>,
 ) -> AppError {
-    let page = |verification| {
-        let wait = app.verifier.resend_wait(verification);
-        Box::new(code_page(app, session, pending, wait))
-    };
+    let page = |verification| Box::new(code_page(app, session, pending, Some(verification)));
     match checked {
         Ok(Checked::Wrong { tries_left: 0, .. }) => AppError::Locked,
         Ok(Checked::Wrong {

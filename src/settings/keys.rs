@@ -68,6 +68,8 @@ pub const KEYS: &[Key] = &[
     optional("telnyx.messaging_profile_id", Text),
     key("telnyx.api_base", Text, "https://api.telnyx.com"),
     key("telnyx.timeout_secs", Number, "10"),
+    optional("telnyx.public_key", Text),
+    optional("webhooks.signing_key", Secret),
     key("otp.length", Number, "6"),
     key("otp.alphabet", Text, "digits"),
     key("otp.ttl_secs", Number, "600"),
@@ -104,6 +106,7 @@ pub const KEYS: &[Key] = &[
     optional("verify_profiles.*.code_length", Number),
     optional("verify_profiles.*.timeout_secs", Number),
     optional("verify_profiles.*.whitelisted_destinations", List),
+    optional("verify_profiles.*.webhook_url", Text),
 ];
 
 /// Environment variables that start with `TWOFA_` but are not settings.

@@ -88,6 +88,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub pumping: PumpingSettings,
     pub log_format: LogFormat,
+    pub webhooks: WebhookSettings,
     warnings: Vec<String>,
 }
 
@@ -132,6 +133,8 @@ pub struct VerifyProfileSettings {
     /// The countries codes may go to, as ISO codes (`*` for all).
     pub whitelisted_destinations: Vec<String>,
     pub countries: CountryPolicy,
+    /// Where `verify.sent`, `verify.delivered` and `verify.failed` go.
+    pub webhook_url: Option<Url>,
 }
 
 #[derive(Debug)]
@@ -201,6 +204,25 @@ pub struct TelnyxSettings {
     /// `https://api.telnyx.com`, or a mock.
     pub api_base: Url,
     pub timeout: Duration,
+    /// Delivery receipts, when `telnyx.public_key` is set.
+    pub receipts: Option<Box<Receipts>>,
+}
+
+/// Telnyx's delivery receipts: where it is asked to send them, and the key
+/// that signs them.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    /// `{server.public_url}/webhooks/telnyx`.
+    pub url: Url,
+    /// The account's Ed25519 public key, from the Telnyx portal.
+    pub public_key: ed25519_dalek::VerifyingKey,
+}
+
+/// The events this app sends to Verify API profiles' `webhook_url`s.
+#[derive(Debug)]
+pub struct WebhookSettings {
+    /// Signs them, Telnyx's way; `None`: a new key per start.
+    pub signing_key: Option<ed25519_dalek::SigningKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -406,7 +428,13 @@ impl TryFrom<RawSettings> for Settings {
             )?,
         };
         let store = store_settings(raw.store)?;
-        let sms = sms_settings(raw.sms, raw.telnyx, server.listen)?;
+        let sms = sms_settings(
+            raw.sms,
+            raw.telnyx,
+            server.listen,
+            server.public_url.as_ref(),
+        )?;
+        let webhooks = webhook_settings(raw.webhooks)?;
         let pumping = pumping_settings(raw.pumping)?;
         let log_format = one_of(
             "log.format",
@@ -437,6 +465,7 @@ impl TryFrom<RawSettings> for Settings {
             api,
             pumping,
             log_format,
+            webhooks,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -444,7 +473,7 @@ impl TryFrom<RawSettings> for Settings {
     }
 }
 
-fn http_url(key: &'static str, text: &str) -> Result<Url, Invalid> {
+fn http_url(key: &str, text: &str) -> Result<Url, Invalid> {
     Url::parse(text)
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
@@ -781,6 +810,7 @@ fn sms_settings(
     sms: raw::RawSms,
     telnyx: raw::RawTelnyx,
     listen: SocketAddr,
+    public_url: Option<&Url>,
 ) -> Result<SmsSettings, Invalid> {
     #[derive(Clone, Copy, PartialEq)]
     enum Provider {
@@ -825,13 +855,66 @@ fn sms_settings(
             "or telnyx.messaging_profile_id is required when sms.provider is \"telnyx\"",
         ));
     }
+    let receipts = telnyx
+        .public_key
+        .map(|key| receipts(&key, public_url).map(Box::new))
+        .transpose()?;
     Ok(SmsSettings::Telnyx(TelnyxSettings {
         api_key,
         from_number: telnyx.from_number,
         messaging_profile_id: telnyx.messaging_profile_id,
         api_base,
         timeout,
+        receipts,
     }))
+}
+
+/// Receipts come to `{public_url}/webhooks/telnyx`, signed by `key`.
+fn receipts(key: &str, public_url: Option<&Url>) -> Result<Receipts, Invalid> {
+    let name = "telnyx.public_key";
+    let public_key = ed25519_key(key)
+        .and_then(|bytes| ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| {
+            Invalid::value(
+                name,
+                "must be the base64 Ed25519 public key from the Telnyx portal (32 bytes)",
+            )
+        })?;
+    let public_url = public_url.ok_or_else(|| {
+        Invalid::plain(
+            name,
+            "needs server.public_url: Telnyx is asked to send receipts to {server.public_url}/webhooks/telnyx",
+        )
+    })?;
+    let url = public_url.join("webhooks/telnyx").map_err(|_| {
+        Invalid::plain(
+            name,
+            "needs a server.public_url that addresses can be made from",
+        )
+    })?;
+    Ok(Receipts { url, public_key })
+}
+
+/// 32 bytes from standard base64, as Telnyx shows keys.
+fn ed25519_key(text: &str) -> Option<[u8; 32]> {
+    STANDARD.decode(text.trim()).ok()?.try_into().ok()
+}
+
+fn webhook_settings(raw: raw::RawWebhooks) -> Result<WebhookSettings, Invalid> {
+    let signing_key = raw
+        .signing_key
+        .map(|seed| {
+            ed25519_key(seed.expose_secret())
+                .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed))
+                .ok_or_else(|| {
+                    Invalid::value(
+                        "webhooks.signing_key",
+                        "must be base64 of a 32-byte Ed25519 seed (`openssl rand -base64 32`)",
+                    )
+                })
+        })
+        .transpose()?;
+    Ok(WebhookSettings { signing_key })
 }
 
 fn oidc_settings(raw: raw::RawOidc) -> Result<OidcSettings, Invalid> {
@@ -915,7 +998,12 @@ fn verify_profile(
         .unwrap_or_else(|| allowed_countries.to_vec());
     let countries = CountryPolicy::parse(&whitelisted_destinations)
         .map_err(|problem| Invalid::value(key("whitelisted_destinations"), problem))?;
+    let webhook_url = raw
+        .webhook_url
+        .map(|url| http_url(&key("webhook_url"), &url))
+        .transpose()?;
     Ok(VerifyProfileSettings {
+        webhook_url,
         name: raw.name.unwrap_or_else(|| id.clone()),
         app_name: raw.app_name,
         code_length,
@@ -1034,6 +1122,19 @@ fn warnings(settings: &Settings) -> Vec<String> {
             "oidc.signing_key_file is not set: id_tokens are signed with a new key each start, \
              so clients must fetch the keys again after a restart, and several instances disagree. \
              Set it to an RSA key made with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`."
+                .to_owned(),
+        );
+    }
+    let sends_events = settings
+        .api
+        .profiles
+        .iter()
+        .any(|p| p.webhook_url.is_some());
+    if sends_events && settings.webhooks.signing_key.is_none() {
+        warnings.push(
+            "webhooks.signing_key is not set: events to verify profiles' webhook_url are signed \
+             with a new key each start, so receivers must fetch GET /v2/public_key again after a \
+             restart, and several instances disagree. Set it to `openssl rand -base64 32`."
                 .to_owned(),
         );
     }

@@ -23,6 +23,8 @@ pub struct RawSettings {
     pub log: RawLog,
     #[serde(default)]
     pub api: RawApi,
+    #[serde(default)]
+    pub webhooks: RawWebhooks,
     /// By profile id.
     #[serde(default)]
     pub verify_profiles: BTreeMap<String, RawProfile>,
@@ -57,6 +59,7 @@ pub struct RawTelnyx {
     pub messaging_profile_id: Option<String>,
     pub api_base: String,
     pub timeout_secs: u64,
+    pub public_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +133,7 @@ pub struct RawProfile {
     pub code_length: Option<u64>,
     pub timeout_secs: Option<u64>,
     pub whitelisted_destinations: Option<Vec<String>>,
+    pub webhook_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -147,4 +151,10 @@ pub struct RawPumping {
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
     pub format: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhooks {
+    pub signing_key: Option<SecretString>,
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::SmsError;
 use crate::phone::PhoneNumber;
+use crate::verification::MessageId;
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
 
@@ -19,7 +20,7 @@ pub struct FakeSms {
 struct State {
     sent: Vec<(PhoneNumber, String)>,
     /// Answers for the next sends, in order; when empty, each is sent.
-    answers: VecDeque<Result<(), SmsError>>,
+    answers: VecDeque<Result<Option<MessageId>, SmsError>>,
     on_send: Option<Hook>,
 }
 
@@ -36,7 +37,12 @@ impl FakeSms {
 
     /// The next send answers `answer`.
     pub fn answer_next(&self, answer: Result<(), SmsError>) {
-        self.state().answers.push_back(answer);
+        self.state().answers.push_back(answer.map(|()| None));
+    }
+
+    /// The next send is taken, and named `message` as Telnyx does.
+    pub fn name_next(&self, message: MessageId) {
+        self.state().answers.push_back(Ok(Some(message)));
     }
 
     /// Runs `hook` whenever a text is sent (or fails to be).
@@ -49,12 +55,16 @@ impl FakeSms {
         self.state().sent.clone()
     }
 
-    pub(super) async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SmsError> {
+    pub(super) async fn send(
+        &self,
+        to: &PhoneNumber,
+        text: &str,
+    ) -> Result<Option<MessageId>, SmsError> {
         let (answer, hook) = {
             let mut state = self.state();
             state.sent.push((*to, text.to_owned()));
             (
-                state.answers.pop_front().unwrap_or(Ok(())),
+                state.answers.pop_front().unwrap_or(Ok(None)),
                 state.on_send.clone(),
             )
         };

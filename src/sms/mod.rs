@@ -9,6 +9,7 @@ pub use telnyx::{ApiError, TelnyxClient};
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
 use crate::settings::SmsSettings;
+use crate::verification::MessageId;
 
 /// Where codes go. A closed set, so an enum rather than a trait object.
 #[derive(Debug)]
@@ -87,15 +88,16 @@ impl SmsSender {
         })
     }
 
-    /// Sends `text` to `to`. Never logs the text, except the console sender,
-    /// whose whole job is to log it.
-    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SmsError> {
+    /// Sends `text` to `to`; with receipts on, answers the message's id,
+    /// which receipts will name. Never logs the text, except the console
+    /// sender, whose whole job is to log it.
+    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<Option<MessageId>, SmsError> {
         match self {
             SmsSender::Telnyx(client) => client.send(to, text).await,
             SmsSender::Console => {
                 // Debug-quoted, so the message stays on one log line.
                 tracing::warn!(to = to.e164(), text = ?text, "console SMS provider, message NOT sent");
-                Ok(())
+                Ok(None)
             }
             #[cfg(test)]
             SmsSender::Fake(fake) => fake.send(to, text).await,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiErrors, SmsError};
 use crate::phone::PhoneNumber;
 use crate::settings::TelnyxSettings;
+use crate::verification::MessageId;
 
 #[derive(Debug)]
 pub struct TelnyxClient {
@@ -21,6 +22,8 @@ pub struct TelnyxClient {
     api_key: SecretString,
     from_number: Option<String>,
     messaging_profile_id: Option<String>,
+    /// Where Telnyx sends receipts, when they are on.
+    webhook_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +34,8 @@ struct SendMessage<'a> {
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     messaging_profile_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webhook_url: Option<&'a str>,
 }
 
 /// The part of a sent message we read; the rest differs between API editions.
@@ -95,15 +100,18 @@ impl TelnyxClient {
             api_key: settings.api_key.clone(),
             from_number: settings.from_number.clone(),
             messaging_profile_id: settings.messaging_profile_id.clone(),
+            webhook_url: settings.receipts.as_ref().map(|r| r.url.to_string()),
         })
     }
 
-    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SmsError> {
+    /// Sends `text` to `to`; with receipts on, answers the message's id.
+    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<Option<MessageId>, SmsError> {
         let body = SendMessage {
             from: self.from_number.as_deref(),
             to: to.e164(),
             text,
             messaging_profile_id: self.messaging_profile_id.as_deref(),
+            webhook_url: self.webhook_url.as_deref(),
         };
         let response = self
             .http
@@ -120,16 +128,18 @@ impl TelnyxClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
-            match serde_json::from_slice::<Sent>(&body) {
+            let message = match serde_json::from_slice::<Sent>(&body) {
                 Ok(sent) => {
-                    tracing::info!(to = %to, message_id = %sent.data.id, "SMS accepted by Telnyx")
+                    tracing::info!(to = %to, message_id = %sent.data.id, "SMS accepted by Telnyx");
+                    MessageId::parse(&sent.data.id)
                 }
                 // Telnyx took the message; an odd body is no reason to fail the user.
                 Err(_) => {
-                    tracing::warn!(to = %to, "SMS accepted by Telnyx, but its answer had no message id")
+                    tracing::warn!(to = %to, "SMS accepted by Telnyx, but its answer had no message id");
+                    None
                 }
-            }
-            return Ok(());
+            };
+            return Ok(message.filter(|_| self.webhook_url.is_some()));
         }
         let errors = ApiErrors(
             serde_json::from_slice::<ErrorBody>(&body)

@@ -14,13 +14,15 @@ use std::time::Duration;
 
 use subtle::ConstantTimeEq;
 
-use super::{Opened, Opening, Redeemed, Refusal, SecretHash};
+use super::{
+    Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, Refusal, SecretHash,
+};
 use crate::clock::Timestamp;
-use crate::limits::{Gcra, Limit, LimitHit};
+use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::{self, Counts, Watch};
-use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
+use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -44,6 +46,10 @@ struct State {
     pumps: HashMap<String, (Counts, u64)>,
     /// Token → the data it stands for, and until when.
     tokens: HashMap<SecretHash, (Vec<u8>, Timestamp)>,
+    /// Telnyx message → the verification it texted.
+    by_message: HashMap<MessageId, VerificationId>,
+    /// Receipt events seen, until they may be forgotten.
+    events: HashMap<u128, Timestamp>,
 }
 
 #[derive(Debug)]
@@ -219,6 +225,8 @@ impl MemoryStore {
             .ok_or(Refusal::Ended(Ended::Missing))?;
         verification.sent = now;
         verification.updated = now;
+        verification.message = None;
+        verification.delivery = Delivery::Unknown;
         let verification = verification.clone();
         let tripped = state.count_send(watch, now, false);
         Ok((verification, Opened { tripped }))
@@ -379,6 +387,47 @@ impl MemoryStore {
         (now < *expires).then(|| data.clone())
     }
 
+    pub(super) fn sent_as(&self, id: &VerificationId, message: MessageId) {
+        let mut state = self.state();
+        if let Some(verification) = state.verifications.get_mut(id) {
+            verification.message = Some(message);
+            state.by_message.insert(message, id.clone());
+        }
+    }
+
+    pub(super) fn deliver(&self, receipt: &Receipt, now: Timestamp) -> Delivered {
+        let mut state = self.state();
+        let remembered = now.after(EVENTS_REMEMBERED);
+        if state.events.insert(receipt.event, remembered).is_some() {
+            return Delivered::Duplicate;
+        }
+        let Some(id) = state.by_message.get(&receipt.message).cloned() else {
+            return Delivered::Unknown;
+        };
+        let Some(verification) = state.verifications.get_mut(&id) else {
+            return Delivered::Unknown;
+        };
+        let latest = verification.message == Some(receipt.message);
+        let changed = verification.delivery.after(receipt.news, latest);
+        if let Some(delivery) = changed {
+            verification.delivery = delivery;
+        }
+        let verification = verification.clone();
+        if changed == Some(Delivery::Failed) {
+            // A failed delivery should not make the person wait to try again.
+            let cooldown = self.hasher.hash_one((
+                LimitKind::ResendCooldown,
+                Subject::Phone(verification.phone),
+            ));
+            state.limits.remove(&cooldown);
+        }
+        Delivered::Known {
+            id,
+            verification,
+            changed: changed.is_some(),
+        }
+    }
+
     pub(super) fn get(&self, id: &VerificationId) -> Option<Verification> {
         self.state().verifications.get(id).cloned()
     }
@@ -405,6 +454,13 @@ impl MemoryStore {
             counts.until > now_ms || counts.start.saturating_add(2 * *window) > now_ms
         });
         state.tokens.retain(|_, (_, expires)| *expires > now);
+        state.events.retain(|_, until| *until > now);
+        let State {
+            verifications,
+            by_message,
+            ..
+        } = &mut *state;
+        by_message.retain(|_, id| verifications.contains_key(id));
         before - state.verifications.len()
     }
 
@@ -452,6 +508,8 @@ mod tests {
             profile: None,
             custom_code: false,
             updated: now,
+            message: None,
+            delivery: crate::verification::Delivery::Unknown,
         }
     }
 
@@ -472,6 +530,8 @@ mod tests {
             expires: now.after(TTL),
             sent: now,
             updated: now,
+            message: None,
+            delivery: crate::verification::Delivery::Unknown,
             ..TEMPLATE.clone()
         };
         let opening = Opening {

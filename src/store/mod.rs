@@ -23,7 +23,38 @@ use crate::limits::{Limit, LimitHit};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
-use crate::verification::{CheckOutcome, Ended, Verification, VerificationId};
+use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
+
+/// How long a receipt's event id is remembered, so Telnyx's retries of it
+/// are recognised: longer than Telnyx goes on retrying.
+pub const EVENTS_REMEMBERED: Duration = Duration::from_secs(24 * 3600);
+
+/// A delivery receipt, as the store needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    /// Which message it speaks of.
+    pub message: MessageId,
+    /// The event's id, hashed: the same event sent again has the same.
+    pub event: u128,
+    pub news: Delivery,
+}
+
+/// What a receipt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// This event was seen before: nothing done again.
+    Duplicate,
+    /// For a message of no verification held (another app's, or forgotten).
+    Unknown,
+    /// For this verification, as it is now; `changed` if the receipt
+    /// changed its delivery state (a failure also lifts its number's
+    /// resend cooldown).
+    Known {
+        id: VerificationId,
+        verification: Verification,
+        changed: bool,
+    },
+}
 
 /// Why the store would not take a send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,6 +298,31 @@ impl Store {
         match self {
             Store::Memory(store) => store.ready().map(|()| store.token(token, now)),
             Store::Redis(store) => store.token(token, now).await,
+        }
+    }
+
+    /// Notes that verification `id`'s last SMS is Telnyx's `message`, so
+    /// receipts for it find it.
+    pub async fn sent_as(
+        &self,
+        id: &VerificationId,
+        message: MessageId,
+    ) -> Result<(), StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.sent_as(id, message)),
+            Store::Redis(store) => store.sent_as(id, message).await,
+        }
+    }
+
+    /// Applies a delivery receipt (see `Delivery::after`), once per event.
+    pub async fn deliver(
+        &self,
+        receipt: &Receipt,
+        now: Timestamp,
+    ) -> Result<Delivered, StoreUnavailable> {
+        match self {
+            Store::Memory(store) => store.ready().map(|()| store.deliver(receipt, now)),
+            Store::Redis(store) => store.deliver(receipt).await,
         }
     }
 

@@ -18,27 +18,33 @@ use std::time::Duration;
 use redis::Script;
 
 use super::{
-    Answer, Opened, Opening, Redeemed, RedisConnection, Refusal, SecretHash, StoreUnavailable,
+    Answer, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, RedisConnection,
+    Refusal, SecretHash, StoreUnavailable,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
-use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
+use crate::verification::{
+    CheckOutcome, Delivery, Ended, MessageId, ProfileId, Status, Verification, VerificationId,
+};
 
 /// The fields of a verification's hash, in the order the scripts read them:
 /// `v[1]` is the phone number, `v[5]` the expiry, `v[8]` the status, `v[10]`
 /// whether the caller chose the code, `v[11]` when it last changed, `v[12]`
-/// the number's country.
-const FIELDS: [&str; 12] = [
+/// the number's country, `v[13]` its last Telnyx message, `v[14]` that
+/// message's delivery.
+const FIELDS: [&str; 14] = [
     "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status", "profile", "custom",
-    "updated", "region",
+    "updated", "region", "msg", "delivery",
 ];
 const SENT_FIELD: &str = FIELDS[5];
 const WRONG_FIELD: &str = FIELDS[6];
 const STATUS_FIELD: &str = FIELDS[7];
 const UPDATED_FIELD: &str = FIELDS[10];
+const MESSAGE_FIELD: &str = FIELDS[12];
+const DELIVERY_FIELD: &str = FIELDS[13];
 
 fn status_name(status: Status) -> &'static str {
     match status {
@@ -175,6 +181,9 @@ fn script(body: &str) -> Script {
         .replace("$SENT", SENT_FIELD)
         .replace("$WRONG", WRONG_FIELD)
         .replace("$UPDATED", UPDATED_FIELD)
+        .replace("$MESSAGE", MESSAGE_FIELD)
+        .replace("$DELIVERY", DELIVERY_FIELD)
+        .replace("$UNKNOWN", Delivery::Unknown.name())
         .replace("$USED", status_name(Status::Used))
         .replace("$LOCKED", status_name(Status::Locked));
     Script::new(&source)
@@ -234,8 +243,8 @@ static REOPEN: LazyLock<Script> = LazyLock::new(|| {
         if blocked then return blocked end
         local refused = take_limits(3, 9, #KEYS - 3, now)
         if refused then return refused end
-        v[6], v[11] = millis(now), millis(now)
-        redis.call('HSET', KEYS[1], '$SENT', v[6], '$UPDATED', v[11])
+        v[6], v[11], v[13], v[14] = millis(now), millis(now), '', '$UNKNOWN'
+        redis.call('HSET', KEYS[1], '$SENT', v[6], '$UPDATED', v[11], '$MESSAGE', '', '$DELIVERY', v[14])
         local tripped = pump_count(1, 1, now_ms, 1)
         local answer = {'ok', tostring(#tripped)}
         for _, t in ipairs(tripped) do answer[#answer + 1] = t end
@@ -382,6 +391,50 @@ static REDEEM: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// KEYS: the verification, the message's key. ARGV: the message id, the
+/// verification's id.
+/// The message's key lives as long as the verification.
+static SENT_AS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        local life = redis.call('PTTL', KEYS[1])
+        if life <= 0 then return 0 end
+        redis.call('HSET', KEYS[1], '$MESSAGE', ARGV[1])
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', life)
+        return 1
+        ",
+    )
+});
+
+/// KEYS: the event's key, the message's key. ARGV: how long events are
+/// remembered (ms), the news (a `Delivery` name), the message id, the
+/// prefix of verification keys, the prefix of cooldown keys. As
+/// `Delivery::after`: a delivery counts whichever send it was for, a
+/// failure or a hand-over only for the last; nothing undoes a delivery. A
+/// failure lifts the number's cooldown.
+static DELIVER: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {'duplicate'} end
+        local id = redis.call('GET', KEYS[2])
+        if not id then return {'unknown'} end
+        local key = ARGV[4] .. id
+        local v = redis.call('HMGET', key, $FIELDS)
+        if not v[1] then return {'unknown'} end
+        local current, news, latest = v[14], ARGV[2], v[13] == ARGV[3]
+        local changed = false
+        if news == 'delivered' then changed = current ~= 'delivered'
+        elseif news == 'failed' then changed = latest and (current == '$UNKNOWN' or current == 'sent')
+        elseif news == 'sent' then changed = latest and current == '$UNKNOWN' end
+        if not changed then return {'same', id, unpack(v)} end
+        v[14] = news
+        redis.call('HSET', key, '$DELIVERY', news)
+        if news == 'failed' then redis.call('DEL', ARGV[5] .. v[1]) end
+        return {'changed', id, unpack(v)}
+        ",
+    )
+});
+
 fn hex(hash: &SecretHash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -414,6 +467,8 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
         custom,
         updated,
         region,
+        message,
+        delivery,
     ] = fields
     else {
         return None;
@@ -433,11 +488,18 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
             .map(ProfileId::new),
         custom_code: custom.as_slice() == b"1",
         updated: millis(updated)?,
+        message: match message.as_slice() {
+            b"" => None,
+            id => Some(MessageId::parse(text(id)?)?),
+        },
+        delivery: Delivery::ALL
+            .into_iter()
+            .find(|d| d.name().as_bytes() == delivery.as_slice())?,
     })
 }
 
 /// The fields of `v`, in `FIELDS` order.
-fn fields_of(v: &Verification) -> [Vec<u8>; 12] {
+fn fields_of(v: &Verification) -> [Vec<u8>; 14] {
     [
         v.phone.e164().into(),
         v.phone.country_code().to_string().into(),
@@ -458,6 +520,8 @@ fn fields_of(v: &Verification) -> [Vec<u8>; 12] {
         },
         v.updated.as_millis().to_string().into(),
         v.phone.region_code().into(),
+        v.message.map(|m| m.to_string().into()).unwrap_or_default(),
+        v.delivery.name().into(),
     ]
 }
 
@@ -921,6 +985,58 @@ impl RedisStore {
             .query_async(&mut connection)
             .await?;
         Ok(held)
+    }
+
+    fn message_key(&self, message: MessageId) -> String {
+        self.connection.key(format_args!("msg:{message}"))
+    }
+
+    pub(super) async fn sent_as(
+        &self,
+        id: &VerificationId,
+        message: MessageId,
+    ) -> Result<(), StoreUnavailable> {
+        let mut invocation = SENT_AS.prepare_invoke();
+        invocation
+            .key(self.key(id))
+            .key(self.message_key(message))
+            .arg(message.to_string())
+            .arg(id.encode());
+        let mut connection = self.connection.connection.clone();
+        invocation.invoke_async::<i64>(&mut connection).await?;
+        Ok(())
+    }
+
+    pub(super) async fn deliver(&self, receipt: &Receipt) -> Result<Delivered, StoreUnavailable> {
+        let mut invocation = DELIVER.prepare_invoke();
+        invocation
+            .key(
+                self.connection
+                    .key(format_args!("event:{:032x}", receipt.event)),
+            )
+            .key(self.message_key(receipt.message))
+            .arg(EVENTS_REMEMBERED.as_millis() as u64)
+            .arg(receipt.news.name())
+            .arg(receipt.message.to_string())
+            .arg(self.connection.key("v:"))
+            .arg(self.connection.key("limit:cooldown:"));
+        let reply = self.run(&invocation).await?;
+        let (tag, rest) = reply.split_first().ok_or_else(unreadable)?;
+        let changed = match tag.as_slice() {
+            b"duplicate" => return Ok(Delivered::Duplicate),
+            b"unknown" => return Ok(Delivered::Unknown),
+            b"changed" => true,
+            b"same" => false,
+            _ => return Err(unreadable()),
+        };
+        let (id, fields) = rest.split_first().ok_or_else(unreadable)?;
+        Ok(Delivered::Known {
+            id: text(id)
+                .and_then(VerificationId::decode)
+                .ok_or_else(unreadable)?,
+            verification: verification(fields).ok_or_else(unreadable)?,
+            changed,
+        })
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreUnavailable> {

@@ -14,7 +14,7 @@ use crate::otp::{Alphabet, CodeFormat, CodeKey};
 use crate::phone::PhoneNumber;
 use crate::pumping::{Destination, Watch};
 use crate::settings::RedisSettings;
-use crate::verification::{ProfileId, Status};
+use crate::verification::{Delivery, MessageId, ProfileId, Status};
 
 const START: Timestamp = Timestamp::from_millis(10_000_000);
 const TTL: Duration = Duration::from_secs(600);
@@ -90,6 +90,8 @@ fn pending(id: &VerificationId, code: &str) -> Verification {
         profile: None,
         custom_code: false,
         updated: START,
+        message: None,
+        delivery: crate::verification::Delivery::Unknown,
     }
 }
 
@@ -682,6 +684,8 @@ async fn api_verification(
         created: now,
         sent: now,
         updated: now,
+        message: None,
+        delivery: crate::verification::Delivery::Unknown,
         expires: now.after(TTL),
         ..pending(&id, "123456")
     };
@@ -823,6 +827,8 @@ async fn send_watched(
         created: now,
         sent: now,
         updated: now,
+        message: None,
+        delivery: crate::verification::Delivery::Unknown,
         expires: now.after(TTL),
         ..pending(&id, "123456")
     };
@@ -934,4 +940,120 @@ async fn an_exempt_destination_is_never_blocked_and_an_undone_send_is_not_counte
         assert_eq!(opened, Ok(Opened::default()), "19 counted, not 20");
     })
     .await;
+}
+
+fn message(n: u8) -> MessageId {
+    MessageId::parse(&format!("40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b{n:02x}")).expect("a UUID")
+}
+
+fn receipt(message: MessageId, event: u128, news: Delivery) -> Receipt {
+    Receipt {
+        message,
+        event,
+        news,
+    }
+}
+
+async fn deliver(store: &Store, receipt: Receipt) -> Delivered {
+    store.deliver(&receipt, at(10)).await.expect("answers")
+}
+
+fn delivery_of(delivered: &Delivered) -> Option<(Delivery, bool)> {
+    match delivered {
+        Delivered::Known {
+            verification,
+            changed,
+            ..
+        } => Some((verification.delivery, *changed)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_receipt_finds_its_verification_by_message_and_counts_once() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        store.sent_as(&id, message(1)).await.expect("answers");
+        let stored = store.get(&id).await.expect("answers").expect("held");
+        assert_eq!(stored.message, Some(message(1)));
+        let sent = deliver(&store, receipt(message(1), 1, Delivery::Sent)).await;
+        assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
+        let delivered = deliver(&store, receipt(message(1), 2, Delivery::Delivered)).await;
+        assert!(matches!(&delivered, Delivered::Known { id: found, .. } if *found == id));
+        assert_eq!(delivery_of(&delivered), Some((Delivery::Delivered, true)));
+        assert_eq!(
+            deliver(&store, receipt(message(1), 2, Delivery::Delivered)).await,
+            Delivered::Duplicate,
+            "Telnyx sent the same event again"
+        );
+        let late_failure = deliver(&store, receipt(message(1), 3, Delivery::Failed)).await;
+        assert_eq!(
+            delivery_of(&late_failure),
+            Some((Delivery::Delivered, false))
+        );
+        assert_eq!(
+            deliver(&store, receipt(message(9), 4, Delivery::Delivered)).await,
+            Delivered::Unknown
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_delivery_lifts_the_numbers_cooldown_and_a_resend_starts_afresh() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        let cooldown = [Limit {
+            kind: LimitKind::ResendCooldown,
+            subject: Subject::Phone(phone(123)),
+            max: 1,
+            window: Duration::from_secs(30),
+        }];
+        assert!(take(&store, &cooldown, at(1)).await.is_ok());
+        assert!(
+            take(&store, &cooldown, at(2)).await.is_err(),
+            "cooling down"
+        );
+        store.sent_as(&id, message(1)).await.expect("answers");
+        let failed = deliver(&store, receipt(message(1), 1, Delivery::Failed)).await;
+        assert_eq!(delivery_of(&failed), Some((Delivery::Failed, true)));
+        assert!(
+            take(&store, &cooldown, at(3)).await.is_ok(),
+            "cooldown lifted"
+        );
+
+        let (resent, _) = store
+            .reopen(&id, &[], None, at(4))
+            .await
+            .expect("answers")
+            .expect("resent");
+        assert_eq!((resent.message, resent.delivery), (None, Delivery::Unknown));
+        let old = deliver(&store, receipt(message(1), 2, Delivery::Failed)).await;
+        assert_eq!(
+            delivery_of(&old),
+            Some((Delivery::Unknown, false)),
+            "the first send's failure says nothing of the second"
+        );
+        let old = deliver(&store, receipt(message(1), 3, Delivery::Delivered)).await;
+        assert_eq!(
+            delivery_of(&old),
+            Some((Delivery::Delivered, true)),
+            "but its arrival brought the same code"
+        );
+    })
+    .await;
+}
+
+/// The memory store's sweep; Redis gives the message's key the
+/// verification's time to live, so both go by Redis's own clock.
+#[tokio::test]
+async fn a_message_is_forgotten_with_its_verification() {
+    let store = Store::default();
+    let id = with_one(&store).await;
+    store.sent_as(&id, message(1)).await.expect("answers");
+    store.sweep(at(7200)).await.expect("answers");
+    assert_eq!(
+        deliver(&store, receipt(message(1), 1, Delivery::Delivered)).await,
+        Delivered::Unknown
+    );
 }

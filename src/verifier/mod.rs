@@ -21,8 +21,10 @@ use crate::otp::{CodeFormat, CodeKey, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
 use crate::pumping::{PumpingRules, Watch};
 use crate::sms::{SmsError, SmsSender, code_message};
-use crate::store::{Opened, Opening, Refusal, Store, StoreUnavailable};
-use crate::verification::{CheckOutcome, Ended, ProfileId, Status, Verification, VerificationId};
+use crate::store::{Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable};
+use crate::verification::{
+    CheckOutcome, Delivery, Ended, ProfileId, Status, Verification, VerificationId,
+};
 
 /// The rules of the flow, typed from the settings.
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub struct Profile {
     /// Its countries (`whitelisted_destinations`), with the app's line rules.
     pub phone: PhoneRules,
     pub whitelisted_destinations: Vec<String>,
+    /// Where its events go.
+    pub webhook_url: Option<url::Url>,
 }
 
 /// Who asked, as the limits count them; for a browser, also the host an
@@ -333,6 +337,8 @@ impl Verifier {
             profile: new.profile.map(|p| p.id.clone()),
             custom_code: new.custom,
             updated: now,
+            message: None,
+            delivery: crate::verification::Delivery::Unknown,
         };
         let limits = self.rules.limits.for_sending(&phone, &requester.asker);
         let max_pending = self.rules.limits.max_pending();
@@ -432,14 +438,20 @@ impl Verifier {
             self.metrics.telnyx_request(started.elapsed());
         }
         let result = match &sent {
-            Ok(()) => SmsResult::Sent,
+            Ok(_) => SmsResult::Sent,
             Err(error) if error.certainly_unsent() => SmsResult::Failed,
             Err(_) => SmsResult::Ambiguous,
         };
         self.metrics.sms(&pending.phone, result);
         match sent {
-            Ok(()) => {
+            Ok(message) => {
                 tracing::info!(to = %pending.phone, resend = !send.new, "code sent");
+                if let Some(message) = message
+                    && let Err(error) = self.store.sent_as(&pending.id, message).await
+                {
+                    // The code went; only its receipt will not be matched.
+                    tracing::warn!("could not note the message id for its receipt: {error}");
+                }
                 Ok(false)
             }
             Err(error) if error.certainly_unsent() => {
@@ -579,11 +591,34 @@ impl Verifier {
             .ok_or(VerifyError::Ended(Ended::Missing))
     }
 
-    /// How long until `verification`'s code may be texted again, if at all.
+    /// How long until `verification`'s code may be texted again, if at all:
+    /// at once if its last SMS could not be delivered.
     pub fn resend_wait(&self, verification: &Verification) -> Option<Duration> {
+        if verification.delivery == Delivery::Failed {
+            return None;
+        }
         let ready = verification.sent.after(self.rules.limits.resend_cooldown());
         let wait = self.clock.now().until(ready);
         (!wait.is_zero()).then_some(wait)
+    }
+
+    /// Applies Telnyx's word on what became of a message (see
+    /// `Delivery::after`), once per event.
+    pub async fn deliver(&self, receipt: &Receipt) -> Result<Delivered, StoreUnavailable> {
+        let delivered = self.store.deliver(receipt, self.clock.now()).await?;
+        if let Delivered::Known {
+            verification,
+            changed: true,
+            ..
+        } = &delivered
+        {
+            tracing::info!(
+                to = %verification.phone,
+                delivery = verification.delivery.name(),
+                "Telnyx reports on the code's SMS"
+            );
+        }
+        Ok(delivered)
     }
 
     /// Forgets what has expired; returns how many verifications went.

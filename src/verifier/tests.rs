@@ -504,3 +504,36 @@ async fn sends_are_counted_by_country_and_result_and_refusals_by_limit() {
         "an uncertain send started a verification; a failed one did not"
     );
 }
+
+#[tokio::test]
+async fn a_failed_delivery_lets_the_same_code_be_sent_again_at_once() {
+    let fake = FakeSms::default();
+    let verifier = verifier(&fake);
+    let message = crate::verification::MessageId::parse("40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e")
+        .expect("a UUID");
+    fake.name_next(message);
+    let number = phone(&verifier, "(201) 555-0123");
+    let sent = verifier
+        .start(number, &requester(1), None)
+        .await
+        .expect("sent");
+    assert!(verifier.resend_wait(&sent.verification).is_some());
+    assert!(matches!(
+        verifier.resend(&sent.pending, &requester(1)).await,
+        Err(VerifyError::Limited(_))
+    ));
+    let receipt = Receipt {
+        message,
+        event: 1,
+        news: Delivery::Failed,
+    };
+    let delivered = verifier.deliver(&receipt).await.expect("answers");
+    let Delivered::Known { verification, .. } = delivered else {
+        panic!("{delivered:?}")
+    };
+    assert_eq!(verification.delivery, Delivery::Failed);
+    assert_eq!(verifier.resend_wait(&verification), None);
+    let again = verifier.resend(&sent.pending, &requester(1)).await;
+    assert!(again.is_ok(), "{again:?}");
+    assert_eq!(fake.texts().len(), 2);
+}

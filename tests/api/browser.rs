@@ -169,8 +169,12 @@ impl Chromium {
     }
 
     async fn goto(&self, app: &TestApp, path: &str) {
+        self.goto_at(&app.address, path).await;
+    }
+
+    async fn goto_at(&self, address: &str, path: &str) {
         self.client
-            .goto(&format!("{}{path}", app.address))
+            .goto(&format!("{address}{path}"))
             .await
             .expect("navigation");
     }
@@ -638,5 +642,53 @@ async fn the_sign_in_pages_for_another_website_pass_axe_and_send_the_person_back
         "{sent_back}"
     );
     assert!(sent_back.contains("state=s1"), "{sent_back}");
+    c.end().await;
+}
+
+#[tokio::test]
+async fn the_code_page_shows_news_of_the_sms_without_a_reload() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let (app, messages) = crate::receipts::app_with_receipts(&[]).await;
+    c.goto_at(&app.address, "/").await;
+    c.type_into("#phone", PHONE).await;
+    c.click("form[action='/request'] button").await;
+    assert!(c.text("#resend-note").await.contains("seconds"));
+    c.mark_page().await;
+    let failed = crate::receipts::receipt("message.finalized", &messages.last(), "delivery_failed");
+    assert_eq!(
+        crate::receipts::telnyx_posts(&app.address, &failed).await,
+        StatusCode::OK
+    );
+    let mut news = String::new();
+    for _ in 0..100 {
+        news = c.text("#delivery").await;
+        if !news.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(news.contains("couldn't deliver the code"), "{news:?}");
+    assert_eq!(
+        c.script("return window.twofaOldPage === true;").await,
+        json!(true),
+        "the same page, not reloaded"
+    );
+    assert_eq!(
+        c.text("#resend-note").await,
+        "Didn't get it? We can send the code again."
+    );
+    c.check_page("code-undelivered").await;
+    c.click("form[action='/resend'] button").await;
+    assert_eq!(c.heading().await, "Enter your code");
+    assert_eq!(
+        app.telnyx
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len(),
+        2
+    );
     c.end().await;
 }

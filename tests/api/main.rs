@@ -4,6 +4,7 @@
 mod abuse;
 mod browser;
 mod cli;
+mod events;
 mod flow;
 mod generated;
 mod guessing;
@@ -14,6 +15,7 @@ mod oidc;
 mod operations;
 mod pages;
 mod phone_numbers;
+mod receipts;
 mod redis;
 mod sdk;
 mod security;

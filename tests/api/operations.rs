@@ -11,30 +11,40 @@ use telnyx_2fa::startup::Application;
 use wiremock::{MockServer, ResponseTemplate};
 
 use crate::helpers::{
-    Browser, PHONE, app_env, capture_logs, captured_logs, message_sent, settings_env,
+    Browser, OWN_ADDRESS, PHONE, app_env, capture_logs, captured_logs, message_sent, settings_env,
     telnyx_accepts, telnyx_answers, wrong_code,
 };
 
 /// An app texting through `telnyx`, with an admin listener; its public and
 /// admin addresses, and the sender that stops it gracefully.
-struct Observed {
-    address: String,
-    admin: String,
+pub struct Observed {
+    pub address: String,
+    pub admin: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    telnyx: MockServer,
+    pub telnyx: MockServer,
 }
 
 impl Observed {
-    async fn start(telnyx: MockServer, extra: &[(&str, &str)]) -> Self {
+    /// `extra` may name the app's own address as `OWN_ADDRESS`.
+    pub async fn start(telnyx: MockServer, extra: &[(&str, &str)]) -> Self {
         capture_logs();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let address = format!("http://{}", listener.local_addr().expect("an address"));
         let admin = [("TWOFA_SERVER__ADMIN_LISTEN", "127.0.0.1:0")];
         let env = settings_env(&[&admin, extra]);
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .map(|(k, v)| (k, v.replace(OWN_ADDRESS, &address)))
+            .collect();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let env = app_env(&telnyx, &env);
         let settings = Settings::load(ConfigFile::None, &env).expect("valid settings");
-        let app = Application::build(settings).await.expect("the app starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
+        let app = Application::build_on(settings, listener)
+            .await
+            .expect("the app starts");
         let admin = format!(
             "http://127.0.0.1:{}",
             app.admin_port().expect("an admin listener")
@@ -78,7 +88,7 @@ impl Observed {
         matches!(stopped, Ok(Ok(Ok(()))))
     }
 
-    async fn scrape(&self) -> Vec<Sample> {
+    pub async fn scrape(&self) -> Vec<Sample> {
         let response = reqwest::get(format!("{}/metrics", self.admin))
             .await
             .expect("the admin listener answers");
@@ -105,7 +115,7 @@ impl Drop for Observed {
 
 /// The value of `metric` with exactly these `labels`; 0 if absent (a
 /// counter not counted yet). For a histogram, how many it holds.
-fn value(samples: &[Sample], metric: &str, labels: &[(&str, &str)]) -> f64 {
+pub fn value(samples: &[Sample], metric: &str, labels: &[(&str, &str)]) -> f64 {
     let wanted: HashMap<String, String> = labels
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

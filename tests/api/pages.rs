@@ -26,8 +26,26 @@ async fn an_unknown_address_gets_a_404_page() {
 #[tokio::test]
 async fn a_get_of_a_form_address_gets_a_405_page() {
     let mut app = spawn_app().await;
-    let page = app.browser.get("/verify").await;
+    let page = app.browser.get("/request").await;
     assert_styled_page(page, StatusCode::METHOD_NOT_ALLOWED).await;
+}
+
+#[tokio::test]
+async fn reloading_the_code_page_shows_it_again_and_with_nothing_pending_goes_home() {
+    let mut app = spawn_app().await;
+    let page = app.browser.get("/verify").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "nothing pending");
+    assert_eq!(page.header("location"), "/");
+    app.browser.request_code(PHONE).await;
+    let page = app.browser.get("/verify").await;
+    assert_styled_page(page, StatusCode::OK).await;
+    assert!(page.contains("name=\"token\""), "{}", page.html);
+    let code = app.last_code().await;
+    assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
+    assert_eq!(
+        app.browser.get("/verify").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]

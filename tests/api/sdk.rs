@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use crate::helpers::PHONE_E164;
 use crate::verify_api::{KEY, api_app};
 
-fn python() -> Option<std::path::PathBuf> {
+pub fn python() -> Option<std::path::PathBuf> {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/.venv/bin/python");
     if python.is_file() {
         return Some(python);

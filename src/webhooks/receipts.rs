@@ -1,0 +1,207 @@
+//! `POST /webhooks/telnyx`: Telnyx's delivery receipts. The signature is
+//! checked over the raw body before anything reads it; then `message.sent`
+//! and `message.finalized` update the verification the message texted.
+//! Telnyx retries, so an event seen before is answered 200 and counted
+//! once; one for a message we do not hold is answered 200 and ignored.
+//! Needs no cookie and no CSRF token: the signature is the proof.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::events::EventKind;
+use super::{Unsigned, verify};
+use crate::metrics::WebhookResult;
+use crate::state::AppState;
+use crate::store::{Delivered, Receipt};
+use crate::verification::{Delivery, MessageId};
+
+/// The route, when receipts are on (`telnyx.public_key`).
+pub fn router(enabled: bool) -> Router<Arc<AppState>> {
+    if enabled {
+        Router::new().route("/webhooks/telnyx", post(receive))
+    } else {
+        Router::new()
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    data: Event,
+}
+
+#[derive(Deserialize)]
+struct Event {
+    event_type: String,
+    id: String,
+    payload: Message,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    id: String,
+    #[serde(default)]
+    to: Vec<Recipient>,
+}
+
+#[derive(Deserialize)]
+struct Recipient {
+    status: Option<MessageStatus>,
+}
+
+/// A message's status, as Telnyx names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MessageStatus {
+    Queued,
+    Sending,
+    Sent,
+    Expired,
+    SendingFailed,
+    DeliveryUnconfirmed,
+    Delivered,
+    DeliveryFailed,
+    #[serde(other)]
+    Other,
+}
+
+impl MessageStatus {
+    fn name(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sending => "sending",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Expired => "expired",
+            MessageStatus::SendingFailed => "sending_failed",
+            MessageStatus::DeliveryUnconfirmed => "delivery_unconfirmed",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::DeliveryFailed => "delivery_failed",
+            MessageStatus::Other => "other",
+        }
+    }
+
+    /// What it tells the person waiting for the code.
+    fn news(self) -> Delivery {
+        match self {
+            MessageStatus::Sent | MessageStatus::DeliveryUnconfirmed => Delivery::Sent,
+            MessageStatus::Delivered => Delivery::Delivered,
+            MessageStatus::Expired
+            | MessageStatus::SendingFailed
+            | MessageStatus::DeliveryFailed => Delivery::Failed,
+            MessageStatus::Queued | MessageStatus::Sending | MessageStatus::Other => {
+                Delivery::Unknown
+            }
+        }
+    }
+}
+
+/// Why a receipt was not taken.
+enum Refusal {
+    Unsigned(Unsigned),
+    Unreadable,
+    StoreUnavailable,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, title) = match self {
+            Refusal::Unsigned(Unsigned::Forged) => {
+                (StatusCode::UNAUTHORIZED, "The signature does not match.")
+            }
+            Refusal::Unsigned(Unsigned::Stale) => (
+                StatusCode::BAD_REQUEST,
+                "The timestamp is more than 300 seconds from now.",
+            ),
+            Refusal::Unsigned(Unsigned::Missing | Unsigned::Malformed) => (
+                StatusCode::BAD_REQUEST,
+                "telnyx-signature-ed25519 and telnyx-timestamp are required.",
+            ),
+            Refusal::Unreadable => (StatusCode::BAD_REQUEST, "The body is not a Telnyx event."),
+            Refusal::StoreUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Briefly unavailable: send it again later.",
+            ),
+        };
+        (status, Json(json!({"errors": [{"title": title}]}))).into_response()
+    }
+}
+
+/// An event's id as the store remembers it: 128 bits of its SHA-256.
+fn event_key(id: &str) -> u128 {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
+async fn receive(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, Refusal> {
+    let metrics = app.verifier.metrics();
+    let Some(key) = &app.receipts else {
+        return Err(Refusal::Unreadable);
+    };
+    if let Err(why) = verify(key, &headers, &body, app.verifier.clock().now()) {
+        // Never the body: it is not known to be Telnyx's.
+        tracing::warn!("refused a webhook said to be from Telnyx: {why}");
+        metrics.webhook_in(WebhookResult::Refused);
+        return Err(Refusal::Unsigned(why));
+    }
+    let Ok(Envelope { data: event }) = serde_json::from_slice::<Envelope>(&body) else {
+        tracing::warn!("refused a signed webhook from Telnyx whose body is not an event");
+        metrics.webhook_in(WebhookResult::Refused);
+        return Err(Refusal::Unreadable);
+    };
+    let status = event.payload.to.first().and_then(|to| to.status);
+    let message = MessageId::parse(&event.payload.id);
+    let (Some(status), Some(message), "message.sent" | "message.finalized") =
+        (status, message, event.event_type.as_str())
+    else {
+        metrics.webhook_in(WebhookResult::Ignored);
+        return Ok(Json(json!({})));
+    };
+    let receipt = Receipt {
+        message,
+        event: event_key(&event.id),
+        news: status.news(),
+    };
+    let delivered = app.verifier.deliver(&receipt).await.map_err(|error| {
+        tracing::warn!("could not take a receipt: {error}");
+        Refusal::StoreUnavailable
+    })?;
+    match delivered {
+        Delivered::Duplicate => metrics.webhook_in(WebhookResult::Duplicate),
+        Delivered::Unknown => {
+            metrics.sms_delivery(status.name());
+            metrics.webhook_in(WebhookResult::Ignored);
+        }
+        Delivered::Known {
+            id,
+            verification,
+            changed,
+        } => {
+            metrics.sms_delivery(status.name());
+            metrics.webhook_in(WebhookResult::Delivered);
+            let kind = match verification.delivery {
+                Delivery::Delivered => Some(EventKind::Delivered),
+                Delivery::Failed => Some(EventKind::Failed),
+                Delivery::Unknown | Delivery::Sent => None,
+            };
+            if let (true, Some(kind)) = (changed, kind) {
+                crate::api::announce(&app, kind, &id, &verification);
+            }
+        }
+    }
+    Ok(Json(json!({})))
+}
