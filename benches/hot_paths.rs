@@ -92,7 +92,6 @@ fn pieces(c: &mut Criterion) {
         profile: None,
         custom_code: false,
         updated: now,
-        message: None,
         delivery: Default::default(),
     };
     let open = |id: &VerificationId| {

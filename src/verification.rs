@@ -72,9 +72,8 @@ pub struct Verification {
     pub custom_code: bool,
     /// When it last changed: its code texted, a code checked.
     pub updated: Timestamp,
-    /// The SMS last sent for it, as Telnyx named it, when receipts are on.
-    pub message: Option<MessageId>,
-    /// What became of that SMS, as far as Telnyx has said.
+    /// What became of its last SMS, as far as Telnyx's receipts have said.
+    /// (Which message that was is the store's business: receipts name it.)
     pub delivery: Delivery,
 }
 

@@ -467,7 +467,7 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
         custom,
         updated,
         region,
-        message,
+        _message,
         delivery,
     ] = fields
     else {
@@ -488,10 +488,6 @@ fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
             .map(ProfileId::new),
         custom_code: custom.as_slice() == b"1",
         updated: millis(updated)?,
-        message: match message.as_slice() {
-            b"" => None,
-            id => Some(MessageId::parse(text(id)?)?),
-        },
         delivery: Delivery::ALL
             .into_iter()
             .find(|d| d.name().as_bytes() == delivery.as_slice())?,
@@ -520,7 +516,8 @@ fn fields_of(v: &Verification) -> [Vec<u8>; 14] {
         },
         v.updated.as_millis().to_string().into(),
         v.phone.region_code().into(),
-        v.message.map(|m| m.to_string().into()).unwrap_or_default(),
+        // The last message: named by `SENT_AS` once Telnyx took the SMS.
+        Vec::new(),
         v.delivery.name().into(),
     ]
 }

@@ -337,7 +337,6 @@ impl Verifier {
             profile: new.profile.map(|p| p.id.clone()),
             custom_code: new.custom,
             updated: now,
-            message: None,
             delivery: crate::verification::Delivery::Unknown,
         };
         let limits = self.rules.limits.for_sending(&phone, &requester.asker);
