@@ -7,7 +7,7 @@
 //! derived from `server.cookie_key`) is what lets "Send a new code" text the
 //! same code again.
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum_extra::extract::PrivateCookieJar;
 use axum_extra::extract::cookie::{Cookie, Key, SameSite};
 use base64::Engine;
@@ -163,11 +163,29 @@ impl SessionCookies {
 
     /// The session the request's cookie holds; `None` when there is no
     /// cookie, or it was made with none of our keys, or it is not well formed.
+    ///
+    /// Only our cookie is parsed and decrypted (the cookie crate's
+    /// `PrivateJar::decrypt`), not every cookie of the request under every
+    /// key, as building a `PrivateCookieJar` would: reading the session was
+    /// a sixth of a wrong code's CPU.
     pub fn read(&self, headers: &HeaderMap) -> Option<Session> {
+        let name = self.name();
+        let ours = headers
+            .get_all(header::COOKIE)
+            .into_iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .find(|pair| {
+                pair.trim_start()
+                    .split_once('=')
+                    .is_some_and(|(n, _)| n == name)
+            })?;
+        let cookie = cookie::Cookie::parse_encoded(ours.trim().to_owned()).ok()?;
         self.keys.iter().find_map(|key| {
-            let jar = PrivateCookieJar::from_headers(headers, key.clone());
-            let cookie = jar.get(self.name())?;
-            Session::decode(cookie.value(), self.format)
+            let opened = cookie::CookieJar::new()
+                .private(key)
+                .decrypt(cookie.clone())?;
+            Session::decode(opened.value(), self.format)
         })
     }
 

@@ -91,15 +91,12 @@ local function take_limits(k, a, n, now)
     for i = 1, n do gcra_set(KEYS[k + i], tats[i] + tonumber(ARGV[a + 2 * i - 1]), now) end
     return nil
 end
--- Whether two strings are equal, in time that does not depend on where
--- they differ.
+-- Whether two strings are equal, in time that says nothing of where they
+-- differ: their SHA-1s are compared, so an early mismatch is a mismatch of
+-- hashes, which a guess cannot steer (the double-hashing comparison). In C:
+-- a byte loop in Lua cost 6 µs a comparison, the slowest part of a check.
 local function equal(a, b)
-    local diff = 0
-    if #a ~= #b then diff = 1 end
-    for i = 1, math.min(#a, #b) do
-        diff = bit.bor(diff, bit.bxor(string.byte(a, i), string.byte(b, i)))
-    end
-    return diff == 0
+    return redis.sha1hex(a) == redis.sha1hex(b)
 end
 local function millis(now)
     return string.format('%.0f', math.floor(now / 1000))
@@ -352,10 +349,10 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
             end
             return {'verified', unpack(v)}
         end
-        local wrong = redis.call('HINCRBY', KEYS[1], '$WRONG', 1)
+        local wrong = tonumber(v[7]) + 1
         v[7] = tostring(wrong)
         if wrong >= tonumber(ARGV[2]) then v[8] = '$LOCKED' end
-        redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
+        redis.call('HSET', KEYS[1], '$WRONG', v[7], '$STATUS', v[8], '$UPDATED', v[11])
         gcra_set(KEYS[2], tat + interval, now)
         return {'wrong', unpack(v)}
         ",

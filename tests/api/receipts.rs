@@ -277,15 +277,15 @@ async fn forged_stale_altered_or_unsigned_receipts_are_refused_and_change_nothin
             StatusCode::UNAUTHORIZED,
         ),
         (
-            "301 s old",
+            "330 s old",
             body.clone(),
-            signed_by(&telnyx_key(), &body, now - 301).to_vec(),
+            signed_by(&telnyx_key(), &body, now - 330).to_vec(),
             StatusCode::BAD_REQUEST,
         ),
         (
-            "301 s ahead",
+            "330 s ahead",
             body.clone(),
-            signed_by(&telnyx_key(), &body, now + 301).to_vec(),
+            signed_by(&telnyx_key(), &body, now + 330).to_vec(),
             StatusCode::BAD_REQUEST,
         ),
         (
