@@ -766,3 +766,140 @@ fn the_admin_listener_and_the_log_format_are_read_and_checked() {
         "{problem}"
     );
 }
+
+/// The settings `config.example.toml` names (commented or not), with the
+/// value of those it sets. A commented `[section.name]` stands for `*`.
+fn example_keys() -> Vec<(String, Option<String>)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(path).expect("config.example.toml");
+    let mut section = String::new();
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let (commented, line) = match line.strip_prefix('#') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, line.trim()),
+        };
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            // `[verify_profiles.acme]` is an example of `verify_profiles.*`.
+            let named = name
+                .rsplit_once('.')
+                .map(|(table, _)| format!("{table}.*"))
+                .filter(|named| {
+                    KEYS.iter()
+                        .any(|k| k.path.starts_with(&format!("{named}.")))
+                });
+            section = named.unwrap_or_else(|| name.to_owned());
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            continue;
+        }
+        let value = (!commented).then(|| value.trim().to_owned());
+        keys.push((format!("{section}.{key}"), value));
+    }
+    keys
+}
+
+/// A default as the example file or README would write it in TOML.
+fn as_toml(key: &Key, default: &str) -> String {
+    match key.kind {
+        Kind::Text | Kind::Secret => format!("\"{default}\""),
+        Kind::List | Kind::SecretList => {
+            let items: Vec<String> = default.split(',').map(|i| format!("\"{i}\"")).collect();
+            format!("[{}]", items.join(", "))
+        }
+        _ => default.to_owned(),
+    }
+}
+
+#[test]
+fn the_example_config_names_every_setting_with_its_default_and_nothing_else() {
+    let example = example_keys();
+    for key in KEYS {
+        let found = example.iter().find(|(path, _)| path == key.path);
+        let Some((_, value)) = found else {
+            panic!("config.example.toml does not name {}", key.path);
+        };
+        if key.path.contains('*') {
+            continue;
+        }
+        match (key.default, value) {
+            (Some(default), Some(value)) => assert_eq!(
+                value,
+                &as_toml(key, default),
+                "config.example.toml sets {} to something other than its default",
+                key.path
+            ),
+            (Some(_), None) => panic!(
+                "config.example.toml comments out {}, which has a default",
+                key.path
+            ),
+            (None, Some(_)) => panic!(
+                "config.example.toml sets {}, which has no default",
+                key.path
+            ),
+            (None, None) => {}
+        }
+    }
+    for (path, _) in &example {
+        assert!(
+            KEYS.iter().any(|key| key.path == path),
+            "config.example.toml names {path}, which is no setting"
+        );
+    }
+}
+
+#[test]
+fn the_readme_settings_table_lists_every_setting_its_variable_and_its_default() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    // Rows of the settings table: | `key` | `TWOFA_…` … | default | meaning |
+    let rows: Vec<Vec<&str>> = readme
+        .lines()
+        .filter(|line| line.starts_with("| `") && line.contains("`TWOFA_"))
+        .map(|line| line.split(" | ").collect())
+        .collect();
+    let listed: Vec<String> = rows
+        .iter()
+        .map(|cells| {
+            cells[0]
+                .trim_start_matches("| ")
+                .trim_matches('`')
+                .replace("<id>", "*")
+        })
+        .collect();
+    for key in KEYS {
+        let Some(row) = listed.iter().position(|path| path == key.path) else {
+            panic!("README's settings table does not list {}", key.path);
+        };
+        let cells = &rows[row];
+        assert!(
+            cells[1].contains(&format!("`{}`", env_name(key.path))),
+            "README gives {} another variable than {}",
+            key.path,
+            env_name(key.path)
+        );
+        if let (Some(default), false) = (key.default, key.path.contains('*')) {
+            let written = [
+                format!("`{default}`"),
+                format!("`{}`", as_toml(key, default)),
+            ];
+            assert!(
+                written.iter().any(|w| cells[2].contains(w.as_str())),
+                "README gives {} a default other than {default}: {}",
+                key.path,
+                cells[2]
+            );
+        }
+    }
+    for path in &listed {
+        assert!(
+            KEYS.iter().any(|key| key.path == path),
+            "README's settings table lists {path}, which is no setting"
+        );
+    }
+}

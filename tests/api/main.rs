@@ -2,8 +2,14 @@
 //! cookie-keeping client that uses the pages' forms. One binary, many modules.
 
 mod abuse;
+// The generator of BENCHMARKS.md's tables, shared with the example that
+// writes them (the example uses the parts these tests do not).
+#[allow(dead_code)]
+#[path = "../../examples/bench_report/report.rs"]
+mod bench_report;
 mod browser;
 mod cli;
+mod documents;
 mod events;
 mod flow;
 mod generated;
