@@ -5,8 +5,16 @@
 //!   `kept_until`;
 //! - `held`: a sorted set of verification ids scored by `kept_until`, which
 //!   counts them for `limits.max_pending` and is trimmed by the sweep;
+//! - `phone:{e164}`: a sorted set of the number's verification ids (the
+//!   Verify API's `by_phone_number`), expiring with the newest;
 //! - `limit:{kind}:{subject}`: a limit's GCRA arrival time in microseconds,
-//!   expiring when it no longer matters.
+//!   expiring when it no longer matters;
+//! - `pump:{destination}`: the SMS-pumping breaker's counts for a number
+//!   prefix or a country;
+//! - `handoff:{hash}`: an OpenID Connect authorization code or access
+//!   token, by the SHA-256 of the secret;
+//! - `msg:{message id}`: the verification a Telnyx message belongs to, and
+//!   `event:{hash}`: a delivery receipt already counted (24 h).
 //!
 //! Every operation is one Lua script, so it is atomic across instances and
 //! one round trip. The scripts follow `memory.rs` rule for rule; the
