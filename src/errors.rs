@@ -41,6 +41,8 @@ pub enum AppError {
     Expired,
     #[error("verification already used")]
     AlreadyUsed,
+    #[error("the number was verified already")]
+    AlreadyVerified { masked_phone: String },
     #[error("too many wrong codes for this verification")]
     Locked,
     #[error("limit reached: {:?}, retry in {:?}", .hit.kind, .hit.retry_after)]
@@ -209,8 +211,13 @@ impl IntoResponse for AppError {
                 mut code_page,
                 length,
             } => {
+                let symbols = if code_page.numeric {
+                    "digit"
+                } else {
+                    "character"
+                };
                 code_page.error = Some(format!(
-                    "Enter the {length}-character code from the text message."
+                    "Enter the {length}-{symbols} code from the text message."
                 ));
                 (unprocessable, *code_page).into_response()
             }
@@ -239,6 +246,13 @@ impl IntoResponse for AppError {
                 StatusCode::GONE,
                 "This code was already used",
                 "Each code works once, and this one has verified its number. Start again to verify a number again.",
+            ),
+            AppError::AlreadyVerified { masked_phone } => problem(
+                StatusCode::CONFLICT,
+                "This number is already verified",
+                format!(
+                    "{masked_phone} is already confirmed as yours, with the code you typed; nothing more is needed. To verify another number, start again."
+                ),
             ),
             AppError::Locked => problem(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -325,7 +339,7 @@ impl IntoResponse for AppError {
             ),
             AppError::MethodNotAllowed => problem(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "Page not found",
+                "This address takes forms only",
                 "This address only takes a form from the verification pages.",
             ),
         }

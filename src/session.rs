@@ -32,6 +32,34 @@ pub struct Session {
     pub pending: Option<PendingCode>,
     /// The website this person is signing in to, if any.
     pub authorization: Option<AuthorizationRequest>,
+    /// What the last send said, for the code page the browser is sent to
+    /// after it (Post/Redirect/Get).
+    pub news: SendNews,
+    /// The number (masked) this browser verified last: `GET /verified`
+    /// shows it, and the used code typed again is told so.
+    pub verified: Option<String>,
+}
+
+/// What a send said beyond "sent".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendNews {
+    /// The same code was texted again.
+    pub resent: bool,
+    /// Telnyx's answer never came: the SMS may or may not have gone.
+    pub uncertain: bool,
+}
+
+impl SendNews {
+    fn bits(self) -> u8 {
+        u8::from(self.resent) | (u8::from(self.uncertain) << 1)
+    }
+
+    fn from_bits(bits: u8) -> Self {
+        Self {
+            resent: bits & 1 != 0,
+            uncertain: bits & 2 != 0,
+        }
+    }
 }
 
 /// The session as the cookie holds it (before encryption): short names,
@@ -43,6 +71,16 @@ struct Stored {
     p: Option<StoredPending>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     a: Option<AuthorizationRequest>,
+    /// `SendNews` as bits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    s: u8,
+    /// The number verified last, masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    v: Option<String>,
+}
+
+fn is_zero(bits: &u8) -> bool {
+    *bits == 0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,6 +106,8 @@ impl Session {
             csrf: URL_SAFE_NO_PAD.encode(bytes),
             pending: None,
             authorization: None,
+            news: SendNews::default(),
+            verified: None,
         }
     }
 
@@ -99,6 +139,8 @@ impl Session {
                 e: p.expires.as_millis(),
             }),
             a: self.authorization.clone(),
+            s: self.news.bits(),
+            v: self.verified.clone(),
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
@@ -118,6 +160,8 @@ impl Session {
             csrf: Some(stored.c).filter(|c| c.len() == 22)?,
             pending,
             authorization: stored.a,
+            news: SendNews::from_bits(stored.s),
+            verified: stored.v,
         })
     }
 }

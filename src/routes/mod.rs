@@ -23,7 +23,7 @@ use crate::assets;
 use crate::errors::{AppError, status_page};
 use crate::oidc;
 use crate::ops;
-use crate::pages::{CodeFormPage, FormTarget};
+use crate::pages::{CodeFormPage, FormTarget, describe_wait};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::verification::Verification;
@@ -98,6 +98,7 @@ fn pages(state: &AppState) -> Router<Arc<AppState>> {
             get(verify::show_code_page).post(verify::check_code),
         )
         .route("/verify/status", get(verify::delivery_status))
+        .route("/verified", get(verify::show_verified))
         .route("/authorize", get(sign_in::authorize))
         .route("/sign-in", get(sign_in::show_form))
         .route("/sign-in/cancel", post(sign_in::cancel))
@@ -133,6 +134,7 @@ fn code_page(
         now.until(pending.expires),
         app.verifier.rules().code,
     );
+    page.resent = session.news.resent;
     let Some(verification) = verification else {
         return page;
     };
@@ -140,6 +142,13 @@ fn code_page(
         .verifier
         .resend_wait(verification)
         .map(|wait| wait.as_secs_f64().ceil() as u64);
+    if session.news.uncertain {
+        let wait = app.verifier.resend_wait(verification).unwrap_or_default();
+        page.notice = Some(format!(
+            "We may not have reached your phone. If a code arrives, enter it; otherwise ask again in {}.",
+            describe_wait(wait)
+        ));
+    }
     page.delivery = verification.delivery;
     page.watch_delivery = app.receipts.is_some();
     page

@@ -4,16 +4,20 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::code_page;
 use super::extract::{CurrentSession, PageForm};
 use crate::errors::AppError;
-use crate::pages::{CodeFormPage, PhoneFormPage, describe_wait};
-use crate::session::Session;
+use crate::pages::PhoneFormPage;
+use crate::session::{SendNews, Session};
 use crate::state::AppState;
 use crate::verifier::{PendingCode, Requester, Sent, VerifyError};
+
+/// What the phone form says when Telnyx refuses the number itself.
+const CANNOT_TAKE_TEXTS: &str = "We can't send a text message to this number: it may be a landline or a number that can't receive texts. Check it, or use a mobile number.";
 
 #[derive(Deserialize)]
 pub struct PhoneForm {
@@ -39,7 +43,7 @@ pub async fn request_code(
     State(app): State<Arc<AppState>>,
     requester: Requester,
     PageForm { fields, session }: PageForm<PhoneForm>,
-) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+) -> Result<Response, AppError> {
     let phone = app.verifier.read_phone(&fields.phone).map_err(|problem| {
         AppError::InvalidPhone(Box::new(PhoneFormPage {
             typed: fields.phone.clone(),
@@ -52,6 +56,17 @@ pub async fn request_code(
         .verifier
         .start(phone, &requester, previous.as_ref())
         .await;
+    // Telnyx says this number cannot take a text: another try will not
+    // help, another number may.
+    if let Err(VerifyError::Sms(error)) = &sent
+        && error.refuses_the_number()
+    {
+        return Err(AppError::InvalidPhone(Box::new(PhoneFormPage {
+            typed: fields.phone,
+            error: Some(CANNOT_TAKE_TEXTS.to_owned()),
+            ..PhoneFormPage::new(&session, &app.verifier.rules().phone)
+        })));
+    }
     // Asking again for the number this browser is verifying is a resend.
     let resending = previous.filter(|p| p.phone == phone);
     code_sent(&app, session, sent, resending.as_ref())
@@ -61,33 +76,30 @@ pub async fn resend_code(
     State(app): State<Arc<AppState>>,
     requester: Requester,
     PageForm { session, .. }: PageForm<ResendForm>,
-) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+) -> Result<Response, AppError> {
     let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
     let sent = app.verifier.resend(&pending, &requester).await;
     code_sent(&app, session, sent, Some(&pending))
 }
 
-/// The code page after a send; a refused resend shows the wait beside the
-/// code field of the code page it was asked from.
+/// After a send, the browser is sent to the code page (`GET /verify`), so
+/// Back and reload show a page rather than a form to post again; a refused
+/// resend shows the wait beside the code field of the code page it was
+/// asked from.
 fn code_sent(
     app: &AppState,
     mut session: Session,
     sent: Result<Sent, VerifyError>,
     resending: Option<&PendingCode>,
-) -> Result<(PrivateCookieJar, CodeFormPage), AppError> {
+) -> Result<Response, AppError> {
     match (sent, resending) {
         (Ok(sent), _) => {
-            let wait = app.verifier.resend_wait(&sent.verification);
-            let mut page = code_page(app, &session, &sent.pending, Some(&sent.verification));
-            page.resent = sent.resent;
-            if sent.uncertain {
-                page.notice = Some(format!(
-                    "We may not have reached your phone. If a code arrives, enter it; otherwise ask again in {}.",
-                    describe_wait(wait.unwrap_or_default())
-                ));
-            }
+            session.news = SendNews {
+                resent: sent.resent,
+                uncertain: sent.uncertain,
+            };
             session.pending = Some(sent.pending);
-            Ok((app.cookies.write(&session), page))
+            Ok((app.cookies.write(&session), Redirect::to("/verify")).into_response())
         }
         (Err(VerifyError::Limited(hit)), Some(pending)) => Err(AppError::TooManyRequests {
             hit,

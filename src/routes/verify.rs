@@ -15,7 +15,7 @@ use super::code_page;
 use super::extract::{CurrentSession, PageForm};
 use crate::errors::AppError;
 use crate::pages::{VerifiedPage, delivery_note};
-use crate::session::Session;
+use crate::session::{SendNews, Session};
 use crate::state::AppState;
 use crate::verification::{Ended, Verification};
 use crate::verifier::{Checked, PendingCode, Reading, Requester, VerifyError};
@@ -85,7 +85,13 @@ pub async fn check_code(
         mut session,
     }: PageForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    let pending = session.pending.clone().ok_or(AppError::NoVerification)?;
+    let Some(pending) = session.pending.clone() else {
+        // Back from the success page, then "Verify" again.
+        return Err(match session.verified {
+            Some(masked_phone) => AppError::AlreadyVerified { masked_phone },
+            None => AppError::NoVerification,
+        });
+    };
     let checked = app
         .verifier
         .check(&pending.id, &fields.token, Reading::Strict, &requester)
@@ -103,10 +109,18 @@ pub async fn check_code(
         let jar = app.cookies.write(&session);
         return Ok((jar, Redirect::to(back.as_str())).into_response());
     }
-    let page = VerifiedPage {
-        masked_phone: verification.phone.masked(),
-    };
-    Ok((app.cookies.write(&session), page).into_response())
+    session.verified = Some(verification.phone.masked());
+    session.news = SendNews::default();
+    Ok((app.cookies.write(&session), Redirect::to("/verified")).into_response())
+}
+
+/// The success page, where a right code sends the browser: a reload or Back
+/// shows it again rather than posting the code twice.
+pub async fn show_verified(CurrentSession(session): CurrentSession) -> Response {
+    match session.verified {
+        Some(masked_phone) => VerifiedPage { masked_phone }.into_response(),
+        None => Redirect::to("/").into_response(),
+    }
 }
 
 /// Why the code did not verify, as a page: the code page again for a wrong

@@ -44,6 +44,13 @@ pub enum SmsError {
 }
 
 impl SmsError {
+    /// Whether Telnyx refused the message because of the number it was for
+    /// (a 4xx about `to`): the person should be told to use another number,
+    /// not to try again.
+    pub fn refuses_the_number(&self) -> bool {
+        matches!(self, SmsError::Rejected { errors, .. } if errors.0.iter().any(ApiError::is_about_the_number))
+    }
+
     /// Whether the message certainly never reached Telnyx, or Telnyx
     /// certainly refused it: then no SMS can arrive, and a send may be
     /// undone. A timeout, a 5xx or an answer cut off may all come after

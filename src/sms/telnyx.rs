@@ -65,6 +65,33 @@ pub struct ApiError {
     pub title: String,
     #[serde(default)]
     pub detail: Option<String>,
+    /// Which part of our request it is about: `{"pointer": "/to"}`.
+    #[serde(default)]
+    pub source: Option<ErrorSource>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ErrorSource {
+    #[serde(default)]
+    pub pointer: Option<String>,
+}
+
+/// Telnyx's codes for a destination it cannot text: an invalid `to`
+/// (40310), a number not in a valid format (10016), a landline or other
+/// number that cannot take an SMS (40001).
+const NUMBER_REFUSALS: &[&str] = &["40310", "10016", "40001"];
+
+impl ApiError {
+    /// Whether Telnyx says the destination number itself cannot be texted.
+    pub fn is_about_the_number(&self) -> bool {
+        let code = match &self.code {
+            serde_json::Value::String(code) => code.clone(),
+            serde_json::Value::Number(code) => code.to_string(),
+            _ => String::new(),
+        };
+        let pointer = self.source.as_ref().and_then(|s| s.pointer.as_deref());
+        NUMBER_REFUSALS.contains(&code.as_str()) || pointer == Some("/to")
+    }
 }
 
 impl fmt::Display for ApiError {

@@ -483,6 +483,35 @@ async fn a_person_verifies_their_number_with_the_code_from_the_sms() {
 }
 
 #[tokio::test]
+async fn reload_and_back_after_verifying_show_pages_not_a_resubmission() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    request_code(&c, &app, PHONE).await;
+    let url = c.script("return location.pathname;").await;
+    assert_eq!(url, json!("/verify"), "a send ends on a page of its own");
+    c.type_into("#token", &app.last_code().await).await;
+    c.click("form[action='/verify'] button").await;
+    assert_eq!(
+        c.script("return location.pathname;").await,
+        json!("/verified")
+    );
+    c.navigate_by_script("location.reload();").await;
+    assert_eq!(
+        c.heading().await,
+        "Phone number verified",
+        "reload shows it again"
+    );
+    assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
+    c.navigate_by_script("history.back();").await;
+    // Back lands on the code page's address; with the code used, that is
+    // the phone form, never the browser's "Confirm Form Resubmission".
+    assert_eq!(c.heading().await, "Verify your phone number");
+    c.end().await;
+}
+
+#[tokio::test]
 async fn a_wrong_code_is_announced_tied_to_the_field_and_focused() {
     let Some(c) = Chromium::start(Screen::Desktop).await else {
         return;

@@ -78,9 +78,11 @@ async fn a_code_verifies_only_once() {
     app.browser.request_code(PHONE).await;
     let code = app.last_code().await;
     assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
-    // The browser posts the same form again.
+    // Back, and the same form posted again: nothing new is verified.
     let page = app.browser.resubmit(&[]).await;
-    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.contains("already verified"), "{}", page.html);
+    assert!(page.contains("0123"), "the masked number: {}", page.html);
 }
 
 #[tokio::test]
@@ -217,7 +219,7 @@ async fn a_typed_code_of_the_wrong_shape_is_refused_without_costing_a_try() {
     for typed in ["", "12", "abcdef", "1234567"] {
         let page = app.browser.enter_code(typed).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
-        assert!(page.contains("Enter the 6-character code"), "{}", page.html);
+        assert!(page.contains("Enter the 6-digit code"), "{}", page.html);
     }
     assert_eq!(app.browser.enter_code(&code).await.status, StatusCode::OK);
 }

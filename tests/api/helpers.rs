@@ -226,6 +226,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub html: String,
+    /// The path a form's 303 sent the browser to, when it led here.
+    pub redirected_from_post_to: Option<String>,
 }
 
 impl Page {
@@ -237,6 +239,7 @@ impl Page {
             status,
             headers,
             html,
+            redirected_from_post_to: None,
         }
     }
 
@@ -291,6 +294,8 @@ pub struct Browser {
     pub csrf: Option<String>,
     /// Sent with every request: e.g. `X-Forwarded-For` to play another address.
     pub headers: Vec<(String, String)>,
+    /// Whether a form's 303 to a page of ours is followed, as browsers do.
+    pub follow_redirects: bool,
     last_submission: Option<(String, Vec<(String, String)>)>,
 }
 
@@ -307,6 +312,7 @@ impl Browser {
             page: None,
             csrf: None,
             headers: Vec::new(),
+            follow_redirects: true,
             last_submission: None,
         }
     }
@@ -320,6 +326,10 @@ impl Browser {
 
     async fn keep(&mut self, response: reqwest::Response) -> &Page {
         let page = Page::read(response).await;
+        self.keep_page(page)
+    }
+
+    fn keep_page(&mut self, page: Page) -> &Page {
         let token = Selector::parse("input[name=csrf]").expect("selector");
         if let Some(csrf) = page
             .document()
@@ -383,7 +393,40 @@ impl Browser {
             .await
             .expect("the app answers");
         self.last_submission = Some((action.to_owned(), body));
-        self.keep(response).await
+        // A browser follows a form's 303 to a page of ours (Post/Redirect/
+        // Get); one to another website (the OpenID hand-off) is looked at.
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .filter(|l| l.starts_with('/'))
+            .map(str::to_owned);
+        match location {
+            Some(path) if self.follow_redirects && response.status() == StatusCode::SEE_OTHER => {
+                let set_cookies: Vec<_> = response
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .cloned()
+                    .collect();
+                let followed = self
+                    .request(reqwest::Method::GET, &path)
+                    .send()
+                    .await
+                    .expect("the app answers");
+                let mut page = Page::read(followed).await;
+                page.redirected_from_post_to = Some(path);
+                // The cookie the form's answer set is the one this
+                // navigation set.
+                if page.headers.get("set-cookie").is_none() {
+                    for cookie in set_cookies {
+                        page.headers.append("set-cookie", cookie);
+                    }
+                }
+                self.keep_page(page)
+            }
+            _ => self.keep(response).await,
+        }
     }
 
     /// Posts `fields` plus the anti-CSRF token this browser last saw, as a
@@ -522,17 +565,21 @@ pub async fn submit_at_once(
     statuses
 }
 
-/// Of simultaneous right codes, one verified and the rest were told it was used.
+/// Of simultaneous right codes, one verified (a 303 to the success page)
+/// and the rest were told it was used.
 pub fn assert_verified_exactly_once(statuses: &[StatusCode]) {
     assert_eq!(
-        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
         1,
         "{statuses:?}"
     );
     assert!(
         statuses
             .iter()
-            .all(|s| [StatusCode::OK, StatusCode::GONE].contains(s)),
+            .all(|s| [StatusCode::SEE_OTHER, StatusCode::GONE].contains(s)),
         "{statuses:?}"
     );
 }

@@ -49,6 +49,90 @@ async fn reloading_the_code_page_shows_it_again_and_with_nothing_pending_goes_ho
 }
 
 #[tokio::test]
+async fn a_sent_code_and_a_right_code_each_answer_with_a_redirect_to_a_page_that_reloads() {
+    let mut app = spawn_app().await;
+    let page = app.browser.request_code(PHONE).await;
+    assert_eq!(page.redirected_from_post_to.as_deref(), Some("/verify"));
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("We texted a code to"), "{}", page.html);
+    let reloaded = app.browser.get("/verify").await;
+    assert!(reloaded.contains("name=\"token\""), "{}", reloaded.html);
+    let code = app.last_code().await;
+    let page = app.browser.enter_code(&code).await;
+    assert_eq!(page.redirected_from_post_to.as_deref(), Some("/verified"));
+    assert!(page.contains("Phone number verified"), "{}", page.html);
+    let reloaded = app.browser.get("/verified").await;
+    assert_eq!(reloaded.status, StatusCode::OK);
+    assert!(reloaded.contains("0123"), "{}", reloaded.html);
+    // Another browser has verified nothing: no success page for it.
+    let mut other = app.new_browser();
+    let page = other.get("/verified").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.header("location"), "/");
+}
+
+#[tokio::test]
+async fn a_resend_says_the_code_was_texted_again_on_the_page_it_redirects_to() {
+    let mut app = spawn_app_with(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).await;
+    app.browser.request_code(PHONE).await;
+    let page = app.browser.ask_for_new_code().await;
+    assert_eq!(page.redirected_from_post_to.as_deref(), Some("/verify"));
+    assert!(
+        page.contains("We texted the code again to"),
+        "{}",
+        page.html
+    );
+}
+
+#[tokio::test]
+async fn the_used_code_posted_again_is_told_the_number_is_already_verified() {
+    let mut app = spawn_app().await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    app.browser.enter_code(&code).await;
+    let page = app.browser.resubmit(&[]).await;
+    assert_styled_page(page, StatusCode::CONFLICT).await;
+    assert!(
+        page.contains("This number is already verified"),
+        "{}",
+        page.html
+    );
+    assert!(page.contains("+1 ••• ••• 0123"), "{}", page.html);
+}
+
+#[tokio::test]
+async fn a_number_telnyx_cannot_text_is_refused_on_the_phone_form_keeping_what_was_typed() {
+    let telnyx = wiremock::MockServer::start().await;
+    let refusal = serde_json::json!({"errors": [{
+        "code": "40310", "title": "Invalid 'to' address",
+        "source": {"pointer": "/to"}
+    }]});
+    crate::helpers::telnyx_answers(
+        &telnyx,
+        wiremock::ResponseTemplate::new(422).set_body_json(refusal),
+    )
+    .await;
+    let mut app = crate::helpers::spawn_app_against(telnyx, &[]).await;
+    let page = app.browser.request_code("(201) 555-0123").await;
+    assert_styled_page(page, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        page.contains("send a text message to this number"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.contains("value=\"(201) 555-0123\""),
+        "what was typed is kept: {}",
+        page.html
+    );
+    assert!(
+        page.contains("name=\"phone\""),
+        "the phone form: {}",
+        page.html
+    );
+}
+
+#[tokio::test]
 async fn a_form_without_its_field_gets_a_422_page() {
     let mut app = spawn_app().await;
     app.browser.get("/").await;
