@@ -4,6 +4,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::sync::LazyLock;
+
+use icu_experimental::displaynames::multi::RegionDisplayNames;
+use icu_list::ListFormatter;
+use icu_list::options::ListFormatterOptions;
+use icu_locale_core::locale;
+use icu_locale_core::subtags::Region;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Type, country};
 
@@ -137,15 +144,58 @@ impl CountryPolicy {
         }
     }
 
+    /// "the United States and Canada".
     fn describe(&self) -> String {
         match &self.scope {
             Scope::Any => "any country".into(),
-            Scope::Only(allowed) => allowed
-                .iter()
-                .map(|id| id.as_ref())
-                .collect::<Vec<_>>()
-                .join(", "),
+            Scope::Only(allowed) => {
+                let names: Vec<String> = allowed.iter().map(|id| country_name(*id)).collect();
+                match ENGLISH_LIST.as_ref() {
+                    Some(list) => list.format_to_string(names.iter().map(String::as_str)),
+                    None => names.join(", "),
+                }
+            }
         }
+    }
+}
+
+/// Countries' English names, from CLDR.
+static ENGLISH_NAMES: LazyLock<Option<RegionDisplayNames>> =
+    LazyLock::new(|| RegionDisplayNames::try_new(locale!("en").into(), Default::default()).ok());
+
+/// "A, B, and C", by CLDR's English rules.
+static ENGLISH_LIST: LazyLock<Option<ListFormatter>> = LazyLock::new(|| {
+    ListFormatter::try_new_and(locale!("en").into(), ListFormatterOptions::default()).ok()
+});
+
+/// A country as a sentence names it: "the United Kingdom", "Canada".
+pub fn country_name(id: country::Id) -> String {
+    let code = id.as_ref();
+    let Some(name) = code
+        .parse::<Region>()
+        .ok()
+        .and_then(|region| ENGLISH_NAMES.as_ref()?.of(region))
+    else {
+        return code.to_owned();
+    };
+    // English says "the" before names that are plural or a kind of state.
+    let takes_the = ["United", "Republic", "Islands", "Kingdom", "Emirates"]
+        .iter()
+        .any(|word| name.contains(word))
+        || [
+            "Bahamas",
+            "Gambia",
+            "Netherlands",
+            "Philippines",
+            "Maldives",
+            "Comoros",
+            "Seychelles",
+        ]
+        .contains(&name);
+    if takes_the {
+        format!("the {name}")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -164,7 +214,14 @@ impl PhoneRules {
         let region = number.region;
         if !self.countries.allows(region) {
             return Err(PhoneError::CountryNotAllowed {
-                region: region.map_or("no single country".into(), |id| id.as_ref().to_owned()),
+                region: region.map_or("no single country".into(), |id| {
+                    let name = country_name(id);
+                    // +44 7911 is Guernsey's: say it is a +44 number of its own.
+                    match DATABASE.region(&number.country_code).map(|r| r.len()) {
+                        Some(2..) => format!("{name} (+{})", number.country_code),
+                        _ => name,
+                    }
+                }),
                 allowed: self.countries.describe(),
             });
         }
@@ -512,14 +569,37 @@ mod tests {
     }
 
     #[test]
+    fn refusals_name_countries_as_people_say_them() {
+        let us_and_canada = rules(&["US", "CA"]);
+        let refusal = us_and_canada
+            .parse("+44 7911 123456")
+            .expect_err("not allowed")
+            .to_string();
+        assert_eq!(
+            refusal,
+            "We can't send codes to numbers in Guernsey (+44). We can text numbers in the United States and Canada."
+        );
+        let three = rules(&["GB", "DE", "FR"]);
+        let refusal = three
+            .parse("(201) 555-0123")
+            .expect_err("not allowed")
+            .to_string();
+        assert!(
+            refusal.ends_with("We can text numbers in the United Kingdom, Germany, and France."),
+            "{refusal}"
+        );
+        assert!(refusal.contains("in the United States (+1)."), "{refusal}");
+    }
+
+    #[test]
     fn only_allowed_countries_pass_including_caribbean_numbers_under_plus_one() {
         let us_and_canada = rules(&["US", "CA"]);
         assert!(us_and_canada.parse("(201) 555-0123").is_ok());
         assert!(us_and_canada.parse("+1 613 555 0123").is_ok(), "Ottawa");
         for (typed, region) in [
-            ("+1 242 359 1234", "BS"),
-            ("+1 876 210 1234", "JM"),
-            ("+44 7400 123456", "GB"),
+            ("+1 242 359 1234", "the Bahamas (+1)"),
+            ("+1 876 210 1234", "Jamaica (+1)"),
+            ("+44 7400 123456", "the United Kingdom (+44)"),
         ] {
             match us_and_canada.parse(typed) {
                 Err(PhoneError::CountryNotAllowed { region: r, .. }) => {
@@ -586,7 +666,7 @@ mod tests {
     fn country_lists_must_be_iso_codes() {
         assert_eq!(
             CountryPolicy::parse(&["us".into(), "GB".into(), "001".into()]).map(|p| p.describe()),
-            Ok("US, GB".into())
+            Ok("the United States and the United Kingdom".into())
         );
         assert!(CountryPolicy::parse(&["USA".into()]).is_err());
         assert!(CountryPolicy::parse(&[]).is_err());

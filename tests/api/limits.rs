@@ -208,16 +208,16 @@ async fn past_max_pending_new_requests_get_a_503_and_nothing_is_sent() {
 async fn numbers_outside_the_allowed_countries_are_refused_and_cost_nothing() {
     let app = spawn_app_with(&[]).await;
     for (typed, country) in [
-        ("+1 242 359 1234", "BS"),
-        ("+44 7400 123456", "GB"),
-        ("+1 876 210 1234", "JM"),
+        ("+1 242 359 1234", "the Bahamas (+1)"),
+        ("+44 7400 123456", "the United Kingdom (+44)"),
+        ("+1 876 210 1234", "Jamaica (+1)"),
     ] {
         let mut browser = app.new_browser();
         let page = browser.request_code(typed).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
         assert!(
             page.text_of("[role=alert]")
-                .is_some_and(|t| t.contains(country) && t.contains("US, CA")),
+                .is_some_and(|t| t.contains(country) && t.contains("the United States and Canada")),
             "{}",
             page.html
         );
