@@ -48,8 +48,8 @@ pub enum AppError {
     #[error("limit reached: {:?}, retry in {:?}", .hit.kind, .hit.retry_after)]
     TooManyRequests {
         hit: LimitHit,
-        /// Shown with the wait when the user is on the code page.
-        code_page: Option<Box<CodeFormPage>>,
+        /// The form the person was on, shown again with the wait.
+        form: Option<LimitedForm>,
     },
     #[error("too many pending verifications")]
     Busy,
@@ -90,10 +90,7 @@ impl From<VerifyError> for AppError {
             VerifyError::Limited(hit) if hit.kind == LimitKind::SmsPerHour => AppError::Saturated {
                 retry_after: hit.retry_after,
             },
-            VerifyError::Limited(hit) => AppError::TooManyRequests {
-                hit,
-                code_page: None,
-            },
+            VerifyError::Limited(hit) => AppError::TooManyRequests { hit, form: None },
             VerifyError::Blocked {
                 destination,
                 retry_after,
@@ -151,6 +148,13 @@ fn wait_message(hit: &LimitHit) -> String {
             format!("Too many codes have been asked for. Try again in {wait}.")
         }
     }
+}
+
+/// The form a limited person was on: shown again, with the wait.
+#[derive(Debug)]
+pub enum LimitedForm {
+    Phone(Box<PhoneFormPage>),
+    Code(Box<CodeFormPage>),
 }
 
 /// A page for a response that has only a status, e.g. from a middleware.
@@ -221,11 +225,19 @@ impl IntoResponse for AppError {
                 ));
                 (unprocessable, *code_page).into_response()
             }
-            AppError::TooManyRequests { hit, code_page } => {
+            AppError::TooManyRequests { hit, form } => {
                 let status = StatusCode::TOO_MANY_REQUESTS;
-                let response = match code_page {
-                    Some(mut page) => {
+                let response = match form {
+                    Some(LimitedForm::Code(mut page)) => {
                         page.resend_error = Some(wait_message(&hit));
+                        if hit.kind == LimitKind::ResendCooldown {
+                            page.resend_wait_secs =
+                                Some(hit.retry_after.as_secs_f64().ceil() as u64);
+                        }
+                        (status, *page).into_response()
+                    }
+                    Some(LimitedForm::Phone(mut page)) => {
+                        page.error = Some(wait_message(&hit));
                         (status, *page).into_response()
                     }
                     None => problem(status, "Please wait", wait_message(&hit)),

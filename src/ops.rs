@@ -15,6 +15,7 @@ use axum::routing::get;
 use rand::RngExt;
 use tracing::Instrument;
 
+use crate::pages;
 use crate::state::AppState;
 
 /// The header a request's id comes in (from a proxy that made one) and
@@ -78,7 +79,8 @@ pub async fn observe(
     // showed in the profile; the request-log line names method and route.
     let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
     let method = request.method().clone();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let page = pages::branded(app.branding.clone(), next.run(request));
+    let mut response = page.instrument(span.clone()).await;
     let took = started.elapsed();
     let status = response.status();
     app.verifier

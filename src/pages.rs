@@ -1,5 +1,6 @@
 //! The pages, one struct per template in `templates/`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -16,6 +17,33 @@ use crate::verification::Delivery;
 /// forms may lead to (the website a sign-in returns to), for the
 /// Content-Security-Policy's `form-action`, which browsers apply to the
 /// redirects after a form too.
+pub use crate::settings::Branding;
+
+tokio::task_local! {
+    /// The app's branding, while one of its requests is answered.
+    static BRANDING: Arc<Branding>;
+}
+
+/// Answers `request` with `branding` on its pages.
+pub fn branded<F: Future>(branding: Arc<Branding>, request: F) -> impl Future<Output = F::Output> {
+    BRANDING.scope(branding, request)
+}
+
+/// The name in every page's header and title.
+pub fn brand_name() -> String {
+    BRANDING
+        .try_with(|b| b.display_name().to_owned())
+        .unwrap_or_else(|_| Branding::DEFAULT_NAME.to_owned())
+}
+
+/// Where the error pages send people for help, if anywhere.
+pub fn support_url() -> Option<String> {
+    BRANDING
+        .try_with(|b| b.support_url.as_ref().map(|u| u.to_string()))
+        .ok()
+        .flatten()
+}
+
 #[derive(Debug, Clone)]
 pub struct FormTarget(pub String);
 

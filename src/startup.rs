@@ -118,6 +118,7 @@ impl Application {
             max_attempts: settings.otp.max_attempts,
             limits: LimitRules::new(settings.limits.clone()),
             pumping: PumpingRules::new(settings.pumping.clone()),
+            sender_name: settings.branding.name.clone(),
         };
         let sms = SmsSender::new(&settings.sms)?;
         let code_format = settings.otp.format;
@@ -150,6 +151,7 @@ impl Application {
             api,
             receipts,
             events,
+            branding: Arc::new(settings.branding.clone()),
         });
         Ok(Self {
             listener,

@@ -1,12 +1,13 @@
 //! What every page handler shares: the flow's core and the face's own
 //! typed settings. Handlers read no raw settings.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::Api;
 use crate::oidc::Provider;
 use crate::session::SessionCookies;
-use crate::settings::ForwardedFor;
+use crate::settings::{Branding, ForwardedFor};
 use crate::verifier::Verifier;
 use crate::webhooks::events::Outbox;
 
@@ -33,4 +34,6 @@ pub struct AppState {
     pub receipts: Option<ed25519_dalek::VerifyingKey>,
     /// Where events for profiles' `webhook_url`s are queued.
     pub events: Outbox,
+    /// The service's name and help link, for every page.
+    pub branding: Arc<Branding>,
 }

@@ -1,10 +1,34 @@
-// The code page works without this file. With it: the code fills itself in
-// from the SMS where the browser supports WebOTP, the "Send a new code"
-// note counts down the cooldown, and news of the SMS (delivered, or not
-// deliverable) shows up without a reload.
+// The pages work without this file. With it: a form that sends an SMS says
+// "Sending…" and cannot be sent twice while Telnyx answers; the code fills
+// itself in from the SMS where the browser supports WebOTP; the "Send a new
+// code" note counts down the cooldown and the button comes back at its end;
+// and news of the SMS (delivered, or not deliverable) shows up without a
+// reload.
 "use strict";
 
 (function () {
+  var sending = document.querySelectorAll("form[data-sending]");
+  Array.prototype.forEach.call(sending, function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (!button) { return; }
+      // After this event the browser still submits the form.
+      setTimeout(function () {
+        button.disabled = true;
+        button.textContent = form.getAttribute("data-sending");
+        button.setAttribute("aria-busy", "true");
+      }, 0);
+    });
+  });
+  // Back to a page the browser kept whole: its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(sending, function (form) {
+      var button = form.querySelector("button[type=submit][aria-busy]");
+      if (button) { window.location.reload(); }
+    });
+  });
+
   var input = document.getElementById("token");
   if (input && "OTPCredential" in window) {
     var abort = new AbortController();
@@ -21,6 +45,7 @@
   }
 
   var note = document.querySelector("[data-cooldown]");
+  var resendButton = document.querySelector("form[action='/resend'] button");
   var timer = null;
   if (note) {
     var left = parseInt(note.getAttribute("data-cooldown"), 10);
@@ -28,7 +53,10 @@
       left -= 1;
       if (left <= 0) {
         clearInterval(timer);
+        note.classList.remove("error");
+        note.removeAttribute("role");
         note.textContent = "Didn't get it? You can ask for a new code now.";
+        if (resendButton) { resendButton.disabled = false; }
       } else {
         note.textContent = "Didn't get it? You can ask for a new code in " + left +
           (left === 1 ? " second." : " seconds.");
@@ -65,6 +93,7 @@
               resend.removeAttribute("data-cooldown");
               resend.textContent = "Didn't get it? We can send the code again.";
             }
+            if (resendButton) { resendButton.disabled = false; }
           }
         })
         .catch(function () { clearInterval(poll); });

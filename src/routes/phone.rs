@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::code_page;
 use super::extract::{CurrentSession, PageForm};
-use crate::errors::AppError;
+use crate::errors::{AppError, LimitedForm};
+use crate::limits::LimitKind;
 use crate::pages::PhoneFormPage;
 use crate::session::{SendNews, Session};
 use crate::state::AppState;
@@ -56,19 +57,35 @@ pub async fn request_code(
         .verifier
         .start(phone, &requester, previous.as_ref())
         .await;
-    // Telnyx says this number cannot take a text: another try will not
-    // help, another number may.
-    if let Err(VerifyError::Sms(error)) = &sent
-        && error.refuses_the_number()
-    {
-        return Err(AppError::InvalidPhone(Box::new(PhoneFormPage {
-            typed: fields.phone,
-            error: Some(CANNOT_TAKE_TEXTS.to_owned()),
-            ..PhoneFormPage::new(&session, &app.verifier.rules().phone)
-        })));
-    }
     // Asking again for the number this browser is verifying is a resend.
     let resending = previous.filter(|p| p.phone == phone);
+    let phone_form = |error: Option<String>| {
+        Box::new(PhoneFormPage {
+            typed: fields.phone.clone(),
+            error,
+            ..PhoneFormPage::new(&session, &app.verifier.rules().phone)
+        })
+    };
+    match &sent {
+        // Telnyx says this number cannot take a text: another try will not
+        // help, another number may.
+        Err(VerifyError::Sms(error)) if error.refuses_the_number() => {
+            return Err(AppError::InvalidPhone(phone_form(Some(
+                CANNOT_TAKE_TEXTS.to_owned(),
+            ))));
+        }
+        // A limit on a new ask (another browser's cooldown on this number,
+        // this network's hourly count): the phone form again, with the wait.
+        Err(VerifyError::Limited(hit))
+            if resending.is_none() && hit.kind != LimitKind::SmsPerHour =>
+        {
+            return Err(AppError::TooManyRequests {
+                hit: *hit,
+                form: Some(LimitedForm::Phone(phone_form(None))),
+            });
+        }
+        _ => {}
+    }
     code_sent(&app, session, sent, resending.as_ref())
 }
 
@@ -103,7 +120,9 @@ fn code_sent(
         }
         (Err(VerifyError::Limited(hit)), Some(pending)) => Err(AppError::TooManyRequests {
             hit,
-            code_page: Some(Box::new(code_page(app, &session, pending, None))),
+            form: Some(LimitedForm::Code(Box::new(code_page(
+                app, &session, pending, None,
+            )))),
         }),
         (Err(error), _) => Err(error.into()),
     }

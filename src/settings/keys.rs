@@ -62,6 +62,8 @@ pub const KEYS: &[Key] = &[
     optional("server.admin_listen", Text),
     key("server.shutdown_grace_secs", Number, "20"),
     key("log.format", Text, "text"),
+    optional("branding.name", Text),
+    optional("branding.support_url", Text),
     optional("sms.provider", Text),
     optional("telnyx.api_key", Secret),
     optional("telnyx.from_number", Text),

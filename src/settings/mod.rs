@@ -89,7 +89,30 @@ pub struct Settings {
     pub pumping: PumpingSettings,
     pub log_format: LogFormat,
     pub webhooks: WebhookSettings,
+    pub branding: Branding,
     warnings: Vec<String>,
+}
+
+/// How the service names itself: `[branding]`.
+#[derive(Debug, Clone, Default)]
+pub struct Branding {
+    /// In every page's header, and the SMS's sender: "Your Acme
+    /// verification code is 123456". Unset: the pages say
+    /// "Phone verification" and the SMS names no one.
+    pub name: Option<String>,
+    /// Linked from the error pages.
+    pub support_url: Option<Url>,
+}
+
+impl Branding {
+    pub const DEFAULT_NAME: &str = "Phone verification";
+    /// Long enough for a company's name, short enough that the SMS keeps to
+    /// one segment with a 10-character code and a 30-character host.
+    pub const MAX_NAME_CHARS: usize = 40;
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(Self::DEFAULT_NAME)
+    }
 }
 
 /// The SMS-pumping breaker: a destination (a number's prefix, or its
@@ -435,6 +458,7 @@ impl TryFrom<RawSettings> for Settings {
             server.public_url.as_ref(),
         )?;
         let webhooks = webhook_settings(raw.webhooks)?;
+        let branding = branding_settings(raw.branding)?;
         let pumping = pumping_settings(raw.pumping)?;
         let log_format = one_of(
             "log.format",
@@ -466,6 +490,7 @@ impl TryFrom<RawSettings> for Settings {
             pumping,
             log_format,
             webhooks,
+            branding,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -898,6 +923,30 @@ fn receipts(key: &str, public_url: Option<&Url>) -> Result<Receipts, Invalid> {
 /// 32 bytes from standard base64, as Telnyx shows keys.
 fn ed25519_key(text: &str) -> Option<[u8; 32]> {
     STANDARD.decode(text.trim()).ok()?.try_into().ok()
+}
+
+fn branding_settings(raw: raw::RawBranding) -> Result<Branding, Invalid> {
+    let name = match raw.name.as_deref().map(str::trim) {
+        None => None,
+        Some(name)
+            if !name.is_empty()
+                && name.chars().count() <= Branding::MAX_NAME_CHARS
+                && !name.chars().any(char::is_control) =>
+        {
+            Some(name.to_owned())
+        }
+        Some(_) => {
+            return Err(Invalid::plain(
+                "branding.name",
+                "must be 1 to 40 characters on one line (it is in every SMS)",
+            ));
+        }
+    };
+    let support_url = raw
+        .support_url
+        .map(|url| http_url("branding.support_url", &url))
+        .transpose()?;
+    Ok(Branding { name, support_url })
 }
 
 fn webhook_settings(raw: raw::RawWebhooks) -> Result<WebhookSettings, Invalid> {

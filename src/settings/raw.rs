@@ -25,6 +25,8 @@ pub struct RawSettings {
     pub api: RawApi,
     #[serde(default)]
     pub webhooks: RawWebhooks,
+    #[serde(default)]
+    pub branding: RawBranding,
     /// By profile id.
     #[serde(default)]
     pub verify_profiles: BTreeMap<String, RawProfile>,
@@ -151,6 +153,13 @@ pub struct RawPumping {
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
     pub format: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBranding {
+    pub name: Option<String>,
+    pub support_url: Option<String>,
 }
 
 #[derive(Default, Deserialize)]

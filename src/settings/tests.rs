@@ -767,6 +767,29 @@ fn the_admin_listener_and_the_log_format_are_read_and_checked() {
     );
 }
 
+#[test]
+fn a_brand_name_must_fit_on_one_line_in_an_sms_and_the_help_link_be_a_web_address() {
+    let settings = load(&[
+        ("TWOFA_BRANDING__NAME", " Acme "),
+        ("TWOFA_BRANDING__SUPPORT_URL", "https://acme.example/help"),
+    ])
+    .expect("valid");
+    assert_eq!(settings.branding.name.as_deref(), Some("Acme"));
+    assert_eq!(settings.branding.display_name(), "Acme");
+    let unset = load(&[]).expect("valid");
+    assert_eq!(
+        unset.branding.name, None,
+        "the SMS names no sender by default"
+    );
+    assert_eq!(unset.branding.display_name(), "Phone verification");
+    for name in ["", "   ", &"x".repeat(41), "Acme\nCorp"] {
+        let problem = error(&[("TWOFA_BRANDING__NAME", name)]);
+        assert!(problem.contains("branding.name"), "{name:?}: {problem}");
+    }
+    let problem = error(&[("TWOFA_BRANDING__SUPPORT_URL", "javascript:alert(1)")]);
+    assert!(problem.contains("branding.support_url"), "{problem}");
+}
+
 /// The settings `config.example.toml` names (commented or not), with the
 /// value of those it sets. A commented `[section.name]` stands for `*`.
 fn example_keys() -> Vec<(String, Option<String>)> {

@@ -134,6 +134,26 @@ mod tests {
     use crate::otp::{Alphabet, CodeFormat};
 
     #[test]
+    fn a_code_with_the_longest_allowed_name_and_a_30_character_host_fits_one_gsm_segment() {
+        let code = CodeFormat {
+            alphabet: Alphabet::Digits,
+            length: 6,
+        }
+        .generate();
+        let name = "A".repeat(crate::settings::Branding::MAX_NAME_CHARS);
+        let host = "h".repeat(26) + ".com";
+        assert_eq!(host.len(), 30);
+        let text = code_message(&code, Some(&name), Some(&host));
+        // GSM-7's basic set holds every character of it: 160 to a segment.
+        assert!(text.is_ascii() && !text.contains(['[', ']', '{', '}', '\\', '~', '^', '|']));
+        assert!(
+            text.chars().count() <= 160,
+            "{} characters",
+            text.chars().count()
+        );
+    }
+
+    #[test]
     fn the_origin_bound_line_comes_last() {
         let format = CodeFormat {
             alphabet: Alphabet::Digits,

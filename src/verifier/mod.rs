@@ -37,6 +37,9 @@ pub struct Rules {
     pub max_attempts: u32,
     pub limits: LimitRules,
     pub pumping: PumpingRules,
+    /// Who the SMS says it is from (`branding.name`; a profile's
+    /// `app_name` instead): "Your Acme verification code is 123456".
+    pub sender_name: Option<String>,
 }
 
 /// A Verify API profile: the rules of the verifications made under it,
@@ -366,7 +369,10 @@ impl Verifier {
         };
         let send = Send {
             new: true,
-            app_name: new.profile.and_then(|p| p.app_name.as_deref()),
+            app_name: new
+                .profile
+                .and_then(|p| p.app_name.as_deref())
+                .or(self.rules.sender_name.as_deref()),
             limits: &limits,
             watch: watch.as_ref(),
             now,
@@ -401,7 +407,7 @@ impl Verifier {
         report_trips(&opened, &pending.phone);
         let send = Send {
             new: false,
-            app_name: None,
+            app_name: self.rules.sender_name.as_deref(),
             limits: &limits,
             watch: watch.as_ref(),
             now,

@@ -28,6 +28,7 @@ fn limits() -> LimitSettings {
 
 fn verifier_with(fake: &FakeSms, limits: LimitSettings) -> Verifier {
     let rules = Rules {
+        sender_name: None,
         phone: PhoneRules {
             default_country: "+1".parse().expect("+1"),
             countries: CountryPolicy::parse(&["US".into()]).expect("US"),

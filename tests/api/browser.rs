@@ -377,8 +377,11 @@ async fn tour_every_page(screen: Screen) {
     c.click("form[action='/verify'] button").await;
     c.check_page("4-code-form-wrong").await;
 
-    c.click("form[action='/resend'] button").await;
-    assert!(c.text("#resend-error").await.contains("Wait"));
+    // The button waits out the cooldown; a script posting anyway is told
+    // to wait, in the one note about sending again.
+    c.navigate_by_script("document.querySelector(\"form[action='/resend']\").submit();")
+        .await;
+    assert!(c.text("#resend-note").await.contains("Wait"));
     c.check_page("5-code-form-cooldown").await;
 
     c.type_into("#token", &code).await;
@@ -386,15 +389,16 @@ async fn tour_every_page(screen: Screen) {
     assert_eq!(c.heading().await, "Phone number verified");
     c.check_page("6-verified").await;
 
-    // The problem pages: 429 (a fresh browser asking inside the cooldown),
-    // 403, 404, 413, 502 and 503.
+    // A fresh browser asking inside the cooldown: the phone form, with the
+    // wait. Then the problem pages: 403, 404, 413, 502 and 503.
     c.client
         .delete_all_cookies()
         .await
         .expect("cookies cleared");
     request_code(c, &app, PHONE).await;
-    assert_eq!(c.heading().await, "Please wait");
-    c.check_page("7-error-429").await;
+    assert_eq!(c.heading().await, "Verify your phone number");
+    assert!(c.text("#phone-error").await.contains("Wait"));
+    c.check_page("7-phone-form-429").await;
 
     c.goto(&app, "/").await;
     c.navigate_by_script("document.querySelector('input[name=csrf]').value = 'forged'; document.querySelector('form').submit();")
@@ -445,7 +449,8 @@ async fn the_widest_pages_fit_a_320_pixel_phone() {
     c.click("form[action='/request'] button").await;
     c.check_page("phone-form-error").await;
     request_code(&c, &app, PHONE).await;
-    c.click("form[action='/resend'] button").await;
+    c.navigate_by_script("document.querySelector(\"form[action='/resend']\").submit();")
+        .await;
     c.check_page("code-form-cooldown").await;
     c.end().await;
 }
@@ -466,37 +471,25 @@ async fn every_page_passes_axe_in_the_dark_theme() {
 }
 
 #[tokio::test]
-async fn a_person_verifies_their_number_with_the_code_from_the_sms() {
+async fn a_person_verifies_their_number_and_reload_or_back_never_posts_again() {
     let Some(c) = Chromium::start(Screen::Desktop).await else {
         return;
     };
     let app = app_for_browsers().await;
     request_code(&c, &app, PHONE).await;
+    let path = "return location.pathname;";
+    assert_eq!(
+        c.script(path).await,
+        json!("/verify"),
+        "a send ends on a page of its own"
+    );
     assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
     let focused = c.script("return document.activeElement.id;").await;
     assert_eq!(focused, json!("token"), "the code field has the focus");
     c.type_into("#token", &app.last_code().await).await;
     c.click("form[action='/verify'] button").await;
     assert_eq!(c.heading().await, "Phone number verified");
-    assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
-    c.end().await;
-}
-
-#[tokio::test]
-async fn reload_and_back_after_verifying_show_pages_not_a_resubmission() {
-    let Some(c) = Chromium::start(Screen::Desktop).await else {
-        return;
-    };
-    let app = app_for_browsers().await;
-    request_code(&c, &app, PHONE).await;
-    let url = c.script("return location.pathname;").await;
-    assert_eq!(url, json!("/verify"), "a send ends on a page of its own");
-    c.type_into("#token", &app.last_code().await).await;
-    c.click("form[action='/verify'] button").await;
-    assert_eq!(
-        c.script("return location.pathname;").await,
-        json!("/verified")
-    );
+    assert_eq!(c.script(path).await, json!("/verified"));
     c.navigate_by_script("location.reload();").await;
     assert_eq!(
         c.heading().await,
@@ -504,9 +497,9 @@ async fn reload_and_back_after_verifying_show_pages_not_a_resubmission() {
         "reload shows it again"
     );
     assert!(c.text("main").await.contains("+1 ••• ••• 0123"));
-    c.navigate_by_script("history.back();").await;
     // Back lands on the code page's address; with the code used, that is
     // the phone form, never the browser's "Confirm Form Resubmission".
+    c.navigate_by_script("history.back();").await;
     assert_eq!(c.heading().await, "Verify your phone number");
     c.end().await;
 }
@@ -563,18 +556,28 @@ async fn a_wrong_code_is_announced_tied_to_the_field_and_focused() {
 }
 
 #[tokio::test]
-async fn asking_for_a_new_code_inside_the_cooldown_shows_the_wait() {
+async fn inside_the_cooldown_the_send_button_waits_and_a_forced_ask_shows_one_message() {
     let Some(c) = Chromium::start(Screen::Desktop).await else {
         return;
     };
     let app = app_for_browsers().await;
     request_code(&c, &app, PHONE).await;
     assert!(c.text("#resend-note").await.contains("seconds"));
-    c.click("form[action='/resend'] button").await;
-    let error = c.text("#resend-error").await;
-    assert!(
-        error.contains("Wait") && error.contains("seconds"),
-        "{error}"
+    let disabled = "return document.querySelector(\"form[action='/resend'] button\").disabled;";
+    assert_eq!(
+        c.script(disabled).await,
+        json!(true),
+        "no sending during the cooldown"
+    );
+    c.navigate_by_script("document.querySelector(\"form[action='/resend']\").submit();")
+        .await;
+    let note = c.text("#resend-note").await;
+    assert!(note.contains("Wait") && note.contains("seconds"), "{note}");
+    assert_eq!(
+        c.script("return document.querySelectorAll('.other-actions .error').length;")
+            .await,
+        json!(1),
+        "one message about sending again"
     );
     let field = c
         .client
@@ -587,6 +590,59 @@ async fn asking_for_a_new_code_inside_the_cooldown_shows_the_wait() {
         "the code field is not at fault"
     );
     assert_eq!(app.sent_messages().await.len(), 1);
+    c.end().await;
+}
+
+#[tokio::test]
+async fn the_send_button_comes_back_when_the_countdown_ends() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let telnyx = MockServer::start().await;
+    telnyx_accepts(&telnyx).await;
+    let app = spawn_app_against(telnyx, &[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "1")]).await;
+    request_code(&c, &app, PHONE).await;
+    let disabled = "return document.querySelector(\"form[action='/resend'] button\").disabled;";
+    assert_eq!(c.script(disabled).await, json!(true));
+    // The page's own timer, in the browser: wait for it to run out.
+    let mut enabled = false;
+    for _ in 0..100 {
+        if c.script(disabled).await == json!(false) {
+            enabled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(enabled, "the button is back after the countdown");
+    assert!(c.text("#resend-note").await.contains("now"));
+    c.end().await;
+}
+
+#[tokio::test]
+async fn while_a_code_is_being_sent_the_button_says_sending_and_cannot_be_pressed_again() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let app = app_for_browsers().await;
+    c.goto(&app, "/").await;
+    c.type_into("#phone", PHONE).await;
+    // The moment between pressing and the answer, held still: the page's
+    // own handler runs, then this one keeps the browser from leaving (a
+    // driver cannot look at a page while it is being left).
+    let pressed = c
+        .script(
+            "var form = document.querySelector(\"form[action='/request']\"); \
+             form.addEventListener('submit', function (e) { e.preventDefault(); }); \
+             var b = form.querySelector('button'); b.click(); \
+             return new Promise(function (done) { setTimeout(function () { \
+               done([b.disabled, b.textContent, b.getAttribute('aria-busy')]); }, 50); });",
+        )
+        .await;
+    assert_eq!(pressed, json!([true, "Sending…", "true"]));
+    assert!(
+        app.sent_messages().await.is_empty(),
+        "held still: nothing sent"
+    );
     c.end().await;
 }
 

@@ -85,6 +85,51 @@ async fn a_resend_says_the_code_was_texted_again_on_the_page_it_redirects_to() {
 }
 
 #[tokio::test]
+async fn a_brand_names_the_pages_and_the_sms_and_error_pages_link_to_help() {
+    let mut app = spawn_app_with(&[
+        ("TWOFA_BRANDING__NAME", "Acme"),
+        ("TWOFA_BRANDING__SUPPORT_URL", "https://acme.example/help"),
+    ])
+    .await;
+    let page = app.browser.get("/").await;
+    assert!(
+        page.contains("<p class=\"brand\">Acme</p>"),
+        "{}",
+        page.html
+    );
+    assert!(page.contains("· Acme</title>"), "{}", page.html);
+    app.browser.submit("/request", &[("phone", PHONE)]).await;
+    let sms = app.sent_messages().await;
+    let text = sms[0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("Your Acme verification code is "),
+        "{text}"
+    );
+    let page = app.browser.get("/nope").await;
+    assert!(
+        page.contains("<a href=\"https://acme.example/help\">Get help</a>"),
+        "{}",
+        page.html
+    );
+}
+
+#[tokio::test]
+async fn without_a_brand_the_pages_say_phone_verification_and_the_sms_names_no_sender() {
+    let mut app = spawn_app().await;
+    let page = app.browser.get("/").await;
+    assert!(
+        page.contains("<p class=\"brand\">Phone verification</p>"),
+        "{}",
+        page.html
+    );
+    app.browser.submit("/request", &[("phone", PHONE)]).await;
+    let sms = app.sent_messages().await;
+    let text = sms[0]["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("Your verification code is "), "{text}");
+    assert!(!app.browser.get("/nope").await.contains("Get help"));
+}
+
+#[tokio::test]
 async fn the_used_code_posted_again_is_told_the_number_is_already_verified() {
     let mut app = spawn_app().await;
     app.browser.request_code(PHONE).await;
