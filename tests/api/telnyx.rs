@@ -208,6 +208,15 @@ async fn an_unreachable_telnyx_shows_a_502_page() {
     assert_eq!(page.status, StatusCode::BAD_GATEWAY);
     assert!(page.headers.get("set-cookie").is_none());
     assert!(app.sent_messages().await.is_empty());
+    // The operator is told which Telnyx, and why not: at start, and at the send.
+    let logs = captured_logs();
+    let started = format!("starting: codes are texted through Telnyx at http://{closed}");
+    assert!(logs.contains(&started), "{logs}");
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&format!("could not reach Telnyx at http://{closed}")))
+        .unwrap_or_else(|| panic!("no line names the API base: {logs}"));
+    assert!(line.to_lowercase().contains("connection refused"), "{line}");
 }
 
 #[tokio::test]
