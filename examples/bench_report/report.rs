@@ -265,7 +265,17 @@ pub fn report(raw: &str) -> Result<Report, String> {
     }
     markdown.push_str("\n### Everything else the run noted\n\n");
     for extra in &extras {
-        if extra.get("bound_for").is_none() {
+        let after_slow = extra["rss_after_slow_telnyx_kib"]
+            .as_f64()
+            .or(extra["rss_after_load_kib"].as_f64());
+        if let Some(kib) = after_slow {
+            writeln!(
+                markdown,
+                "- resident size of the process started for the 300 ms scenario, after it: {:.1} MB ({kib:.0} KiB)",
+                megabytes(kib)
+            )
+            .map_err(|e| e.to_string())?;
+        } else if extra.get("bound_for").is_none() {
             writeln!(markdown, "- `{extra}`").map_err(|e| e.to_string())?;
         }
     }

@@ -11,8 +11,9 @@
 //!   expiring when it no longer matters;
 //! - `pump:{destination}`: the SMS-pumping breaker's counts for a number
 //!   prefix or a country;
-//! - `handoff:{hash}`: an OpenID Connect authorization code or access
-//!   token, by the SHA-256 of the secret;
+//! - `handoff:{hash}`: an OpenID Connect authorization code, and
+//!   `token:{hash}`: the access token it gave, each by the SHA-256 of the
+//!   secret;
 //! - `msg:{message id}`: the verification a Telnyx message belongs to, and
 //!   `event:{hash}`: a delivery receipt already counted (24 h).
 //!

@@ -130,6 +130,25 @@ async fn a_second_browser_cannot_use_the_first_browsers_code() {
 }
 
 #[tokio::test]
+async fn an_expired_code_is_told_it_expired_even_once_the_store_has_forgotten_it() {
+    let key = [(
+        "TWOFA_SERVER__COOKIE_KEY",
+        "c2FtZS1rZXktZm9yLWJvdGgtYXBwcy0wMTIzNDU2Nzg5YWJjZGVm",
+    )];
+    let mut app = spawn_app_with(&key).await;
+    app.browser.request_code(PHONE).await;
+    let code = app.last_code().await;
+    // A store that holds nothing of it: as the first one will, ten minutes
+    // after the code expires. The browser's cookie still knows when it did.
+    let forgetful = spawn_app_with(&key).await;
+    app.browser.address = forgetful.address.clone();
+    forgetful.clock.advance(Duration::from_secs(600 + 601));
+    let page = app.browser.enter_code(&code).await;
+    assert_eq!(page.status, StatusCode::GONE, "{}", page.html);
+    assert!(page.contains("expired"), "{}", page.html);
+}
+
+#[tokio::test]
 async fn a_code_is_refused_once_it_has_expired() {
     let mut app = spawn_app_with(&[("TWOFA_OTP__TTL_SECS", "120")]).await;
     app.browser.request_code(PHONE).await;
