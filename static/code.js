@@ -14,6 +14,7 @@
       if (!button) { return; }
       // After this event the browser still submits the form.
       setTimeout(function () {
+        button.setAttribute("data-label", button.textContent);
         button.disabled = true;
         button.textContent = form.getAttribute("data-sending");
         button.setAttribute("aria-busy", "true");
@@ -25,7 +26,10 @@
     if (!event.persisted) { return; }
     Array.prototype.forEach.call(sending, function (form) {
       var button = form.querySelector("button[type=submit][aria-busy]");
-      if (button) { window.location.reload(); }
+      if (!button) { return; }
+      button.disabled = false;
+      button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("aria-busy");
     });
   });
 
@@ -49,6 +53,9 @@
   var timer = null;
   if (note) {
     var left = parseInt(note.getAttribute("data-cooldown"), 10);
+    // A refusal ("Wait 29 seconds…") is said once and left alone, not
+    // re-announced every second; the offer comes back when the wait is over.
+    var refusal = note.classList.contains("error");
     timer = setInterval(function () {
       left -= 1;
       if (left <= 0) {
@@ -57,7 +64,7 @@
         note.removeAttribute("role");
         note.textContent = "Didn't get it? You can ask for a new code now.";
         if (resendButton) { resendButton.disabled = false; }
-      } else {
+      } else if (!refusal) {
         note.textContent = "Didn't get it? You can ask for a new code in " + left +
           (left === 1 ? " second." : " seconds.");
       }

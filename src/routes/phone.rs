@@ -70,6 +70,7 @@ pub async fn request_code(
         // Telnyx says this number cannot take a text: another try will not
         // help, another number may.
         Err(VerifyError::Sms(error)) if error.refuses_the_number() => {
+            tracing::info!("Telnyx refused the number: {error}");
             return Err(AppError::InvalidPhone(phone_form(Some(
                 CANNOT_TAKE_TEXTS.to_owned(),
             ))));

@@ -28,6 +28,11 @@ async fn a_get_of_a_form_address_gets_a_405_page() {
     let mut app = spawn_app().await;
     let page = app.browser.get("/request").await;
     assert_styled_page(page, StatusCode::METHOD_NOT_ALLOWED).await;
+    assert!(
+        page.contains("<h1>This address takes forms only</h1>"),
+        "{}",
+        page.html
+    );
 }
 
 #[tokio::test]
