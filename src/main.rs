@@ -1,4 +1,4 @@
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,18 +11,38 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Settings come from built-in defaults, then the config file, then
 /// TWOFA_<SECTION>__<KEY> environment variables (e.g. TWOFA_OTP__LENGTH=8).
-/// See config.example.toml for every key. RUST_LOG sets the log level.
+/// Every key, with its default, is in config.example.toml, built into the
+/// binary: `telnyx-2fa --print-example-config > config.toml` writes it out.
+/// RUST_LOG sets the log level.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     /// TOML settings file [default: $TWOFA_CONFIG, else ./config.toml if it exists]
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
+
+    /// Print config.example.toml (every setting, its default and what it does) and exit
+    #[arg(long)]
+    print_example_config: bool,
 }
+
+/// The example settings file, for when only the binary is at hand.
+const EXAMPLE_CONFIG: &str = include_str!("../config.example.toml");
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.print_example_config {
+        // Written, not print!ed: a closed pipe (`| head`) is not a panic.
+        let mut stdout = std::io::stdout().lock();
+        return match stdout
+            .write_all(EXAMPLE_CONFIG.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
     let file = match cli
         .config
         .or_else(|| std::env::var_os("TWOFA_CONFIG").map(PathBuf::from))

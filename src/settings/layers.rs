@@ -83,6 +83,8 @@ impl Layers {
             return;
         };
         let mut table = &mut self.table;
+        // The path as the table spells it, so a refusal finds its origin.
+        let mut spelt: Vec<String> = Vec::with_capacity(path.len());
         for segment in parents {
             // A name the operator chose may be written in any case: the
             // environment's `EXAMPLE` is the file's `example`.
@@ -91,6 +93,7 @@ impl Layers {
                 .find(|k| k.eq_ignore_ascii_case(segment))
                 .cloned();
             let name = existing.unwrap_or_else(|| segment.clone());
+            spelt.push(name.clone());
             let entry = table
                 .entry(name)
                 .or_insert_with(|| Value::Table(Table::new()));
@@ -101,7 +104,8 @@ impl Layers {
             table = inner;
         }
         table.insert(last.clone(), value);
-        self.origins.insert(path.join("."), origin);
+        spelt.push(last.clone());
+        self.origins.insert(spelt.join("."), origin);
     }
 
     fn merge_file(

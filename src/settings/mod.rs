@@ -356,7 +356,7 @@ impl TryFrom<RawSettings> for Settings {
 
     fn try_from(raw: RawSettings) -> Result<Self, Invalid> {
         let server = ServerSettings {
-            listen: listen_address(&raw.server.listen)?,
+            listen: listen_address("server.listen", &raw.server.listen, 3000)?,
             public_url: raw
                 .server
                 .public_url
@@ -382,14 +382,7 @@ impl TryFrom<RawSettings> for Settings {
                 .server
                 .admin_listen
                 .as_deref()
-                .map(|text| {
-                    text.parse().map_err(|_| {
-                        Invalid::value(
-                            "server.admin_listen",
-                            "must be an address and port such as 127.0.0.1:9100",
-                        )
-                    })
-                })
+                .map(|text| listen_address("server.admin_listen", text, 9100))
                 .transpose()?,
             shutdown_grace: seconds(
                 "server.shutdown_grace_secs",
@@ -550,34 +543,76 @@ fn code_length(length: u64) -> Result<usize, Invalid> {
         .ok_or_else(|| Invalid::value("otp.length", "must be between 4 and 10"))
 }
 
-/// An address and port; a host name only if it resolves to loopback, since
-/// "localhost:3000" is what people write.
-fn listen_address(text: &str) -> Result<SocketAddr, Invalid> {
-    if let Ok(address) = text.parse() {
+/// An address and port, or a host name and port, since "localhost:3000" is
+/// what people write. A name must resolve to this machine's loopback (an
+/// address elsewhere is written as itself, so what is exposed is plain);
+/// anything else is refused saying why. `port` is the example's.
+fn listen_address(key: &'static str, text: &str, port: u16) -> Result<SocketAddr, Invalid> {
+    if let Ok(address) = text.trim().parse() {
         return Ok(address);
     }
-    let problem = || {
-        Invalid::value(
-            "server.listen",
-            "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:3000 \
-             (a host name only if it resolves to this machine's loopback)",
-        )
+    let shape = format!(
+        "must be an address and port such as 127.0.0.1:{port}, 0.0.0.0:{port} or localhost:{port}"
+    );
+    let refuse = |why: String| Invalid::value(key, format!("{shape}; {why}"));
+    let Some((host, port_text)) = text.trim().rsplit_once(':') else {
+        return Err(refuse("the port is missing".to_owned()));
     };
-    let resolved: Vec<SocketAddr> = text
-        .rsplit_once(':')
-        .filter(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-        .and_then(|_| text.to_socket_addrs().ok())
-        .map(Iterator::collect)
-        .unwrap_or_default();
-    if resolved.is_empty() || !resolved.iter().all(|a| a.ip().is_loopback()) {
-        return Err(problem());
+    if host.contains(':') {
+        return Err(refuse(format!(
+            "an IPv6 address goes in brackets, such as [::1]:{port}"
+        )));
     }
-    resolved
-        .iter()
+    if host.is_empty() {
+        return Err(refuse("the host is missing".to_owned()));
+    }
+    let Ok(port_number) = port_text.parse::<u16>() else {
+        return Err(refuse(
+            "the port must be a number from 0 to 65535".to_owned(),
+        ));
+    };
+    let resolved: Vec<SocketAddr> = match (host, port_number).to_socket_addrs() {
+        Ok(addresses) => addresses.collect(),
+        Err(error) => {
+            // The resolver's own words, kept to one line.
+            let error = error.to_string().replace(['\n', '\r'], " ");
+            return Err(Invalid::value(
+                key,
+                format!(
+                    "names a host that could not be resolved ({error}); \
+                     write an address such as 127.0.0.1:{port_number}"
+                ),
+            ));
+        }
+    };
+    if let Some(address) = loopback_of(&resolved) {
+        return Ok(address);
+    }
+    let found: Vec<String> = resolved.iter().map(|a| a.ip().to_string()).collect();
+    Err(Invalid::value(
+        key,
+        if found.is_empty() {
+            format!(
+                "names a host that resolves to no address; write an address such as 127.0.0.1:{port_number}"
+            )
+        } else {
+            format!(
+                "names a host that resolves to {}, not to this machine's loopback; to listen beyond \
+                 this machine write the address itself, or 0.0.0.0:{port_number} for every interface",
+                found.join(", ")
+            )
+        },
+    ))
+}
+
+/// The loopback address among a host name's, IPv4 first (what the
+/// defaults and the README's 127.0.0.1 use), else the first loopback one.
+fn loopback_of(resolved: &[SocketAddr]) -> Option<SocketAddr> {
+    let loopback = || resolved.iter().filter(|a| a.ip().is_loopback());
+    loopback()
         .find(|a| a.is_ipv4())
-        .or_else(|| resolved.first())
+        .or_else(|| loopback().next())
         .copied()
-        .ok_or_else(problem)
 }
 
 /// `server.cookie_keys` (the first encrypts, all decrypt), or the one
@@ -936,7 +971,7 @@ fn branding_settings(raw: raw::RawBranding) -> Result<Branding, Invalid> {
             Some(name.to_owned())
         }
         Some(_) => {
-            return Err(Invalid::plain(
+            return Err(Invalid::value(
                 "branding.name",
                 "must be 1 to 40 characters on one line (it is in every SMS)",
             ));

@@ -172,7 +172,7 @@ fn bad_values_are_named_in_one_line_with_where_they_came_from() {
         ),
         (
             &[("TWOFA_SERVER__LISTEN", "example.com:80")],
-            "server.listen must be an address",
+            "server.listen names a host that",
         ),
         (
             &[("TWOFA_PHONE__COUNTRY_CODE", "1")],
@@ -202,6 +202,153 @@ fn a_host_name_that_resolves_to_loopback_is_a_listen_address() {
     let settings = load(&[("TWOFA_SERVER__LISTEN", "localhost:3000")]).expect("valid");
     assert!(settings.server.listen.ip().is_loopback());
     assert_eq!(settings.server.listen.port(), 3000);
+    let settings = load(&[("TWOFA_SERVER__ADMIN_LISTEN", "localhost:9100")]).expect("valid");
+    let admin = settings.server.admin_listen.expect("set");
+    assert!(admin.ip().is_loopback());
+    assert_eq!(admin.port(), 9100);
+}
+
+#[test]
+fn a_listen_host_name_is_refused_in_one_line_that_says_why() {
+    let cases = [
+        (
+            "localhost",
+            "server.listen must be an address and port such as 127.0.0.1:3000, 0.0.0.0:3000 \
+             or localhost:3000; the port is missing (got \"localhost\" in TWOFA_SERVER__LISTEN)",
+        ),
+        (
+            "localhost:http",
+            "server.listen must be an address and port such as 127.0.0.1:3000, 0.0.0.0:3000 \
+             or localhost:3000; the port must be a number from 0 to 65535 \
+             (got \"localhost:http\" in TWOFA_SERVER__LISTEN)",
+        ),
+        (
+            "::1:3000",
+            "server.listen must be an address and port such as 127.0.0.1:3000, 0.0.0.0:3000 \
+             or localhost:3000; an IPv6 address goes in brackets, such as [::1]:3000 \
+             (got \"::1:3000\" in TWOFA_SERVER__LISTEN)",
+        ),
+    ];
+    for (listen, expected) in cases {
+        assert_eq!(error(&[("TWOFA_SERVER__LISTEN", listen)]), expected);
+    }
+    // .invalid never resolves (RFC 6761).
+    let problem = error(&[("TWOFA_SERVER__LISTEN", "no-such-host.invalid:3000")]);
+    assert!(
+        problem.starts_with("server.listen names a host that could not be resolved ("),
+        "{problem}"
+    );
+    assert!(
+        problem.ends_with(
+            "write an address such as 127.0.0.1:3000 \
+             (got \"no-such-host.invalid:3000\" in TWOFA_SERVER__LISTEN)"
+        ),
+        "{problem}"
+    );
+    assert!(!problem.contains('\n'), "{problem}");
+    let problem = file_error("[server]\nadmin_listen = \"localhost\"\n");
+    assert!(
+        problem
+            .starts_with("server.admin_listen must be an address and port such as 127.0.0.1:9100"),
+        "{problem}"
+    );
+    assert!(problem.ends_with("config.toml)"), "{problem}");
+}
+
+#[test]
+fn of_a_host_name_s_addresses_the_loopback_one_is_listened_on_ipv4_first() {
+    let address = |text: &str| text.parse::<SocketAddr>().expect("an address");
+    assert_eq!(
+        loopback_of(&[
+            address("192.0.2.1:3000"),
+            address("[::1]:3000"),
+            address("127.0.0.1:3000")
+        ]),
+        Some(address("127.0.0.1:3000"))
+    );
+    assert_eq!(
+        loopback_of(&[address("192.0.2.1:3000"), address("[::1]:3000")]),
+        Some(address("[::1]:3000"))
+    );
+    assert_eq!(loopback_of(&[address("192.0.2.1:3000")]), None);
+    assert_eq!(loopback_of(&[]), None);
+}
+
+#[test]
+fn a_value_out_of_range_says_where_it_came_from() {
+    for (env, expected) in [
+        (
+            ("TWOFA_OTP__TTL_SECS", "0"),
+            "otp.ttl_secs must be at least 1 (got 0 in TWOFA_OTP__TTL_SECS)",
+        ),
+        (
+            ("TWOFA_PUMPING__WINDOW_SECS", "5"),
+            "pumping.window_secs must be at least 60 (got 5 in TWOFA_PUMPING__WINDOW_SECS)",
+        ),
+        (
+            ("TWOFA_PUMPING__MIN_CONVERSION", "2"),
+            "pumping.min_conversion must be a fraction from 0 to 1, e.g. 0.2 for one verified \
+             code in five (got 2.0 in TWOFA_PUMPING__MIN_CONVERSION)",
+        ),
+        (
+            ("TWOFA_LIMITS__SMS_PER_HOUR", "0"),
+            "limits.sms_per_hour must be at least 1 (got 0 in TWOFA_LIMITS__SMS_PER_HOUR)",
+        ),
+        (
+            ("TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH", "11"),
+            "verify_profiles.shop.code_length must be between 4 and 10 \
+             (got 11 in TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH)",
+        ),
+        (
+            ("TWOFA_BRANDING__NAME", "Acme\nCorp"),
+            "branding.name must be 1 to 40 characters on one line (it is in every SMS) \
+             (got \"Acme\\nCorp\" in TWOFA_BRANDING__NAME)",
+        ),
+    ] {
+        assert_eq!(error(&[env]), expected);
+    }
+    for (file, expected) in [
+        (
+            "[otp]\nttl_secs = 0\n",
+            "otp.ttl_secs must be at least 1 (got 0 in ",
+        ),
+        (
+            "[otp]\nlength = 11\n",
+            "otp.length must be between 4 and 10 (got 11 in ",
+        ),
+        (
+            "[verify_profiles.Shop]\ncode_length = 3\n",
+            "verify_profiles.Shop.code_length must be between 4 and 10 (got 3 in ",
+        ),
+    ] {
+        let problem = file_error(file);
+        assert!(problem.starts_with(expected), "{problem}");
+        assert!(problem.ends_with("config.toml)"), "{problem}");
+    }
+}
+
+#[test]
+fn a_profile_named_in_another_case_in_the_environment_is_blamed_on_the_environment() {
+    let dir = std::env::temp_dir().join(format!(
+        "twofa-settings-case-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[verify_profiles.Shop]\nname = \"Shop\"\n").expect("write");
+    let env = HashMap::from([(
+        "TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH".to_owned(),
+        "99".to_owned(),
+    )]);
+    let problem = Settings::load(ConfigFile::Required(path), &env).map(|_| ());
+    let _ = std::fs::remove_dir_all(dir);
+    assert_eq!(
+        problem.map_err(|e| e.to_string()),
+        Err("verify_profiles.Shop.code_length must be between 4 and 10 \
+             (got 99 in TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH)"
+            .to_owned())
+    );
 }
 
 #[test]

@@ -29,6 +29,42 @@ fn help_explains_the_config_flag_and_the_environment() {
 }
 
 #[test]
+fn print_example_config_prints_config_example_toml_and_help_says_so() {
+    let output = bare_command()
+        .arg("--print-example-config")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0));
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+            .expect("config.example.toml");
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == example,
+        "the printed text is config.example.toml, byte for byte"
+    );
+    for flag in ["--help", "-h"] {
+        let output = bare_command().arg(flag).output().expect("the binary runs");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("--print-example-config"), "{flag}: {help}");
+    }
+}
+
+#[test]
+fn a_twofa_variable_that_names_no_setting_stops_the_program_naming_the_closest_real_one() {
+    let output = bare_command()
+        .env("TWOFA_OTP_LENGTH", "8")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "telnyx-2fa: invalid settings: the environment variable TWOFA_OTP_LENGTH names no \
+         setting; did you mean TWOFA_OTP__LENGTH?"
+    );
+}
+
+#[test]
 fn an_invalid_setting_stops_the_program_with_one_line_and_exit_code_2() {
     let output = bare_command()
         .env("TWOFA_OTP__LENGTH", "42")
