@@ -35,8 +35,8 @@ pub enum SmsError {
     Rejected { status: u16, errors: ApiErrors },
     #[error("Telnyx failed (HTTP {status}): {errors}")]
     ProviderFailed { status: u16, errors: ApiErrors },
-    #[error("Telnyx did not answer within the timeout")]
-    Timeout,
+    #[error("Telnyx at {api_base} did not answer within telnyx.timeout_secs")]
+    Timeout { api_base: String },
     #[error("could not reach Telnyx at {api_base}: {cause}")]
     Unreachable { api_base: String, cause: String },
     #[error("Telnyx's answer from {api_base} was cut off: {cause}")]
@@ -61,9 +61,9 @@ impl SmsError {
             | SmsError::Misconfigured { .. }
             | SmsError::Rejected { .. }
             | SmsError::Unreachable { .. } => true,
-            SmsError::ProviderFailed { .. } | SmsError::Timeout | SmsError::Interrupted { .. } => {
-                false
-            }
+            SmsError::ProviderFailed { .. }
+            | SmsError::Timeout { .. }
+            | SmsError::Interrupted { .. } => false,
         }
     }
 }

@@ -226,7 +226,7 @@ impl TelnyxClient {
         if connect {
             SmsError::Unreachable { api_base, cause }
         } else if timeout {
-            SmsError::Timeout
+            SmsError::Timeout { api_base }
         } else {
             SmsError::Interrupted { api_base, cause }
         }

@@ -163,7 +163,9 @@ async fn a_send_that_certainly_failed_leaves_no_usable_code_and_gives_the_limits
 #[tokio::test]
 async fn a_send_that_may_have_gone_keeps_its_code_and_its_limits() {
     for failure in [
-        SmsError::Timeout,
+        SmsError::Timeout {
+            api_base: "http://telnyx.test".into(),
+        },
         SmsError::ProviderFailed {
             status: 503,
             errors: Default::default(),
@@ -491,7 +493,9 @@ async fn sends_are_counted_by_country_and_result_and_refusals_by_limit() {
         &verifier,
         "twofa_sms_sent_total{country=\"US\",result=\"failed\"} 1"
     ));
-    fake.answer_next(Err(SmsError::Timeout));
+    fake.answer_next(Err(SmsError::Timeout {
+        api_base: "http://telnyx.test".into(),
+    }));
     let _ = verifier.start(other, &requester(2), None).await;
     assert!(counted(
         &verifier,

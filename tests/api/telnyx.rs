@@ -195,6 +195,9 @@ async fn a_slow_telnyx_cannot_be_used_to_lift_the_limits() {
         1,
         "one SMS, the rest refused"
     );
+    // The operator is told which Telnyx did not answer.
+    let said = format!("Telnyx at {} did not answer", app.telnyx.uri());
+    assert!(captured_logs().contains(&said), "no line says {said:?}");
 }
 
 #[tokio::test]
