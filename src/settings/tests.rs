@@ -16,6 +16,11 @@ fn error(env: &[(&str, &str)]) -> String {
 }
 
 fn load_file(contents: &str) -> Result<Settings, SettingsError> {
+    load_file_and_env(contents, &[])
+}
+
+/// `contents` as config.toml, then the variables `env`.
+fn load_file_and_env(contents: &str, env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
     let dir = std::env::temp_dir().join(format!(
         "twofa-settings-{}-{}",
         std::process::id(),
@@ -24,7 +29,11 @@ fn load_file(contents: &str) -> Result<Settings, SettingsError> {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("config.toml");
     std::fs::write(&path, contents).expect("write");
-    let settings = Settings::load(ConfigFile::Required(path), &HashMap::new());
+    let env = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let settings = Settings::load(ConfigFile::Required(path), &env);
     let _ = std::fs::remove_dir_all(dir);
     settings
 }
@@ -329,20 +338,11 @@ fn a_value_out_of_range_says_where_it_came_from() {
 
 #[test]
 fn a_profile_named_in_another_case_in_the_environment_is_blamed_on_the_environment() {
-    let dir = std::env::temp_dir().join(format!(
-        "twofa-settings-case-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("config.toml");
-    std::fs::write(&path, "[verify_profiles.Shop]\nname = \"Shop\"\n").expect("write");
-    let env = HashMap::from([(
-        "TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH".to_owned(),
-        "99".to_owned(),
-    )]);
-    let problem = Settings::load(ConfigFile::Required(path), &env).map(|_| ());
-    let _ = std::fs::remove_dir_all(dir);
+    let problem = load_file_and_env(
+        "[verify_profiles.Shop]\nname = \"Shop\"\n",
+        &[("TWOFA_VERIFY_PROFILES__SHOP__CODE_LENGTH", "99")],
+    )
+    .map(|_| ());
     assert_eq!(
         problem.map_err(|e| e.to_string()),
         Err("verify_profiles.Shop.code_length must be between 4 and 10 \
