@@ -960,23 +960,27 @@ fn ed25519_key(text: &str) -> Option<[u8; 32]> {
     STANDARD.decode(text.trim()).ok()?.try_into().ok()
 }
 
-fn branding_settings(raw: raw::RawBranding) -> Result<Branding, Invalid> {
-    let name = match raw.name.as_deref().map(str::trim) {
-        None => None,
+/// A name the SMS gives as its sender (`branding.name`, a profile's
+/// `app_name`): short enough to keep the SMS to one segment.
+fn sender_name(key: &str, name: Option<String>) -> Result<Option<String>, Invalid> {
+    match name.as_deref().map(str::trim) {
+        None => Ok(None),
         Some(name)
             if !name.is_empty()
                 && name.chars().count() <= Branding::MAX_NAME_CHARS
                 && !name.chars().any(char::is_control) =>
         {
-            Some(name.to_owned())
+            Ok(Some(name.to_owned()))
         }
-        Some(_) => {
-            return Err(Invalid::value(
-                "branding.name",
-                "must be 1 to 40 characters on one line (it is in every SMS)",
-            ));
-        }
-    };
+        Some(_) => Err(Invalid::value(
+            key,
+            "must be 1 to 40 characters on one line (it is in every SMS)",
+        )),
+    }
+}
+
+fn branding_settings(raw: raw::RawBranding) -> Result<Branding, Invalid> {
+    let name = sender_name("branding.name", raw.name)?;
     let support_url = raw
         .support_url
         .map(|url| http_url("branding.support_url", &url))
@@ -1089,7 +1093,7 @@ fn verify_profile(
     Ok(VerifyProfileSettings {
         webhook_url,
         name: raw.name.unwrap_or_else(|| id.clone()),
-        app_name: raw.app_name,
+        app_name: sender_name(&key("app_name"), raw.app_name)?,
         code_length,
         timeout,
         whitelisted_destinations,

@@ -933,6 +933,11 @@ fn a_brand_name_must_fit_on_one_line_in_an_sms_and_the_help_link_be_a_web_addres
         let problem = error(&[("TWOFA_BRANDING__NAME", name)]);
         assert!(problem.contains("branding.name"), "{name:?}: {problem}");
     }
+    let problem = error(&[("TWOFA_VERIFY_PROFILES__ACME__APP_NAME", &"y".repeat(41))]);
+    assert!(
+        problem.contains("verify_profiles.acme.app_name"),
+        "a profile's sender name is held to the same bound: {problem}"
+    );
     let problem = error(&[("TWOFA_BRANDING__SUPPORT_URL", "javascript:alert(1)")]);
     assert!(problem.contains("branding.support_url"), "{problem}");
 }
