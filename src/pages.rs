@@ -13,10 +13,6 @@ use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
 use crate::verification::Delivery;
 
-/// A response extension: the origin, besides our own, that this page's
-/// forms may lead to (the website a sign-in returns to), for the
-/// Content-Security-Policy's `form-action`, which browsers apply to the
-/// redirects after a form too.
 pub use crate::settings::Branding;
 
 tokio::task_local! {
@@ -44,6 +40,10 @@ pub fn support_url() -> Option<String> {
         .flatten()
 }
 
+/// A response extension: the origin, besides our own, that this page's
+/// forms may lead to (the website a sign-in returns to), for the
+/// Content-Security-Policy's `form-action`, which browsers apply to the
+/// redirects after a form too.
 #[derive(Debug, Clone)]
 pub struct FormTarget(pub String);
 

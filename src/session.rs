@@ -2,7 +2,9 @@
 //!
 //! It holds the anti-CSRF token that every form echoes back; while a code is
 //! pending, the verification id and the code itself; and during a sign-in
-//! for another website (OpenID Connect), that website's request. The server
+//! for another website (OpenID Connect), that website's request; what the
+//! last send said (for the code page the browser is redirected to) and the
+//! masked number it verified last (for `GET /verified`). The server
 //! keeps only an HMAC of the code, so the cookie (AES-256-GCM, under a key
 //! derived from `server.cookie_key`) is what lets "Send a new code" text the
 //! same code again.

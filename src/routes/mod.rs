@@ -138,15 +138,12 @@ fn code_page(
     let Some(verification) = verification else {
         return page;
     };
-    page.resend_wait_secs = app
-        .verifier
-        .resend_wait(verification)
-        .map(|wait| wait.as_secs_f64().ceil() as u64);
+    let wait = app.verifier.resend_wait(verification);
+    page.resend_wait_secs = wait.map(|wait| wait.as_secs_f64().ceil() as u64);
     if session.news.uncertain {
-        let wait = app.verifier.resend_wait(verification).unwrap_or_default();
         page.notice = Some(format!(
             "We may not have reached your phone. If a code arrives, enter it; otherwise ask again in {}.",
-            describe_wait(wait)
+            describe_wait(wait.unwrap_or_default())
         ));
     }
     page.delivery = verification.delivery;
