@@ -12,8 +12,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::i18n::{self, args};
 use crate::limits::{LimitHit, LimitKind};
-use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage, describe_wait};
+use crate::oidc::BadLink;
+use crate::ops::Answered;
+use crate::pages::{CodeFormPage, PhoneFormPage, ProblemPage};
 use crate::sms::SmsError;
 use crate::store::StoreUnavailable;
 use crate::verification::Ended;
@@ -78,8 +81,8 @@ pub enum AppError {
     NotFound,
     #[error("an X-Forwarded-For entry is not an address")]
     BadForwardedFor,
-    #[error("sign-in request refused: {0}")]
-    BadSignInLink(&'static str),
+    #[error("sign-in request refused: {0:?}")]
+    BadSignInLink(BadLink),
     #[error("method not allowed")]
     MethodNotAllowed,
 }
@@ -111,12 +114,31 @@ impl From<VerifyError> for AppError {
     }
 }
 
-fn problem(status: StatusCode, title: &'static str, message: impl Into<String>) -> Response {
+/// A page with a title and a message, each a message id of `locales/`.
+fn problem(status: StatusCode, title: &str, message: &str) -> Response {
+    let language = i18n::current();
+    problem_saying(status, title, language.text(message))
+}
+
+/// A page with a title (a message id) and a message already worded.
+fn problem_saying(status: StatusCode, title: &str, message: String) -> Response {
+    problem_html(status, title, i18n::escape(&message).into_owned())
+}
+
+/// A page with a title (a message id) and a message in HTML.
+fn problem_html(status: StatusCode, title: &str, message_html: String) -> Response {
     let page = ProblemPage {
-        title,
-        message: message.into(),
+        title: i18n::current().text(title),
+        message_html,
     };
     (status, page).into_response()
+}
+
+/// A message that says how long to wait.
+fn saying_wait(id: &str, wait: Duration) -> String {
+    let language = i18n::current();
+    let wait = language.duration(wait);
+    language.text_with(id, &args([("wait", wait.into())]))
 }
 
 fn with_retry_after(mut response: Response, wait: Duration) -> Response {
@@ -129,25 +151,17 @@ fn with_retry_after(mut response: Response, wait: Duration) -> Response {
 
 /// The sentence a 429 page shows.
 fn wait_message(hit: &LimitHit) -> String {
-    let wait = describe_wait(hit.retry_after);
-    match hit.kind {
-        LimitKind::ResendCooldown => {
-            format!("We just sent a code to this number. Wait {wait} before asking for another.")
-        }
-        LimitKind::SendsPerPhone => {
-            format!("We've sent this number as many codes as we can for now. Try again in {wait}.")
-        }
-        LimitKind::SendsPerAddress | LimitKind::SendsPerNetwork => {
-            format!("Too many codes have been asked for from your network. Try again in {wait}.")
-        }
-        LimitKind::VerifyFailuresPerAddress => {
-            format!("Too many wrong codes have been typed from your network. Try again in {wait}.")
-        }
+    let id = match hit.kind {
+        LimitKind::ResendCooldown => "wait-resend-cooldown",
+        LimitKind::SendsPerPhone => "wait-sends-per-phone",
+        LimitKind::SendsPerAddress | LimitKind::SendsPerNetwork => "wait-sends-per-network",
+        LimitKind::VerifyFailuresPerAddress => "wait-failures-per-network",
         // The pages never ask with an API key.
         LimitKind::SendsPerApiKey | LimitKind::VerifyFailuresPerApiKey | LimitKind::SmsPerHour => {
-            format!("Too many codes have been asked for. Try again in {wait}.")
+            "wait-sends"
         }
-    }
+    };
+    saying_wait(id, hit.retry_after)
 }
 
 /// The form a limited person was on: shown again, with the wait.
@@ -163,21 +177,29 @@ pub fn status_page(status: StatusCode) -> Response {
         StatusCode::FORBIDDEN => AppError::Forbidden.into_response(),
         StatusCode::NOT_FOUND => AppError::NotFound.into_response(),
         StatusCode::REQUEST_TIMEOUT => AppError::ClientTooSlow.into_response(),
-        StatusCode::PAYLOAD_TOO_LARGE => problem(
-            status,
-            "That was too much",
-            "The form sent more than we accept. Start again from the first page.",
-        ),
-        _ if status.is_client_error() => problem(
-            status,
-            "Something went wrong",
-            "We couldn't handle that request. Start again from the first page.",
-        ),
-        _ => problem(
-            status,
-            "Something went wrong on our side",
-            "We're sorry: please try again in a moment.",
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => problem(status, "too-large-title", "too-large-body"),
+        _ if status.is_client_error() => problem(status, "bad-request-title", "bad-request-body"),
+        _ => problem(status, "server-error-title", "server-error-body"),
+    }
+}
+
+/// `response`, or a page in its place if it failed without one: pages, and
+/// the JSON errors of the OpenID Connect and API faces, are answers
+/// already; anything else that failed (a layer's bare status) gets a page.
+pub fn status_page_if_needed(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let answered = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if answered || response.extensions().get::<Answered>().is_some() {
+        response
+    } else {
+        status_page(status)
     }
 }
 
@@ -199,30 +221,27 @@ impl IntoResponse for AppError {
             _ => tracing::debug!("refused: {self}"),
         }
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        let language = i18n::current();
         match self {
             AppError::InvalidPhone(page) => (unprocessable, *page).into_response(),
             AppError::WrongCode {
                 mut code_page,
                 tries_left,
             } => {
-                let tries = if tries_left == 1 { "try" } else { "tries" };
-                code_page.error = Some(format!(
-                    "That code isn't right. Check the text and try again ({tries_left} {tries} left)."
-                ));
+                code_page.error =
+                    Some(language.text_with("code-wrong", &args([("tries", tries_left.into())])));
                 (unprocessable, *code_page).into_response()
             }
             AppError::MalformedCode {
                 mut code_page,
                 length,
             } => {
-                let symbols = if code_page.numeric {
-                    "digit"
+                let id = if code_page.numeric {
+                    "code-malformed-digits"
                 } else {
-                    "character"
+                    "code-malformed-characters"
                 };
-                code_page.error = Some(format!(
-                    "Enter the {length}-{symbols} code from the text message."
-                ));
+                code_page.error = Some(language.text_with(id, &args([("length", length.into())])));
                 (unprocessable, *code_page).into_response()
             }
             AppError::TooManyRequests { hit, form } => {
@@ -240,119 +259,92 @@ impl IntoResponse for AppError {
                         page.error = Some(wait_message(&hit));
                         (status, *page).into_response()
                     }
-                    None => problem(status, "Please wait", wait_message(&hit)),
+                    None => problem_saying(status, "wait-title", wait_message(&hit)),
                 };
                 with_retry_after(response, hit.retry_after)
             }
-            AppError::NoVerification => problem(
-                StatusCode::BAD_REQUEST,
-                "No code to check",
-                "This browser hasn't asked for a code, or it was asked for too long ago. Start again to get a new one.",
-            ),
-            AppError::Expired => problem(
-                StatusCode::GONE,
-                "This code has expired",
-                "Codes only work for a short time. Start again to get a new one.",
-            ),
-            AppError::AlreadyUsed => problem(
-                StatusCode::GONE,
-                "This code was already used",
-                "Each code works once, and this one has verified its number. Start again to verify a number again.",
-            ),
-            AppError::AlreadyVerified { masked_phone } => problem(
+            AppError::NoVerification => {
+                problem(StatusCode::BAD_REQUEST, "no-code-title", "no-code-body")
+            }
+            AppError::Expired => problem(StatusCode::GONE, "expired-title", "expired-body"),
+            AppError::AlreadyUsed => problem(StatusCode::GONE, "used-title", "used-body"),
+            AppError::AlreadyVerified { masked_phone } => problem_html(
                 StatusCode::CONFLICT,
-                "This number is already verified",
-                format!(
-                    "{masked_phone} is already confirmed as yours, with the code you typed; nothing more is needed. To verify another number, start again."
+                "already-verified-title",
+                language.html(
+                    "already-verified-body-html",
+                    &[("phone", &i18n::left_to_right(&masked_phone))],
                 ),
             ),
-            AppError::Locked => problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many wrong codes",
-                "For your security this code no longer works. Start again to get a new one.",
-            ),
-            AppError::Busy => problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "We're very busy",
-                "Too many people are verifying right now. Please try again in a few minutes.",
-            ),
+            AppError::Locked => {
+                problem(StatusCode::TOO_MANY_REQUESTS, "locked-title", "locked-body")
+            }
+            AppError::Busy => problem(StatusCode::SERVICE_UNAVAILABLE, "busy-title", "busy-body"),
             AppError::Saturated { retry_after } => with_retry_after(
-                problem(
+                problem_saying(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "We're sending too many codes right now",
-                    format!(
-                        "We've reached the most text messages we send in an hour. No code was sent. Please try again in {}.",
-                        describe_wait(retry_after)
-                    ),
+                    "saturated-title",
+                    saying_wait("saturated-body", retry_after),
                 ),
                 retry_after,
             ),
             AppError::Blocked { retry_after, .. } => with_retry_after(
-                problem(
+                problem_saying(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "We can't text this number right now",
-                    format!(
-                        "Many codes sent to numbers like this one were never used, so we've paused sending to them. No code was sent. Please try again in {}.",
-                        describe_wait(retry_after)
-                    ),
+                    "blocked-title",
+                    saying_wait("blocked-body", retry_after),
                 ),
                 retry_after,
             ),
             AppError::StoreUnavailable(_) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "We can't verify numbers right now",
-                "Something on our side is briefly unavailable. No code was sent or checked. Please try again in a minute.",
+                "store-down-title",
+                "store-down-body",
             ),
             AppError::SmsFailed(SmsError::RateLimited) => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "We couldn't send your code",
-                "Our text message service is busy. Wait a minute, then try again.",
+                "sms-failed-title",
+                "sms-busy-body",
             ),
             AppError::SmsFailed(_) => problem(
                 StatusCode::BAD_GATEWAY,
-                "We couldn't send your code",
-                "Something went wrong sending the text message. Please try again in a moment.",
+                "sms-failed-title",
+                "sms-failed-body",
             ),
-            AppError::Forbidden => problem(
-                StatusCode::FORBIDDEN,
-                "This form has expired",
-                "For your security we only accept forms from our own pages. Start again from the first page.",
-            ),
+            AppError::Forbidden => {
+                problem(StatusCode::FORBIDDEN, "forbidden-title", "forbidden-body")
+            }
             AppError::NotAForm => problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "That form didn't come through",
-                "The page sent something we couldn't read. Start again from the first page.",
+                "unreadable-form-title",
+                "unreadable-form-body",
             ),
             AppError::BadBody(rejection) => status_page(rejection.status()),
             AppError::ClientTooSlow => problem(
                 StatusCode::REQUEST_TIMEOUT,
-                "That took too long",
-                "The form didn't arrive in time. Check your connection and start again.",
+                "too-slow-title",
+                "too-slow-body",
             ),
             AppError::BadForm => problem(
                 unprocessable,
-                "That form didn't come through",
-                "The page sent something we couldn't read. Start again from the first page.",
+                "unreadable-form-title",
+                "unreadable-form-body",
             ),
-            AppError::NotFound => problem(
-                StatusCode::NOT_FOUND,
-                "Page not found",
-                "There is nothing at this address.",
-            ),
+            AppError::NotFound => {
+                problem(StatusCode::NOT_FOUND, "not-found-title", "not-found-body")
+            }
             AppError::BadForwardedFor => problem(
                 StatusCode::BAD_REQUEST,
-                "Something went wrong",
-                "We couldn't handle that request. Start again from the first page.",
+                "bad-request-title",
+                "bad-request-body",
             ),
-            AppError::BadSignInLink(why) => problem(
-                StatusCode::BAD_REQUEST,
-                "This sign-in link isn't valid",
-                format!("{why} Go back to the website you came from and try again."),
-            ),
+            AppError::BadSignInLink(why) => {
+                problem(StatusCode::BAD_REQUEST, "bad-link-title", why.message_id())
+            }
             AppError::MethodNotAllowed => problem(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "This address takes forms only",
-                "This address only takes a form from the verification pages.",
+                "method-not-allowed-title",
+                "method-not-allowed-body",
             ),
         }
     }

@@ -13,6 +13,7 @@ mod api;
 mod assets;
 mod clock;
 mod errors;
+mod i18n;
 mod keys;
 mod limits;
 mod metrics;

@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::i18n::{self, args};
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
@@ -25,11 +26,19 @@ pub fn branded<F: Future>(branding: Arc<Branding>, request: F) -> impl Future<Ou
     BRANDING.scope(branding, request)
 }
 
-/// The name in every page's header and title.
+/// The name in every page's header and title: the operator's, else
+/// "Phone verification" in the page's language.
 pub fn brand_name() -> String {
     BRANDING
-        .try_with(|b| b.display_name().to_owned())
-        .unwrap_or_else(|_| Branding::DEFAULT_NAME.to_owned())
+        .try_with(|b| b.name.clone())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| i18n::t("default-brand-name"))
+}
+
+/// "<strong>Acme</strong> wants to confirm your phone number."
+pub fn client_asks(client: &str) -> String {
+    i18n::current().html("client-asks-html", &[("client", client)])
 }
 
 /// Where the error pages send people for help, if anywhere.
@@ -85,6 +94,12 @@ pub struct PhoneFormPage {
 }
 
 impl PhoneFormPage {
+    /// "For example (201) 555-0123"
+    pub fn hint(&self) -> String {
+        let example = i18n::left_to_right(&self.example);
+        i18n::current().text_with("phone-hint", &args([("example", example.into())]))
+    }
+
     pub fn new(session: &Session, rules: &PhoneRules) -> Self {
         let login_hint = session
             .authorization
@@ -116,8 +131,8 @@ pub struct CodeFormPage {
     pub client: Option<String>,
     pub form_target: Option<FormTarget>,
     pub masked_phone: String,
-    /// "10 minutes"
-    pub valid_for: String,
+    /// How long the code works from now.
+    pub valid_for: Duration,
     pub code_length: usize,
     /// Digits get a number pad; hex gets capitals.
     pub numeric: bool,
@@ -140,19 +155,16 @@ pub struct CodeFormPage {
 }
 
 /// What the code page says of the SMS, when there is news.
-pub fn delivery_note(delivery: Delivery) -> Option<&'static str> {
+pub fn delivery_note(delivery: Delivery) -> Option<String> {
     match delivery {
-        Delivery::Delivered => Some("Delivered to your phone."),
-        Delivery::Failed => Some(
-            "Your carrier couldn't deliver the code. Send it again, or use a different number.",
-        ),
+        Delivery::Delivered => Some(i18n::t("delivery-delivered")),
+        Delivery::Failed => Some(i18n::t("delivery-failed")),
         Delivery::Unknown | Delivery::Sent => None,
     }
 }
 
 impl CodeFormPage {
-    /// Where "Use a different number" leads: the phone form of this flow.
-    pub fn delivery_note(&self) -> Option<&'static str> {
+    pub fn delivery_note(&self) -> Option<String> {
         delivery_note(self.delivery)
     }
 
@@ -161,12 +173,60 @@ impl CodeFormPage {
         self.watch_delivery && matches!(self.delivery, Delivery::Unknown | Delivery::Sent)
     }
 
+    /// Where "Use a different number" leads: the phone form of this flow.
     pub fn phone_form(&self) -> &'static str {
         if self.client.is_some() {
             "/sign-in"
         } else {
             "/"
         }
+    }
+
+    /// "We texted a code to <strong>+1 ••• ••• 0123</strong>. It works for
+    /// 10 minutes." (HTML)
+    pub fn lead(&self) -> String {
+        let language = i18n::current();
+        let id = if self.notice.is_some() {
+            "code-lead-uncertain-html"
+        } else if self.resent {
+            "code-lead-resent-html"
+        } else {
+            "code-lead-sent-html"
+        };
+        let valid_for = language.duration(self.valid_for);
+        let phone = i18n::left_to_right(&self.masked_phone);
+        language.html(id, &[("phone", &phone), ("valid_for", &valid_for)])
+    }
+
+    /// "6-digit code"
+    pub fn label(&self) -> String {
+        self.about_length("code-label-digits", "code-label-characters")
+    }
+
+    /// "The 6 digits from the text"
+    pub fn field_hint(&self) -> String {
+        self.about_length("code-field-hint-digits", "code-field-hint-characters")
+    }
+
+    fn about_length(&self, digits: &str, characters: &str) -> String {
+        let id = if self.numeric { digits } else { characters };
+        i18n::current().text_with(id, &args([("length", self.code_length.into())]))
+    }
+
+    /// "Didn't get it? You can ask for a new code in <span>29 seconds</span>."
+    /// (HTML): the page's script counts the span down.
+    pub fn resend_countdown(&self) -> String {
+        let secs = self.resend_wait_secs.unwrap_or_default();
+        let language = i18n::current();
+        // The sentence is made around a stand-in, then the duration is put
+        // in its place inside the span the script updates.
+        const STAND_IN: &str = "\u{E000}";
+        let sentence = language.text_with("resend-countdown", &args([("wait", STAND_IN.into())]));
+        let wait = language.duration(Duration::from_secs(secs));
+        i18n::escape(&sentence).replace(
+            STAND_IN,
+            &format!(r#"<span class="countdown">{}</span>"#, i18n::escape(&wait)),
+        )
     }
 
     pub fn new(
@@ -182,7 +242,7 @@ impl CodeFormPage {
             client: session.client_name().map(str::to_owned),
             form_target: form_target(session),
             masked_phone: phone.masked(),
-            valid_for: describe_wait(valid_for),
+            valid_for,
             code_length: format.length,
             numeric,
             pattern: format!("{symbols}{{{}}}", format.length),
@@ -209,40 +269,25 @@ pub struct VerifiedPage {
     pub masked_phone: String,
 }
 
+impl VerifiedPage {
+    /// "<strong>+1 ••• ••• 0123</strong> is confirmed as yours." (HTML)
+    pub fn body(&self) -> String {
+        let phone = i18n::left_to_right(&self.masked_phone);
+        i18n::current().html("verified-body-html", &[("phone", &phone)])
+    }
+}
+
+/// "Still stuck? <a href=…>Get help</a>." (HTML), if there is help.
+pub fn support_link() -> Option<String> {
+    let url = support_url()?;
+    Some(i18n::current().html("support-html", &[("url", &url)]))
+}
+
 /// Every error that is not a form to fix: what happened, what to do next.
 #[derive(Template, WebTemplate)]
 #[template(path = "problem.html")]
 pub struct ProblemPage {
-    pub title: &'static str,
-    pub message: String,
-}
-
-/// "10 minutes", "1 minute", "45 seconds": rounded up, never "0 seconds".
-pub fn describe_wait(wait: Duration) -> String {
-    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-    let (n, unit) = if secs >= 120 {
-        (secs.div_ceil(60), "minute")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
-        (secs / 60, "minute")
-    } else {
-        (secs, "second")
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn waits_read_naturally_and_round_up() {
-        let secs = Duration::from_secs;
-        assert_eq!(describe_wait(secs(600)), "10 minutes");
-        assert_eq!(describe_wait(secs(60)), "1 minute");
-        assert_eq!(describe_wait(secs(90)), "90 seconds");
-        assert_eq!(describe_wait(secs(1)), "1 second");
-        assert_eq!(describe_wait(Duration::from_millis(1_500)), "2 seconds");
-        assert_eq!(describe_wait(Duration::ZERO), "1 second");
-        assert_eq!(describe_wait(secs(3_599)), "60 minutes");
-    }
+    pub title: String,
+    /// HTML: the message, escaped, or a markup message.
+    pub message_html: String,
 }

@@ -9,10 +9,12 @@ use std::sync::LazyLock;
 use icu_experimental::displaynames::multi::RegionDisplayNames;
 use icu_list::ListFormatter;
 use icu_list::options::ListFormatterOptions;
-use icu_locale_core::locale;
+use icu_locale_core::Locale;
 use icu_locale_core::subtags::Region;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Type, country};
+
+use crate::i18n::{Language, args};
 
 /// Longer input than this is not a phone number; refuse it before parsing.
 const MAX_INPUT_CHARS: usize = 64;
@@ -40,22 +42,71 @@ struct Classified {
     line_type: Type,
 }
 
-/// Why typed text is not a phone number we will text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why typed text is not a phone number we will text. `Display` says it
+/// in English (the Verify API's `detail`); `message` in any language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhoneError {
-    #[error("Enter your phone number.")]
     Empty,
-    #[error("That doesn't look like a phone number. Check the digits and try again.")]
     NotANumber,
-    #[error("We can't send codes to numbers in {region}. We can text numbers in {allowed}.")]
-    CountryNotAllowed { region: String, allowed: String },
-    #[error(
-        "We can't send codes to premium-rate, shared-cost, toll-free or other service numbers. Use your mobile number."
-    )]
+    CountryNotAllowed {
+        /// `None`: a number of no single country (+800).
+        region: Option<country::Id>,
+        /// The calling code, when other countries share it (+44 7911 is
+        /// Guernsey's): it is named with the country.
+        shared_calling_code: Option<u16>,
+        /// The countries allowed; `None`: any.
+        allowed: Option<Vec<country::Id>>,
+    },
     ServiceNumber,
-    #[error("This number can't receive text messages. Use your mobile number.")]
     NotTextable,
 }
+
+impl PhoneError {
+    /// What the phone form says, in `language`.
+    pub fn message(&self, language: Language) -> String {
+        match self {
+            PhoneError::Empty => language.text("phone-empty"),
+            PhoneError::NotANumber => language.text("phone-not-a-number"),
+            PhoneError::ServiceNumber => language.text("phone-service-number"),
+            PhoneError::NotTextable => language.text("phone-not-textable"),
+            PhoneError::CountryNotAllowed {
+                region,
+                shared_calling_code,
+                allowed,
+            } => {
+                let Some(allowed) = allowed else {
+                    return language.text("phone-no-country");
+                };
+                let allowed = country_list(allowed, language);
+                match region {
+                    None => language.text_with(
+                        "phone-no-country-not-allowed",
+                        &args([("allowed", allowed.into())]),
+                    ),
+                    Some(region) => {
+                        let name = country_name(*region, language);
+                        let region = match shared_calling_code {
+                            Some(code) => format!("{name} (+{code})"),
+                            None => name,
+                        };
+                        language.text_with(
+                            "phone-country-not-allowed",
+                            &args([("region", region.into()), ("allowed", allowed.into())]),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for PhoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Language::ENGLISH))
+    }
+}
+
+impl std::error::Error for PhoneError {}
 
 /// Line types that can receive an SMS. libphonenumber cannot tell mobile from
 /// landline in the US and Canada, so those numbers are `FixedLineOrMobile`.
@@ -144,40 +195,49 @@ impl CountryPolicy {
         }
     }
 
-    /// "the United States and Canada".
-    fn describe(&self) -> String {
+    /// The countries allowed, `None` for any.
+    fn allowed(&self) -> Option<Vec<country::Id>> {
         match &self.scope {
-            Scope::Any => "any country".into(),
-            Scope::Only(allowed) => {
-                let names: Vec<String> = allowed.iter().map(|id| country_name(*id)).collect();
-                match ENGLISH_LIST.as_ref() {
-                    Some(list) => list.format_to_string(names.iter().map(String::as_str)),
-                    None => names.join(", "),
-                }
-            }
+            Scope::Any => None,
+            Scope::Only(allowed) => Some(allowed.clone()),
         }
     }
 }
 
-/// Countries' English names, from CLDR.
-static ENGLISH_NAMES: LazyLock<Option<RegionDisplayNames>> =
-    LazyLock::new(|| RegionDisplayNames::try_new(locale!("en").into(), Default::default()).ok());
-
-/// "A, B, and C", by CLDR's English rules.
-static ENGLISH_LIST: LazyLock<Option<ListFormatter>> = LazyLock::new(|| {
-    ListFormatter::try_new_and(locale!("en").into(), ListFormatterOptions::default()).ok()
+/// Each language's names of countries, from CLDR, by `Language::index`.
+static REGION_NAMES: LazyLock<Vec<Option<RegionDisplayNames>>> = LazyLock::new(|| {
+    Language::all()
+        .map(|language| {
+            let locale = language.tag().parse::<Locale>().ok()?;
+            RegionDisplayNames::try_new((&locale).into(), Default::default()).ok()
+        })
+        .collect()
 });
 
-/// A country as a sentence names it: "the United Kingdom", "Canada".
-pub fn country_name(id: country::Id) -> String {
+/// Each language's "A, B and C", by CLDR's rules.
+static AND_LISTS: LazyLock<Vec<Option<ListFormatter>>> = LazyLock::new(|| {
+    Language::all()
+        .map(|language| {
+            let locale = language.tag().parse::<Locale>().ok()?;
+            ListFormatter::try_new_and((&locale).into(), ListFormatterOptions::default()).ok()
+        })
+        .collect()
+});
+
+/// A country as a sentence names it: "the United Kingdom", "Canada"; in
+/// other languages, CLDR's name (their messages are worded for a bare name).
+pub fn country_name(id: country::Id, language: Language) -> String {
     let code = id.as_ref();
     let Some(name) = code
         .parse::<Region>()
         .ok()
-        .and_then(|region| ENGLISH_NAMES.as_ref()?.of(region))
+        .and_then(|region| REGION_NAMES.get(language.index())?.as_ref()?.of(region))
     else {
         return code.to_owned();
     };
+    if language != Language::ENGLISH {
+        return name.to_owned();
+    }
     // English says "the" before names that are plural or a kind of state.
     let takes_the = ["United", "Republic", "Islands", "Kingdom", "Emirates"]
         .iter()
@@ -199,6 +259,18 @@ pub fn country_name(id: country::Id) -> String {
     }
 }
 
+/// "the United States and Canada", in `language`.
+fn country_list(allowed: &[country::Id], language: Language) -> String {
+    let names: Vec<String> = allowed
+        .iter()
+        .map(|id| country_name(*id, language))
+        .collect();
+    match AND_LISTS.get(language.index()).and_then(Option::as_ref) {
+        Some(list) => list.format_to_string(names.iter().map(String::as_str)),
+        None => names.join(", "),
+    }
+}
+
 /// Everything that decides whether typed text is a number we will text.
 #[derive(Debug, Clone)]
 pub struct PhoneRules {
@@ -213,16 +285,12 @@ impl PhoneRules {
         let Classified { number, line_type } = PhoneNumber::classify(typed, &self.default_country)?;
         let region = number.region;
         if !self.countries.allows(region) {
+            // +44 7911 is Guernsey's: say it is a +44 number of its own.
+            let shared = DATABASE.region(&number.country_code).map(|r| r.len());
             return Err(PhoneError::CountryNotAllowed {
-                region: region.map_or("no single country".into(), |id| {
-                    let name = country_name(id);
-                    // +44 7911 is Guernsey's: say it is a +44 number of its own.
-                    match DATABASE.region(&number.country_code).map(|r| r.len()) {
-                        Some(2..) => format!("{name} (+{})", number.country_code),
-                        _ => name,
-                    }
-                }),
-                allowed: self.countries.describe(),
+                region,
+                shared_calling_code: matches!(shared, Some(2..)).then_some(number.country_code),
+                allowed: self.countries.allowed(),
             });
         }
         if SERVICE_NUMBERS.contains(&line_type) {
@@ -592,6 +660,27 @@ mod tests {
     }
 
     #[test]
+    fn refusals_name_countries_in_the_persons_language() {
+        let refusal = rules(&["US", "CA"])
+            .parse("+44 7911 123456")
+            .expect_err("not allowed");
+        let say = |tag: &str| refusal.message(Language::from_tag(tag).expect("a language"));
+        assert!(say("es").contains("Guernesey (+44)"), "{}", say("es"));
+        assert!(
+            say("es").contains("Estados Unidos y Canadá"),
+            "{}",
+            say("es")
+        );
+        assert!(say("fr").contains("États-Unis et Canada"), "{}", say("fr"));
+        assert!(
+            say("de").contains("Vereinigte Staaten und Kanada"),
+            "{}",
+            say("de")
+        );
+        assert!(!say("ar").contains("United"), "{}", say("ar"));
+    }
+
+    #[test]
     fn only_allowed_countries_pass_including_caribbean_numbers_under_plus_one() {
         let us_and_canada = rules(&["US", "CA"]);
         assert!(us_and_canada.parse("(201) 555-0123").is_ok());
@@ -602,8 +691,9 @@ mod tests {
             ("+44 7400 123456", "the United Kingdom (+44)"),
         ] {
             match us_and_canada.parse(typed) {
-                Err(PhoneError::CountryNotAllowed { region: r, .. }) => {
-                    assert_eq!(r, region, "{typed}")
+                Err(refusal @ PhoneError::CountryNotAllowed { .. }) => {
+                    let said = refusal.to_string();
+                    assert!(said.contains(&format!(" in {region}.")), "{typed}: {said}")
                 }
                 other => panic!("{typed}: {other:?}"),
             }
@@ -665,7 +755,8 @@ mod tests {
     #[test]
     fn country_lists_must_be_iso_codes() {
         assert_eq!(
-            CountryPolicy::parse(&["us".into(), "GB".into(), "001".into()]).map(|p| p.describe()),
+            CountryPolicy::parse(&["us".into(), "GB".into(), "001".into()])
+                .map(|p| country_list(&p.allowed().unwrap_or_default(), Language::ENGLISH)),
             Ok("the United States and the United Kingdom".into())
         );
         assert!(CountryPolicy::parse(&["USA".into()]).is_err());

@@ -4,7 +4,8 @@
 //! pending, the verification id and the code itself; and during a sign-in
 //! for another website (OpenID Connect), that website's request; what the
 //! last send said (for the code page the browser is redirected to) and the
-//! masked number it verified last (for `GET /verified`). The server
+//! masked number it verified last (for `GET /verified`); and the language
+//! the person picked (or the website that sent them asked for). The server
 //! keeps only an HMAC of the code, so the cookie (AES-256-GCM, under a key
 //! derived from `server.cookie_key`) is what lets "Send a new code" text the
 //! same code again.
@@ -20,6 +21,7 @@ use subtle::ConstantTimeEq;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::i18n::Language;
 use crate::oidc::AuthorizationRequest;
 use crate::otp::{CodeFormat, OtpCode};
 use crate::phone::PhoneNumber;
@@ -40,6 +42,9 @@ pub struct Session {
     /// The number (masked) this browser verified last: `GET /verified`
     /// shows it, and the used code typed again is told so.
     pub verified: Option<String>,
+    /// The language chosen on the page's switcher or by the website that
+    /// sent this person (`ui_locales`): it beats the browser's.
+    pub language: Option<Language>,
 }
 
 /// What a send said beyond "sent".
@@ -79,6 +84,9 @@ struct Stored {
     /// The number verified last, masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     v: Option<String>,
+    /// The chosen language's tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    l: Option<String>,
 }
 
 fn is_zero(bits: &u8) -> bool {
@@ -110,6 +118,7 @@ impl Session {
             authorization: None,
             news: SendNews::default(),
             verified: None,
+            language: None,
         }
     }
 
@@ -143,6 +152,7 @@ impl Session {
             a: self.authorization.clone(),
             s: self.news.bits(),
             v: self.verified.clone(),
+            l: self.language.map(|l| l.tag().to_owned()),
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
@@ -164,6 +174,7 @@ impl Session {
             authorization: stored.a,
             news: SendNews::from_bits(stored.s),
             verified: stored.v,
+            language: stored.l.as_deref().and_then(Language::from_tag),
         })
     }
 }

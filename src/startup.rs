@@ -152,6 +152,7 @@ impl Application {
             receipts,
             events,
             branding: Arc::new(settings.branding.clone()),
+            languages: Arc::new(settings.languages.clone()),
         });
         Ok(Self {
             listener,
@@ -292,6 +293,7 @@ fn verify_api(settings: ApiSettings, phone: &PhoneRules) -> Option<Api> {
             id: ProfileId::new(&p.id),
             name: p.name,
             app_name: p.app_name,
+            language: p.language,
             code: CodeFormat {
                 alphabet: Alphabet::Digits,
                 length: p.code_length,

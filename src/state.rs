@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::Api;
+use crate::i18n::Languages;
 use crate::oidc::Provider;
 use crate::session::SessionCookies;
 use crate::settings::{Branding, ForwardedFor};
@@ -36,4 +37,6 @@ pub struct AppState {
     pub events: Outbox,
     /// The service's name and help link, for every page.
     pub branding: Arc<Branding>,
+    /// The languages the pages offer, and the one they default to.
+    pub languages: Arc<Languages>,
 }

@@ -51,8 +51,16 @@
   var note = document.querySelector("[data-cooldown]");
   var resendButton = document.querySelector("form[action='/resend'] button");
   var timer = null;
+  // "29 seconds" in the page's language (its words come with the page;
+  // the browser's Intl knows how each language says a number of seconds).
+  var seconds = null;
+  try {
+    seconds = new Intl.NumberFormat(document.documentElement.lang + "-u-nu-latn",
+      { style: "unit", unit: "second", unitDisplay: "long" });
+  } catch (e) { /* the page's own words stay */ }
   if (note) {
     var left = parseInt(note.getAttribute("data-cooldown"), 10);
+    var countdown = note.querySelector(".countdown");
     // A refusal ("Wait 29 seconds…") is said once and left alone, not
     // re-announced every second; the offer comes back when the wait is over.
     var refusal = note.classList.contains("error");
@@ -62,11 +70,10 @@
         clearInterval(timer);
         note.classList.remove("error");
         note.removeAttribute("role");
-        note.textContent = "Didn't get it? You can ask for a new code now.";
+        note.textContent = note.getAttribute("data-ready");
         if (resendButton) { resendButton.disabled = false; }
-      } else if (!refusal) {
-        note.textContent = "Didn't get it? You can ask for a new code in " + left +
-          (left === 1 ? " second." : " seconds.");
+      } else if (!refusal && countdown && seconds) {
+        countdown.textContent = seconds.format(left);
       }
     }, 1000);
   }
@@ -98,7 +105,7 @@
             var resend = document.getElementById("resend-note");
             if (resend) {
               resend.removeAttribute("data-cooldown");
-              resend.textContent = "Didn't get it? We can send the code again.";
+              resend.textContent = resend.getAttribute("data-offer");
             }
             if (resendButton) { resendButton.disabled = false; }
           }

@@ -121,6 +121,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         tag.copy_from_slice(&digest[..8]);
         Ok(Caller(Requester {
             asker: Asker::ApiKey(KeyTag(tag)),
+            language: app.languages.default_language(),
             origin_host: None,
         }))
     }

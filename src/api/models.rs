@@ -235,7 +235,7 @@ impl ProfileJson {
             id: profile.id.as_str().to_owned(),
             name: profile.name.clone(),
             record_type: "verification_profile",
-            language: None,
+            language: profile.language.map(|l| l.tag().to_owned()),
             webhook_url: profile.webhook_url.as_ref().map(|url| url.to_string()),
             webhook_failover_url: None,
             created_at: None,

@@ -39,9 +39,32 @@ pub struct AuthorizationRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeError {
     /// Shown as a page: there is no trustworthy address to answer to.
-    Page(&'static str),
+    Page(BadLink),
     /// Sent back to the client.
     Redirect(Url),
+}
+
+/// What is wrong with a sign-in link that cannot be answered to the
+/// website that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadLink {
+    Unreadable,
+    /// `client_id` or `redirect_uri` given twice.
+    ClientTwice,
+    UnknownClient,
+    UnregisteredRedirect,
+}
+
+impl BadLink {
+    /// What the page says, in `locales/`.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            BadLink::Unreadable => "bad-link-unreadable",
+            BadLink::ClientTwice => "bad-link-client-twice",
+            BadLink::UnknownClient => "bad-link-unknown-client",
+            BadLink::UnregisteredRedirect => "bad-link-unregistered-redirect",
+        }
+    }
 }
 
 /// The request's parameters; each may appear once.
@@ -98,28 +121,22 @@ impl Provider {
     /// Checks an authorization request given as its query string.
     pub fn authorize(&self, query: &str) -> Result<AuthorizationRequest, AuthorizeError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|_| AuthorizeError::Page("The sign-in link is not readable."))?;
+            .map_err(|_| AuthorizeError::Page(BadLink::Unreadable))?;
         let repeated = |name: &str| pairs.iter().filter(|(n, _)| n == name).count() > 1;
         if repeated("client_id") || repeated("redirect_uri") {
-            return Err(AuthorizeError::Page(
-                "The sign-in link names its app twice.",
-            ));
+            return Err(AuthorizeError::Page(BadLink::ClientTwice));
         }
         let params: Params = serde_urlencoded::from_str(query).unwrap_or_default();
         let client = params
             .client_id
             .as_deref()
             .and_then(|id| self.client(id))
-            .ok_or(AuthorizeError::Page(
-                "The app that sent you here is not one we know.",
-            ))?;
+            .ok_or(AuthorizeError::Page(BadLink::UnknownClient))?;
         let redirect_uri = params
             .redirect_uri
             .clone()
             .filter(|uri| client.redirect_uris.iter().any(|r| r == uri))
-            .ok_or(AuthorizeError::Page(
-                "The app that sent you here asked us to send you back to an address it has not registered.",
-            ))?;
+            .ok_or(AuthorizeError::Page(BadLink::UnregisteredRedirect))?;
         let refuse = |error: &str, description: &str| {
             AuthorizeError::Redirect(redirect_to(
                 &redirect_uri,

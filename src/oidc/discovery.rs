@@ -18,6 +18,7 @@ pub async fn configuration(State(app): State<Arc<AppState>>) -> impl IntoRespons
     let Some(provider) = app.oidc.as_ref() else {
         return Json(json!({})).into_response();
     };
+    let ui_locales: Vec<&str> = app.languages.offered().iter().map(|l| l.tag()).collect();
     let configuration = json!({
         "issuer": provider.issuer,
         "authorization_endpoint": provider.endpoint("/authorize"),
@@ -40,6 +41,7 @@ pub async fn configuration(State(app): State<Arc<AppState>>) -> impl IntoRespons
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
+        "ui_locales_supported": ui_locales,
     });
     ([CACHE], Json(configuration)).into_response()
 }

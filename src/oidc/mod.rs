@@ -31,7 +31,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use url::Url;
 
-pub use authorize::{AuthorizationRequest, AuthorizeError};
+pub use authorize::{AuthorizationRequest, AuthorizeError, BadLink};
 
 use crate::settings::{OidcClient, OidcSettings};
 use crate::signing::SigningKey;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::errors::AppError;
+use crate::i18n;
 use crate::limits::{Asker, ClientKey};
 use crate::session::Session;
 use crate::settings::ForwardedFor;
@@ -22,6 +23,23 @@ use crate::verifier::Requester;
 /// The browser's session, or a fresh one for a first visit.
 pub struct CurrentSession(pub Session);
 
+/// The session as the language layer read it (`None`: no valid cookie),
+/// so a request decrypts its cookie once.
+#[derive(Clone)]
+pub struct SessionRead(pub Option<Session>);
+
+/// The session the language layer read, else the cookie's.
+fn read_session(
+    extensions: &mut Extensions,
+    headers: &HeaderMap,
+    app: &AppState,
+) -> Option<Session> {
+    match extensions.remove::<SessionRead>() {
+        Some(SessionRead(session)) => session,
+        None => app.cookies.read(headers),
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for CurrentSession {
     type Rejection = Infallible;
 
@@ -29,7 +47,8 @@ impl FromRequestParts<Arc<AppState>> for CurrentSession {
         parts: &mut Parts,
         app: &Arc<AppState>,
     ) -> Result<Self, Infallible> {
-        Ok(Self(app.cookies.read(&parts.headers).unwrap_or_default()))
+        let session = read_session(&mut parts.extensions, &parts.headers, app);
+        Ok(Self(session.unwrap_or_default()))
     }
 }
 
@@ -42,6 +61,7 @@ impl FromRequestParts<Arc<AppState>> for Requester {
         let ClientAddress(client) = ClientAddress::from_request_parts(parts, app).await?;
         Ok(Requester {
             asker: Asker::Address(client),
+            language: i18n::current(),
             origin_host: app.webotp_host.clone(),
         })
     }
@@ -146,7 +166,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         if !is_form {
             return Err(AppError::NotAForm);
         }
-        let session = app.cookies.read(request.headers());
+        let (mut parts, body) = request.into_parts();
+        let session = read_session(&mut parts.extensions, &parts.headers, app);
+        let request = Request::from_parts(parts, body);
         // A slow body gets the client's time limit; the size limit is the router's.
         let body = tokio::time::timeout(app.client_timeout, Bytes::from_request(request, app))
             .await

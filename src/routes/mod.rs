@@ -2,6 +2,7 @@
 //! and pages for everything else; and the layers every response goes through.
 
 mod extract;
+mod language;
 mod phone;
 mod sign_in;
 mod verify;
@@ -20,10 +21,11 @@ use tower_http::csrf::CsrfLayer;
 
 use crate::api;
 use crate::assets;
-use crate::errors::{AppError, status_page};
+use crate::errors::{AppError, status_page_if_needed};
+use crate::i18n::{self, args};
 use crate::oidc;
 use crate::ops;
-use crate::pages::{CodeFormPage, FormTarget, describe_wait};
+use crate::pages::{CodeFormPage, FormTarget};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::verification::Verification;
@@ -81,7 +83,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// The pages, behind the cross-site check: tower-http's `CsrfLayer`, which
 /// trusts `server.public_url`'s origin.
-fn pages(state: &AppState) -> Router<Arc<AppState>> {
+fn pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let mut csrf = CsrfLayer::new();
     if let Some(origin) = &state.public_origin {
         match csrf.clone().add_trusted_origin(origin.clone()) {
@@ -102,10 +104,15 @@ fn pages(state: &AppState) -> Router<Arc<AppState>> {
         .route("/authorize", get(sign_in::authorize))
         .route("/sign-in", get(sign_in::show_form))
         .route("/sign-in/cancel", post(sign_in::cancel))
+        .route("/language/{tag}", get(language::switch))
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(csrf)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            language::speak,
+        ))
 }
 
 /// The fingerprinted files of `assets`, cached for a year.
@@ -141,10 +148,9 @@ fn code_page(
     let wait = app.verifier.resend_wait(verification);
     page.resend_wait_secs = wait.map(|wait| wait.as_secs_f64().ceil() as u64);
     if session.news.uncertain {
-        page.notice = Some(format!(
-            "We may not have reached your phone. If a code arrives, enter it; otherwise ask again in {}.",
-            describe_wait(wait.unwrap_or_default())
-        ));
+        let language = i18n::current();
+        let wait = language.duration(wait.unwrap_or_default());
+        page.notice = Some(language.text_with("code-uncertain", &args([("wait", wait.into())])));
     }
     page.delivery = verification.delivery;
     page.watch_delivery = app.receipts.is_some();
@@ -158,20 +164,7 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 /// error without one (a CSRF refusal), and the security headers (with
 /// `hsts`, HSTS too).
 fn finish_response(response: Response, hsts: bool) -> Response {
-    let status = response.status();
-    // Pages, and the JSON errors of the OpenID Connect and API faces, are
-    // answers already; anything else that failed gets a page.
-    let answered = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    let answered = answered || response.extensions().get::<ops::Answered>().is_some();
-    let mut response = if (status.is_client_error() || status.is_server_error()) && !answered {
-        status_page(status)
-    } else {
-        response
-    };
+    let mut response = status_page_if_needed(response);
     let form_target = response.extensions().get::<FormTarget>().cloned();
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {

@@ -11,14 +11,12 @@ use serde::Deserialize;
 use super::code_page;
 use super::extract::{CurrentSession, PageForm};
 use crate::errors::{AppError, LimitedForm};
+use crate::i18n;
 use crate::limits::LimitKind;
 use crate::pages::PhoneFormPage;
 use crate::session::{SendNews, Session};
 use crate::state::AppState;
 use crate::verifier::{PendingCode, Requester, Sent, VerifyError};
-
-/// What the phone form says when Telnyx refuses the number itself.
-const CANNOT_TAKE_TEXTS: &str = "We can't send a text message to this number: it may be a landline or a number that can't receive texts. Check it, or use a mobile number.";
 
 #[derive(Deserialize)]
 pub struct PhoneForm {
@@ -48,7 +46,7 @@ pub async fn request_code(
     let phone = app.verifier.read_phone(&fields.phone).map_err(|problem| {
         AppError::InvalidPhone(Box::new(PhoneFormPage {
             typed: fields.phone.clone(),
-            error: Some(problem.to_string()),
+            error: Some(problem.message(i18n::current())),
             ..PhoneFormPage::new(&session, &app.verifier.rules().phone)
         }))
     })?;
@@ -71,9 +69,9 @@ pub async fn request_code(
         // help, another number may.
         Err(VerifyError::Sms(error)) if error.refuses_the_number() => {
             tracing::info!("Telnyx refused the number: {error}");
-            return Err(AppError::InvalidPhone(phone_form(Some(
-                CANNOT_TAKE_TEXTS.to_owned(),
-            ))));
+            return Err(AppError::InvalidPhone(phone_form(Some(i18n::t(
+                "phone-cannot-take-texts",
+            )))));
         }
         // A limit on a new ask (another browser's cooldown on this number,
         // this network's hourly count): the phone form again, with the wait.

@@ -26,6 +26,7 @@ pub use keys::{KEYS, Key, Kind, env_name};
 use layers::Layers;
 use raw::RawSettings;
 
+use crate::i18n::{Language, Languages};
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{CountryPolicy, DefaultCountry, PhoneRules};
 use crate::signing::SigningKey;
@@ -90,6 +91,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub webhooks: WebhookSettings,
     pub branding: Branding,
+    /// The languages offered and the default: `[i18n]`.
+    pub languages: Languages,
     warnings: Vec<String>,
 }
 
@@ -150,6 +153,8 @@ pub struct VerifyProfileSettings {
     pub name: String,
     /// Names the sender in the SMS: "Your {app_name} verification code is ...".
     pub app_name: Option<String>,
+    /// The SMS's language: the closest in `locales/` to the one given.
+    pub language: Option<Language>,
     /// Digits per code.
     pub code_length: usize,
     pub timeout: Duration,
@@ -452,6 +457,7 @@ impl TryFrom<RawSettings> for Settings {
         )?;
         let webhooks = webhook_settings(raw.webhooks)?;
         let branding = branding_settings(raw.branding)?;
+        let languages = language_settings(&raw.i18n)?;
         let pumping = pumping_settings(raw.pumping)?;
         let log_format = one_of(
             "log.format",
@@ -484,6 +490,7 @@ impl TryFrom<RawSettings> for Settings {
             log_format,
             webhooks,
             branding,
+            languages,
             warnings: Vec::new(),
         };
         settings.warnings = warnings(&settings);
@@ -979,6 +986,40 @@ fn sender_name(key: &str, name: Option<String>) -> Result<Option<String>, Invali
     }
 }
 
+/// Every language in `locales/`, for a settings error: "en", "es" or "fr".
+fn language_choices() -> Vec<(&'static str, Language)> {
+    Language::all().map(|l| (l.tag(), l)).collect()
+}
+
+fn language_settings(raw: &raw::RawI18n) -> Result<Languages, Invalid> {
+    let choices = language_choices();
+    let default = one_of("i18n.default_language", &raw.default_language, &choices)?;
+    let offered = match &raw.languages {
+        None => Language::all().collect(),
+        Some(tags) => tags
+            .iter()
+            .map(|tag| one_of("i18n.languages", tag, &choices))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(Languages::new(offered, default))
+}
+
+/// A Verify profile's `language`, as Telnyx takes it (`en-US`): the
+/// closest language in `locales/`.
+fn profile_language(key: &str, tag: Option<String>) -> Result<Option<Language>, Invalid> {
+    let Some(tag) = tag else { return Ok(None) };
+    match Languages::default().best([tag.as_str()]) {
+        Some(language) => Ok(Some(language)),
+        None => {
+            let tags: Vec<&str> = Language::all().map(Language::tag).collect();
+            Err(Invalid::value(
+                key,
+                format!("must be a language the app speaks: {}", tags.join(", ")),
+            ))
+        }
+    }
+}
+
 fn branding_settings(raw: raw::RawBranding) -> Result<Branding, Invalid> {
     let name = sender_name("branding.name", raw.name)?;
     let support_url = raw
@@ -1094,6 +1135,7 @@ fn verify_profile(
         webhook_url,
         name: raw.name.unwrap_or_else(|| id.clone()),
         app_name: sender_name(&key("app_name"), raw.app_name)?,
+        language: profile_language(&key("language"), raw.language)?,
         code_length,
         timeout,
         whitelisted_destinations,

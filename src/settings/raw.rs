@@ -21,6 +21,7 @@ pub struct RawSettings {
     pub oidc: RawOidc,
     pub pumping: RawPumping,
     pub log: RawLog,
+    pub i18n: RawI18n,
     #[serde(default)]
     pub api: RawApi,
     #[serde(default)]
@@ -132,6 +133,7 @@ pub struct RawApi {
 pub struct RawProfile {
     pub name: Option<String>,
     pub app_name: Option<String>,
+    pub language: Option<String>,
     pub code_length: Option<u64>,
     pub timeout_secs: Option<u64>,
     pub whitelisted_destinations: Option<Vec<String>>,
@@ -153,6 +155,13 @@ pub struct RawPumping {
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
     pub format: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawI18n {
+    pub default_language: String,
+    pub languages: Option<Vec<String>>,
 }
 
 #[derive(Default, Deserialize)]

@@ -6,6 +6,7 @@ mod telnyx;
 
 pub use telnyx::{ApiError, TelnyxClient};
 
+use crate::i18n::{Language, args};
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
 use crate::settings::SmsSettings;
@@ -112,15 +113,23 @@ impl SmsSender {
     }
 }
 
-/// The SMS text. The code stands alone as a word, so phones offer to copy it;
-/// `app_name` says who it is from; with a host, the last line binds it to
-/// that origin (`@host #code`), which lets browsers (WebOTP) and iOS and
-/// Android keyboards fill it in there only.
-pub fn code_message(code: &OtpCode, app_name: Option<&str>, origin_host: Option<&str>) -> String {
+/// The SMS text, in `language`. The code stands alone as a word, so phones
+/// offer to copy it; `app_name` says who it is from; with a host, the last
+/// line binds it to that origin (`@host #code`), which lets browsers
+/// (WebOTP) and iOS and Android keyboards fill it in there only.
+pub fn code_message(
+    code: &OtpCode,
+    app_name: Option<&str>,
+    origin_host: Option<&str>,
+    language: Language,
+) -> String {
     let code = code.as_str();
     let first = match app_name {
-        Some(name) => format!("Your {name} verification code is {code}"),
-        None => format!("Your verification code is {code}"),
+        Some(name) => language.text_with(
+            "sms-code-from",
+            &args([("app", name.into()), ("code", code.into())]),
+        ),
+        None => language.text_with("sms-code", &args([("code", code.into())])),
     };
     match origin_host {
         Some(host) => format!("{first}\n\n@{host} #{code}"),
@@ -133,43 +142,88 @@ mod tests {
     use super::*;
     use crate::otp::{Alphabet, CodeFormat};
 
-    #[test]
-    fn a_code_with_the_longest_allowed_name_and_a_30_character_host_fits_one_gsm_segment() {
-        let code = CodeFormat {
+    /// GSM 03.38's basic character set, and its extension table (two
+    /// septets each).
+    const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+        ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    const GSM_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+    /// How much of one segment a text takes: (used, of), GSM-7 if it can.
+    fn segment_use(text: &str) -> (usize, usize) {
+        let gsm = text
+            .chars()
+            .all(|c| GSM_BASIC.contains(c) || GSM_EXTENSION.contains(c));
+        if gsm {
+            let septets = text
+                .chars()
+                .map(|c| if GSM_EXTENSION.contains(c) { 2 } else { 1 })
+                .sum();
+            (septets, 160)
+        } else {
+            (text.encode_utf16().count(), 70)
+        }
+    }
+
+    fn six_digits() -> OtpCode {
+        CodeFormat {
             alphabet: Alphabet::Digits,
             length: 6,
         }
-        .generate();
+        .read_attempt("123456")
+        .expect("a code")
+    }
+
+    #[test]
+    fn a_code_with_the_longest_allowed_name_and_a_30_character_host_fits_one_gsm_segment() {
         let name = "A".repeat(crate::settings::Branding::MAX_NAME_CHARS);
         let host = "h".repeat(26) + ".com";
         assert_eq!(host.len(), 30);
-        let text = code_message(&code, Some(&name), Some(&host));
-        // GSM-7's basic set holds every character of it: 160 to a segment.
-        assert!(text.is_ascii() && !text.contains(['[', ']', '{', '}', '\\', '~', '^', '|']));
-        assert!(
-            text.chars().count() <= 160,
-            "{} characters",
-            text.chars().count()
-        );
+        let text = code_message(&six_digits(), Some(&name), Some(&host), Language::ENGLISH);
+        assert_eq!(segment_use(&text).1, 160, "GSM-7");
+        assert!(segment_use(&text).0 <= 160, "{text}");
+    }
+
+    #[test]
+    fn every_languages_sms_fits_one_segment_with_a_6_digit_code_and_a_30_character_host() {
+        let host = "h".repeat(26) + ".com";
+        for language in Language::all() {
+            let text = code_message(&six_digits(), None, Some(&host), language);
+            let (used, of) = segment_use(&text);
+            assert!(used <= of, "{}: {used} of {of}: {text}", language.tag());
+            assert!(
+                text.contains("123456\n")
+                    || text.lines().next().is_some_and(|l| l.contains("123456")),
+                "{}: the code is on the first line: {text}",
+                language.tag()
+            );
+            assert!(
+                text.ends_with(&format!("\n\n@{host} #123456")),
+                "{}: the WebOTP line comes last: {text}",
+                language.tag()
+            );
+        }
+        // The languages that can write it in GSM-7 do: UCS-2 costs more.
+        for tag in ["en", "fr", "de"] {
+            let language = Language::from_tag(tag).expect("a language");
+            let text = code_message(&six_digits(), None, Some(&host), language);
+            assert_eq!(segment_use(&text).1, 160, "{tag}: {text}");
+        }
     }
 
     #[test]
     fn the_origin_bound_line_comes_last() {
-        let format = CodeFormat {
-            alphabet: Alphabet::Digits,
-            length: 6,
-        };
-        let code = format.read_attempt("123456").expect("a code");
+        let code = six_digits();
+        let en = Language::ENGLISH;
         assert_eq!(
-            code_message(&code, None, None),
+            code_message(&code, None, None, en),
             "Your verification code is 123456"
         );
         assert_eq!(
-            code_message(&code, None, Some("verify.example.com")),
+            code_message(&code, None, Some("verify.example.com"), en),
             "Your verification code is 123456\n\n@verify.example.com #123456"
         );
         assert_eq!(
-            code_message(&code, Some("Acme"), None),
+            code_message(&code, Some("Acme"), None, en),
             "Your Acme verification code is 123456"
         );
     }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
+use crate::i18n::Language;
 use crate::limits::{Asker, Limit, LimitHit, LimitKind, LimitRules};
 use crate::metrics::{CheckResult, Metrics, Refused, SmsResult};
 use crate::otp::{CodeFormat, CodeKey, OtpCode};
@@ -50,6 +51,8 @@ pub struct Profile {
     pub name: String,
     /// Names the sender in the SMS.
     pub app_name: Option<String>,
+    /// The language its codes are texted in, whoever asks.
+    pub language: Option<Language>,
     /// Digits, of the profile's length.
     pub code: CodeFormat,
     pub ttl: Duration,
@@ -60,11 +63,13 @@ pub struct Profile {
     pub webhook_url: Option<url::Url>,
 }
 
-/// Who asked, as the limits count them; for a browser, also the host an
-/// SMS's origin-bound line (WebOTP) names, if any.
+/// Who asked, as the limits count them; the language they read (a
+/// profile's wins); for a browser, also the host an SMS's origin-bound line
+/// (WebOTP) names, if any.
 #[derive(Debug, Clone)]
 pub struct Requester {
     pub asker: Asker,
+    pub language: Language,
     pub origin_host: Option<String>,
 }
 
@@ -161,6 +166,7 @@ struct Send<'a> {
     /// The verification was stored by this send (not a resend).
     new: bool,
     app_name: Option<&'a str>,
+    language: Language,
     limits: &'a [Limit],
     watch: Option<&'a Watch>,
     now: Timestamp,
@@ -373,6 +379,10 @@ impl Verifier {
                 .profile
                 .and_then(|p| p.app_name.as_deref())
                 .or(self.rules.sender_name.as_deref()),
+            language: new
+                .profile
+                .and_then(|p| p.language)
+                .unwrap_or(requester.language),
             limits: &limits,
             watch: watch.as_ref(),
             now,
@@ -408,6 +418,7 @@ impl Verifier {
         let send = Send {
             new: false,
             app_name: self.rules.sender_name.as_deref(),
+            language: requester.language,
             limits: &limits,
             watch: watch.as_ref(),
             now,
@@ -436,6 +447,7 @@ impl Verifier {
             &pending.code,
             send.app_name,
             requester.origin_host.as_deref(),
+            send.language,
         );
         let started = std::time::Instant::now();
         let sent = self.sms.send(&pending.phone, &text).await;

@@ -66,6 +66,7 @@ fn verifier(fake: &FakeSms) -> Verifier {
 fn requester(last: u8) -> Requester {
     Requester {
         asker: Asker::Address(ClientKey::from(IpAddr::from([203, 0, 113, last]))),
+        language: crate::i18n::Language::ENGLISH,
         origin_host: Some("verify.example.com".into()),
     }
 }

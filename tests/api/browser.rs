@@ -348,46 +348,73 @@ async fn request_code(chromium: &Chromium, app: &TestApp, phone: &str) {
     chromium.click("form[action='/request'] button").await;
 }
 
-/// Walks every page of the flow, error pages included, checking each.
-async fn tour_every_page(screen: Screen) {
+/// Walks every page of the flow, error pages included, checking each, in
+/// the language `tag` (picked with the switcher, as a person would).
+async fn tour_every_page(screen: Screen, tag: &str) {
     let Some(chromium) = Chromium::start(screen).await else {
         return;
     };
     let app = app_for_browsers().await;
     let c = &chromium;
+    let english = tag == "en";
+    let pick = format!("/language/{tag}?back=/");
+    // Screenshots of other languages are named for them.
+    let shot = |name: &str| {
+        if english {
+            name.to_owned()
+        } else {
+            format!("{name}-{tag}")
+        }
+    };
+    let check = |name: &'static str| {
+        let shot = shot(name);
+        async move {
+            let lang = c
+                .script("return [document.documentElement.lang, document.documentElement.dir];")
+                .await;
+            assert_eq!(lang[0], json!(tag), "{name}");
+            assert_eq!(
+                lang[1],
+                json!(if tag == "ar" { "rtl" } else { "ltr" }),
+                "{name}"
+            );
+            c.check_page(&shot).await;
+        }
+    };
 
-    c.goto(&app, "/").await;
-    c.check_page("1-phone-form").await;
+    c.goto(&app, &pick).await;
+    check("1-phone-form").await;
 
     c.type_into("#phone", "(555) 123-4567").await;
     c.click("form[action='/request'] button").await;
     assert!(
-        c.text("#phone-error")
-            .await
-            .contains("doesn't look like a phone number")
+        !english
+            || c.text("#phone-error")
+                .await
+                .contains("doesn't look like a phone number")
     );
-    c.check_page("2-phone-form-error").await;
+    check("2-phone-form-error").await;
 
     request_code(c, &app, PHONE).await;
-    assert_eq!(c.heading().await, "Enter your code");
-    c.check_page("3-code-form").await;
+    assert!(!english || c.heading().await == "Enter your code");
+    check("3-code-form").await;
 
     let code = app.last_code().await;
     c.type_into("#token", &wrong_code(&code)).await;
     c.click("form[action='/verify'] button").await;
-    c.check_page("4-code-form-wrong").await;
+    check("4-code-form-wrong").await;
 
     // The button waits out the cooldown; a script posting anyway is told
     // to wait, in the one note about sending again.
     c.navigate_by_script("document.querySelector(\"form[action='/resend']\").submit();")
         .await;
-    assert!(c.text("#resend-note").await.contains("Wait"));
-    c.check_page("5-code-form-cooldown").await;
+    assert!(!english || c.text("#resend-note").await.contains("Wait"));
+    check("5-code-form-cooldown").await;
 
     c.type_into("#token", &code).await;
     c.click("form[action='/verify'] button").await;
-    assert_eq!(c.heading().await, "Phone number verified");
-    c.check_page("6-verified").await;
+    assert!(!english || c.heading().await == "Phone number verified");
+    check("6-verified").await;
 
     // A fresh browser asking inside the cooldown: the phone form, with the
     // wait. Then the problem pages: 403, 404, 413, 502 and 503.
@@ -395,46 +422,57 @@ async fn tour_every_page(screen: Screen) {
         .delete_all_cookies()
         .await
         .expect("cookies cleared");
+    c.goto(&app, &pick).await;
     request_code(c, &app, PHONE).await;
-    assert_eq!(c.heading().await, "Verify your phone number");
-    assert!(c.text("#phone-error").await.contains("Wait"));
-    c.check_page("7-phone-form-429").await;
+    assert!(!english || c.heading().await == "Verify your phone number");
+    assert!(!english || c.text("#phone-error").await.contains("Wait"));
+    check("7-phone-form-429").await;
 
     c.goto(&app, "/").await;
     c.navigate_by_script("document.querySelector('input[name=csrf]').value = 'forged'; document.querySelector('form').submit();")
         .await;
-    assert_eq!(c.heading().await, "This form has expired");
-    c.check_page("8-error-403").await;
+    assert!(!english || c.heading().await == "This form has expired");
+    check("8-error-403").await;
 
     c.goto(&app, "/no-such-page").await;
-    assert_eq!(c.heading().await, "Page not found");
-    c.check_page("9-error-404").await;
+    assert!(!english || c.heading().await == "Page not found");
+    check("9-error-404").await;
 
     c.goto(&app, "/").await;
     c.navigate_by_script("document.getElementById('phone').value = '1'.repeat(20000); document.querySelector('form').submit();")
         .await;
-    assert_eq!(c.heading().await, "That was too much");
-    c.check_page("10-error-413").await;
+    assert!(!english || c.heading().await == "That was too much");
+    check("10-error-413").await;
 
     request_code(c, &app, FAILING_PHONE).await;
-    assert_eq!(c.heading().await, "We couldn't send your code");
-    c.check_page("11-error-502").await;
+    assert!(!english || c.heading().await == "We couldn't send your code");
+    check("11-error-502").await;
 
     request_code(c, &app, THROTTLED_PHONE).await;
-    assert_eq!(c.heading().await, "We couldn't send your code");
-    c.check_page("12-error-503").await;
+    assert!(!english || c.heading().await == "We couldn't send your code");
+    check("12-error-503").await;
 
     chromium.end().await;
 }
 
 #[tokio::test]
 async fn every_page_passes_axe_and_fits_a_desktop_window() {
-    tour_every_page(Screen::Desktop).await;
+    tour_every_page(Screen::Desktop, "en").await;
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_in_spanish_on_a_phone() {
+    tour_every_page(Screen::Phone, "es").await;
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_in_arabic_laid_out_right_to_left() {
+    tour_every_page(Screen::Desktop, "ar").await;
 }
 
 #[tokio::test]
 async fn every_page_passes_axe_and_fits_a_375_pixel_phone_without_sideways_scrolling() {
-    tour_every_page(Screen::Phone).await;
+    tour_every_page(Screen::Phone, "en").await;
 }
 
 #[tokio::test]
@@ -467,7 +505,7 @@ async fn every_page_passes_axe_in_the_dark_theme() {
         .await;
     assert_eq!(dark, json!(true), "the dark theme is in force");
     chromium.end().await;
-    tour_every_page(Screen::DesktopDark).await;
+    tour_every_page(Screen::DesktopDark, "en").await;
 }
 
 #[tokio::test]

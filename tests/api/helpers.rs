@@ -584,12 +584,19 @@ pub fn assert_verified_exactly_once(statuses: &[StatusCode]) {
     );
 }
 
-/// The code after "code is" in an SMS text (or a log line quoting one).
+/// The code in an SMS text: after "code is" in English (or a log line
+/// quoting one), else the last word of its first line, where every
+/// language's message puts it.
 pub fn code_in(text: &str) -> String {
-    let code: String = text
-        .split("code is ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no code in {text:?}"))
+    let after = match text.split_once("code is ") {
+        Some((_, after)) => after,
+        None => text
+            .lines()
+            .next()
+            .and_then(|line| line.split_whitespace().last())
+            .unwrap_or_default(),
+    };
+    let code: String = after
         .chars()
         .take_while(char::is_ascii_alphanumeric)
         .collect();

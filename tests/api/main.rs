@@ -15,6 +15,7 @@ mod flow;
 mod generated;
 mod guessing;
 mod helpers;
+mod languages;
 mod limits;
 mod logs;
 mod oidc;

@@ -751,3 +751,40 @@ async fn without_registered_clients_the_provider_is_off() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_websites_ui_locales_choose_the_sign_in_language_over_the_browsers_until_the_person_picks()
+ {
+    let mut app = provider().await;
+    app.browser
+        .headers
+        .push(("accept-language".into(), "en-US,en;q=0.9".into()));
+    let mut params = spa_request(Some(CHALLENGE));
+    params.push(("ui_locales", "it de-CH fr".into()));
+    let page = app.browser.get(&authorize_path(&as_pairs(&params))).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = app.browser.get("/sign-in").await;
+    assert!(
+        page.contains(r#"<html lang="de" dir="ltr">"#),
+        "{}",
+        page.html
+    );
+    let page = app.browser.get("/language/pt-BR?back=/sign-in").await;
+    assert_eq!(page.header("location"), "/sign-in");
+    let page = app.browser.get("/sign-in").await;
+    assert!(
+        page.contains(r#"<html lang="pt-BR" dir="ltr">"#),
+        "{}",
+        page.html
+    );
+    let discovery = reqwest::get(format!("{}/.well-known/openid-configuration", app.address))
+        .await
+        .expect("an answer")
+        .json::<serde_json::Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        discovery["ui_locales_supported"],
+        serde_json::json!(["en", "ar", "de", "es", "fr", "pt-BR"])
+    );
+}

@@ -286,7 +286,7 @@ async fn the_phone_field_is_a_labelled_tel_field_with_a_hint_in_the_countrys_for
             .is_some_and(|t| t.contains("(201) 555-0123"))
     );
     assert!(page.contains("<label for=\"phone\">"));
-    assert!(page.contains("<html lang=\"en\">"));
+    assert!(page.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert_eq!(
         page.document()
             .select(&scraper::Selector::parse("h1").expect("h1"))

@@ -373,6 +373,26 @@ async fn profiles_are_listed_and_their_rules_apply() {
 }
 
 #[tokio::test]
+async fn a_profiles_language_picks_the_sms_language_whatever_the_caller_speaks() {
+    let app = api_app(&[("TWOFA_VERIFY_PROFILES__ACME__LANGUAGE", "es-MX")]).await;
+    let api = Json::new(&app);
+    let acme = api.get("/verify_profiles/acme").await;
+    assert_eq!(acme.body["data"]["language"], "es");
+    trigger(
+        &api,
+        json!({"phone_number": PHONE_E164, "verify_profile_id": "acme"}),
+    )
+    .await;
+    let text = app.last_text().await;
+    assert!(text.starts_with("Tu código es "), "{text}");
+    // Without a language, a profile texts in the app's default.
+    let app = api_app(&[("TWOFA_I18N__DEFAULT_LANGUAGE", "fr")]).await;
+    trigger(&Json::new(&app), sms_to(PHONE_E164)).await;
+    let text = app.last_text().await;
+    assert!(text.starts_with("Votre code"), "{text}");
+}
+
+#[tokio::test]
 async fn a_missing_or_wrong_key_is_401_and_without_keys_the_api_is_404() {
     let app = api_app(&[]).await;
     for key in [None, Some("not-the-key-at-all-0000"), Some("")] {

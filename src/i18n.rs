@@ -1,0 +1,576 @@
+//! The languages the pages and the SMS speak: one Fluent file each in
+//! `locales/` (the build script lists them; English is the reference), the
+//! person's language chosen from what they asked for, and the language of
+//! the page being answered.
+//!
+//! Messages are looked up by id in the person's language, then in English.
+//! Plurals follow each language's CLDR rules (Fluent's selectors). Ids
+//! ending in `-html` may hold markup; their arguments are escaped.
+
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use fluent::concurrent::FluentBundle;
+use fluent::{FluentArgs, FluentResource, FluentValue};
+use fluent_langneg::{NegotiationStrategy, negotiate_languages};
+use unic_langid::LanguageIdentifier;
+
+mod sources {
+    include!(concat!(env!("OUT_DIR"), "/locales.rs"));
+}
+
+/// One of the languages in `locales/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Language(u8);
+
+/// A language's messages, ready to format.
+struct Loaded {
+    tag: &'static str,
+    id: LanguageIdentifier,
+    bundle: FluentBundle<FluentResource>,
+    name: String,
+    rtl: bool,
+}
+
+static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
+    sources::SOURCES
+        .iter()
+        .map(|(tag, source)| {
+            let id: LanguageIdentifier = tag.parse().unwrap_or_default();
+            let resource = FluentResource::try_new((*source).to_owned()).unwrap_or_else(
+                |(resource, errors)| {
+                    tracing::error!("locales/{tag}.ftl: {errors:?}");
+                    resource
+                },
+            );
+            let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
+            // No invisible isolation marks: they would make every SMS
+            // UCS-2. The pages isolate what needs it (`<bdi>`).
+            bundle.set_use_isolating(false);
+            if let Err(errors) = bundle.add_resource(resource) {
+                tracing::error!("locales/{tag}.ftl: {errors:?}");
+            }
+            let plain = |id: &str| {
+                let message = bundle.get_message(id)?;
+                let mut errors = vec![];
+                let text = bundle.format_pattern(message.value()?, None, &mut errors);
+                Some(text.into_owned())
+            };
+            let name = plain("language-name").unwrap_or_else(|| (*tag).to_owned());
+            let rtl = plain("language-direction").as_deref() == Some("rtl");
+            Loaded {
+                tag,
+                id,
+                bundle,
+                name,
+                rtl,
+            }
+        })
+        .collect()
+});
+
+/// Arguments of a message: `args([("count", 3.into())])`.
+pub fn args<'a, const N: usize>(pairs: [(&'static str, FluentValue<'a>); N]) -> FluentArgs<'a> {
+    pairs.into_iter().collect()
+}
+
+impl Language {
+    /// The reference language, and the fallback for a missing message.
+    pub const ENGLISH: Language = Language(0);
+
+    /// Every language in `locales/`, English first.
+    pub fn all() -> impl Iterator<Item = Language> {
+        (0..sources::SOURCES.len()).filter_map(|i| u8::try_from(i).ok().map(Language))
+    }
+
+    /// The language a file is named for: `es`, `pt-BR` (any case).
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        Self::all().find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    /// Its place in `all()`, for tables kept per language.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    fn loaded(self) -> &'static Loaded {
+        &CATALOG[usize::from(self.0)]
+    }
+
+    /// Its BCP 47 tag, for `<html lang>`: `pt-BR`.
+    pub fn tag(self) -> &'static str {
+        self.loaded().tag
+    }
+
+    /// Its own name for itself: "Español".
+    pub fn name(self) -> &'static str {
+        &self.loaded().name
+    }
+
+    /// `rtl` or `ltr`, for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        if self.loaded().rtl { "rtl" } else { "ltr" }
+    }
+
+    /// A message without arguments.
+    pub fn text(self, id: &str) -> String {
+        self.format(id, None)
+    }
+
+    /// A message with arguments.
+    pub fn text_with(self, id: &str, args: &FluentArgs) -> String {
+        self.format(id, Some(args))
+    }
+
+    /// A message that holds markup (its id ends in `-html`), its arguments
+    /// (text) escaped: HTML to put in a page as it is.
+    pub fn html(self, id: &str, pairs: &[(&'static str, &str)]) -> String {
+        debug_assert!(id.ends_with("-html"), "{id} is not a markup message");
+        let args: FluentArgs = pairs
+            .iter()
+            .map(|(name, value)| (*name, FluentValue::from(escape(value))))
+            .collect();
+        self.format(id, Some(&args))
+    }
+
+    /// "10 minutes", "1 minute", "45 seconds", in this language: rounded
+    /// up, never "0 seconds".
+    pub fn duration(self, wait: Duration) -> String {
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let (count, id) = if secs >= 120 {
+            (secs.div_ceil(60), "duration-minutes")
+        } else if secs >= 60 && secs.is_multiple_of(60) {
+            (secs / 60, "duration-minutes")
+        } else {
+            (secs, "duration-seconds")
+        };
+        self.text_with(id, &args([("count", count.into())]))
+    }
+
+    fn format(self, id: &str, args: Option<&FluentArgs>) -> String {
+        for language in [self, Language::ENGLISH] {
+            let bundle = &language.loaded().bundle;
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let mut errors = vec![];
+                let text = bundle.format_pattern(pattern, args, &mut errors);
+                debug_assert!(errors.is_empty(), "{id} in {}: {errors:?}", language.tag());
+                return text.into_owned();
+            }
+        }
+        debug_assert!(false, "no message {id} in locales/en.ftl");
+        tracing::error!("no message {id} in locales/en.ftl");
+        id.to_owned()
+    }
+}
+
+/// `text` kept left to right inside a sentence of any direction: a phone
+/// number in an Arabic sentence reads `+1 ••• ••• 0123`, not `0123 ••• ••• 1+`
+/// (Unicode's left-to-right isolate, which every browser and phone knows).
+pub fn left_to_right(text: &str) -> String {
+    format!("\u{2066}{text}\u{2069}")
+}
+
+/// Text made safe to put in HTML.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The languages this app offers (`[i18n] languages`) and the one it
+/// speaks when a person asks for none of them (`[i18n] default_language`).
+#[derive(Debug, Clone)]
+pub struct Languages {
+    offered: Vec<Language>,
+    default: Language,
+}
+
+/// Longest `Accept-Language` read: real ones are a few dozen bytes.
+const MAX_ACCEPT_LANGUAGE: usize = 256;
+
+impl Languages {
+    /// `default` is offered whatever `offered` says.
+    pub fn new(mut offered: Vec<Language>, default: Language) -> Self {
+        if !offered.contains(&default) {
+            offered.push(default);
+        }
+        offered.sort_by_key(|l| l.0);
+        offered.dedup();
+        Self { offered, default }
+    }
+
+    pub fn offered(&self) -> &[Language] {
+        &self.offered
+    }
+
+    pub fn default_language(&self) -> Language {
+        self.default
+    }
+
+    pub fn offers(&self, language: Language) -> bool {
+        self.offered.contains(&language)
+    }
+
+    /// The offered language that best matches `requested` (in order of
+    /// preference), by Fluent's negotiation: `es-MX` finds `es`, `pt` and
+    /// `pt-PT` find `pt-BR`.
+    pub fn best<'a>(&self, requested: impl IntoIterator<Item = &'a str>) -> Option<Language> {
+        let requested: Vec<LanguageIdentifier> = requested
+            .into_iter()
+            .take(16)
+            .filter_map(|tag| tag.trim().parse().ok())
+            .collect();
+        let available: Vec<&LanguageIdentifier> =
+            self.offered.iter().map(|l| &l.loaded().id).collect();
+        let found =
+            negotiate_languages(&requested, &available, None, NegotiationStrategy::Filtering);
+        let best = **found.first()?;
+        self.offered
+            .iter()
+            .copied()
+            .find(|l| &l.loaded().id == best)
+    }
+
+    /// From an `Accept-Language` header: by its q-values (`q=0` is "not
+    /// this one"), then the order it lists them in.
+    pub fn for_accept_language(&self, header: &str) -> Option<Language> {
+        let header = match header.char_indices().nth(MAX_ACCEPT_LANGUAGE) {
+            Some((end, _)) => header[..end].rsplit_once(',').map_or("", |(kept, _)| kept),
+            None => header,
+        };
+        let wanted = accept_language::parse_with_quality(header);
+        self.best(
+            wanted
+                .iter()
+                .filter(|(_, q)| *q > 0.0)
+                .map(|(tag, _)| tag.as_str()),
+        )
+    }
+
+    /// From OpenID Connect's `ui_locales`: tags separated by spaces, the
+    /// preferred first.
+    pub fn for_ui_locales(&self, ui_locales: &str) -> Option<Language> {
+        self.best(ui_locales.split_ascii_whitespace())
+    }
+
+    /// What a page speaks: the language the person chose (on the page, or
+    /// by the website that sent them) if offered, else the browser's, else
+    /// the default.
+    pub fn choose(&self, chosen: Option<Language>, accept_language: Option<&str>) -> Language {
+        chosen
+            .filter(|l| self.offers(*l))
+            .or_else(|| accept_language.and_then(|h| self.for_accept_language(h)))
+            .unwrap_or(self.default)
+    }
+}
+
+impl Default for Languages {
+    fn default() -> Self {
+        Self::new(Language::all().collect(), Language::ENGLISH)
+    }
+}
+
+/// What a page being answered speaks, and what its language switcher
+/// offers and leads back to.
+#[derive(Debug, Clone)]
+pub struct PageLanguage {
+    pub language: Language,
+    pub languages: Arc<Languages>,
+    /// The page the switcher comes back to: this one, if it can be got.
+    pub here: &'static str,
+}
+
+tokio::task_local! {
+    static PAGE: PageLanguage;
+}
+
+/// Answers `request` in `page`'s language.
+pub fn speaking<F: Future>(page: PageLanguage, request: F) -> impl Future<Output = F::Output> {
+    PAGE.scope(page, request)
+}
+
+/// The language of the page being answered (the default outside one).
+pub fn current() -> Language {
+    PAGE.try_with(|page| page.language)
+        .unwrap_or(Language::ENGLISH)
+}
+
+/// A message in the current page's language: for templates.
+pub fn t(id: &str) -> String {
+    current().text(id)
+}
+
+/// One link of the language switcher.
+#[derive(Debug)]
+pub struct SwitchTo {
+    pub tag: &'static str,
+    pub name: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The language switcher's links: none when only one language is offered.
+pub fn switcher() -> Vec<SwitchTo> {
+    PAGE.try_with(|page| {
+        let offered = page.languages.offered();
+        if offered.len() < 2 {
+            return vec![];
+        }
+        offered
+            .iter()
+            .map(|l| SwitchTo {
+                tag: l.tag(),
+                name: l.name(),
+                href: format!("/language/{}?back={}", l.tag(), page.here),
+                current: *l == page.language,
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+    use std::collections::BTreeSet;
+
+    fn lang(tag: &str) -> Language {
+        Language::from_tag(tag).unwrap_or_else(|| panic!("no locales/{tag}.ftl"))
+    }
+
+    #[test]
+    fn the_six_languages_the_product_promises_are_there_and_arabic_reads_right_to_left() {
+        for tag in ["en", "es", "fr", "de", "pt-BR", "ar"] {
+            let language = lang(tag);
+            assert_eq!(language.tag(), tag);
+            assert_eq!(language.dir(), if tag == "ar" { "rtl" } else { "ltr" });
+            assert_ne!(language.name(), tag, "{tag} names itself");
+        }
+    }
+
+    /// The variables a pattern uses, through selectors.
+    fn variables(pattern: &Pattern<&str>, into: &mut BTreeSet<String>) {
+        for element in &pattern.elements {
+            if let PatternElement::Placeable { expression } = element {
+                expression_variables(expression, into);
+            }
+        }
+    }
+
+    fn expression_variables(expression: &Expression<&str>, into: &mut BTreeSet<String>) {
+        match expression {
+            Expression::Select { selector, variants } => {
+                inline_variables(selector, into);
+                for variant in variants {
+                    variables(&variant.value, into);
+                }
+            }
+            Expression::Inline(inline) => inline_variables(inline, into),
+        }
+    }
+
+    fn inline_variables(inline: &InlineExpression<&str>, into: &mut BTreeSet<String>) {
+        match inline {
+            InlineExpression::VariableReference { id } => {
+                into.insert(id.name.to_owned());
+            }
+            InlineExpression::Placeable { expression } => expression_variables(expression, into),
+            _ => {}
+        }
+    }
+
+    /// Each message's id and the variables it uses.
+    fn messages(source: &str) -> Vec<(String, BTreeSet<String>)> {
+        let resource = match FluentResource::try_new(source.to_owned()) {
+            Ok(resource) => resource,
+            Err((_, errors)) => panic!("does not parse: {errors:?}"),
+        };
+        resource
+            .entries()
+            .filter_map(|entry| match entry {
+                Entry::Message(message) => {
+                    let mut used = BTreeSet::new();
+                    if let Some(value) = &message.value {
+                        variables(value, &mut used);
+                    }
+                    Some((message.id.name.to_owned(), used))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_language_file_parses_and_has_every_message_with_its_variables() {
+        let (_, english) = sources::SOURCES[0];
+        let reference = messages(english);
+        assert!(reference.len() > 80, "{} messages", reference.len());
+        for (tag, source) in sources::SOURCES {
+            let found = messages(source);
+            let ids: BTreeSet<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+            for (id, used) in &reference {
+                assert!(ids.contains(id.as_str()), "locales/{tag}.ftl lacks {id}");
+                let theirs = found.iter().find(|(i, _)| i == id).map(|(_, u)| u);
+                // A selector may name the count in one variant only.
+                let theirs = theirs.cloned().unwrap_or_default();
+                assert!(
+                    theirs.is_subset(used)
+                        && used
+                            .iter()
+                            .all(|v| theirs.contains(v) || v == "count" || v == "tries"),
+                    "locales/{tag}.ftl: {id} uses {theirs:?}, English {used:?}"
+                );
+            }
+            for (id, _) in &found {
+                assert!(
+                    reference.iter().any(|(r, _)| r == id),
+                    "locales/{tag}.ftl has {id}, which English does not"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn markup_is_only_where_the_id_says_and_the_same_tags_as_in_english() {
+        let tags = |text: &str| -> Vec<String> {
+            let mut found: Vec<String> = text
+                .match_indices('<')
+                .map(|(at, _)| {
+                    text[at..]
+                        .chars()
+                        .take_while(|c| *c != '>' && *c != ' ')
+                        .collect()
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        for language in Language::all() {
+            for (id, _) in messages(sources::SOURCES[0].1) {
+                let english = Language::ENGLISH.format(&id, Some(&dummy_args()));
+                let theirs = language.format(&id, Some(&dummy_args()));
+                if id.ends_with("-html") {
+                    assert_eq!(tags(&theirs), tags(&english), "{} {id}", language.tag());
+                } else {
+                    assert!(!theirs.contains('<'), "{} {id}: {theirs}", language.tag());
+                }
+            }
+        }
+    }
+
+    fn dummy_args() -> FluentArgs<'static> {
+        args([
+            ("count", 3.into()),
+            ("tries", 3.into()),
+            ("length", 6.into()),
+            ("wait", "30 s".into()),
+            ("valid_for", "10 min".into()),
+            ("phone", "+1 •••-•••-0123".into()),
+            ("example", "(201) 555-0123".into()),
+            ("client", "Acme".into()),
+            ("app", "Acme".into()),
+            ("code", "123456".into()),
+            ("region", "X".into()),
+            ("allowed", "Y".into()),
+            ("url", "https://example.com/help".into()),
+        ])
+    }
+
+    #[test]
+    fn plurals_follow_each_languages_rules() {
+        let en = Language::ENGLISH;
+        assert_eq!(en.duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(en.duration(Duration::from_secs(29)), "29 seconds");
+        let tries = |l: Language, n: u32| l.text_with("code-wrong", &args([("tries", n.into())]));
+        assert!(tries(en, 1).contains("1 try left"));
+        assert!(tries(en, 2).contains("2 tries left"));
+        // Arabic has a form for two, for a few and for many.
+        let ar = lang("ar");
+        let forms: BTreeSet<String> = [1, 2, 3, 11, 100]
+            .iter()
+            .map(|n| ar.duration(Duration::from_secs(*n)))
+            .collect();
+        assert!(forms.len() >= 4, "{forms:?}");
+        for tag in ["es", "fr", "de", "pt-BR"] {
+            let l = lang(tag);
+            assert_ne!(
+                l.duration(Duration::from_secs(1)).replace('1', ""),
+                l.duration(Duration::from_secs(29)).replace("29", ""),
+                "{tag}: one and other are the same"
+            );
+        }
+    }
+
+    #[test]
+    fn waits_read_naturally_and_round_up() {
+        let en = Language::ENGLISH;
+        let secs = Duration::from_secs;
+        assert_eq!(en.duration(secs(600)), "10 minutes");
+        assert_eq!(en.duration(secs(60)), "1 minute");
+        assert_eq!(en.duration(secs(90)), "90 seconds");
+        assert_eq!(en.duration(secs(1)), "1 second");
+        assert_eq!(en.duration(Duration::from_millis(1_500)), "2 seconds");
+        assert_eq!(en.duration(Duration::ZERO), "1 second");
+        assert_eq!(en.duration(secs(3_599)), "60 minutes");
+        // A no-break space between a number and its unit is good typography.
+        let spaced = |l: &str| lang(l).duration(secs(29)).replace('\u{a0}', " ");
+        assert_eq!(spaced("es"), "29 segundos");
+        assert_eq!(spaced("de"), "29 Sekunden");
+    }
+
+    #[test]
+    fn arguments_of_markup_messages_are_escaped() {
+        let html = Language::ENGLISH.html("client-asks-html", &[("client", "<b>A&B</b>")]);
+        assert!(
+            html.contains("<strong>&lt;b&gt;A&amp;B&lt;/b&gt;</strong>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn accept_language_is_read_by_q_values_and_falls_back_to_the_base_language() {
+        let all = Languages::default();
+        let pick = |header: &str| all.for_accept_language(header).map(Language::tag);
+        assert_eq!(pick("es-MX,es;q=0.9,en;q=0.8"), Some("es"));
+        assert_eq!(pick("en;q=0.5, fr-CA"), Some("fr"));
+        assert_eq!(pick("pt"), Some("pt-BR"));
+        assert_eq!(pick("pt-PT, en;q=0.1"), Some("pt-BR"));
+        assert_eq!(pick("ar-EG"), Some("ar"));
+        assert_eq!(pick("de-AT;q=0, it, en-GB;q=0.3"), Some("en"));
+        assert_eq!(pick("it, ja"), None);
+        assert_eq!(pick("*"), None);
+        assert_eq!(pick(""), None);
+        assert_eq!(pick(&"x-bogus;q=0.9, ".repeat(1000)), None);
+        assert_eq!(all.choose(None, Some("it")).tag(), "en");
+    }
+
+    #[test]
+    fn only_offered_languages_are_chosen_and_the_default_is_always_offered() {
+        let some = Languages::new(vec![lang("es")], lang("fr"));
+        assert_eq!(some.offered().len(), 2);
+        assert_eq!(
+            some.for_accept_language("de, es;q=0.5").map(Language::tag),
+            Some("es")
+        );
+        assert_eq!(some.choose(Some(lang("de")), Some("ar")).tag(), "fr");
+        assert_eq!(some.choose(Some(lang("es")), Some("fr")).tag(), "es");
+        assert_eq!(
+            some.for_ui_locales("ar fr-CA es").map(Language::tag),
+            Some("fr")
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The language a page speaks: chosen for every page request before its
+//! handler runs (which reads the session for it, once, and hands it on),
+//! and changed by the switcher's links, `GET /language/{tag}`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::extract::{CurrentSession, SessionRead};
+use crate::errors::{AppError, status_page_if_needed};
+use crate::i18n::{self, Language, PageLanguage};
+use crate::state::AppState;
+
+/// The pages a switcher can come back to: those a `GET` shows. From any
+/// other (a refused form, an error), it goes to `/verify`, which shows the
+/// code page if a code is pending and the phone form if not.
+const PAGES: [&str; 4] = ["/", "/sign-in", "/verify", "/verified"];
+
+fn here(method: &Method, path: &str) -> &'static str {
+    match PAGES.iter().find(|page| **page == path) {
+        Some(page) if method == Method::GET => page,
+        _ => "/verify",
+    }
+}
+
+/// Around every page request: reads the session, chooses the language
+/// (the one the person or the website that sent them chose, else the
+/// browser's, else the default) and answers in it, error pages included.
+pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    let session = app.cookies.read(request.headers());
+    let chosen = session.as_ref().and_then(|s| s.language);
+    let accept = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let language = app.languages.choose(chosen, accept);
+    let page = PageLanguage {
+        language,
+        languages: app.languages.clone(),
+        here: here(request.method(), request.uri().path()),
+    };
+    request.extensions_mut().insert(SessionRead(session));
+    i18n::speaking(page, async move {
+        let mut response = status_page_if_needed(next.run(request).await);
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(language.tag()),
+        );
+        response
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `GET /language/es?back=/verify`: remembers the choice in the session and
+/// goes back to the page it was made on (one of ours, never elsewhere).
+pub async fn switch(
+    State(app): State<Arc<AppState>>,
+    CurrentSession(mut session): CurrentSession,
+    Path(tag): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let language = Language::from_tag(&tag)
+        .filter(|l| app.languages.offers(*l))
+        .ok_or(AppError::NotFound)?;
+    let back: Back =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let back = back
+        .back
+        .and_then(|b| PAGES.into_iter().find(|page| *page == b))
+        .unwrap_or("/");
+    session.language = Some(language);
+    Ok((app.cookies.write(&session), Redirect::to(back)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switcher_comes_back_to_a_page_a_get_shows_and_else_to_the_flow() {
+        assert_eq!(here(&Method::GET, "/verify"), "/verify");
+        assert_eq!(here(&Method::GET, "/sign-in"), "/sign-in");
+        assert_eq!(here(&Method::POST, "/request"), "/verify");
+        assert_eq!(here(&Method::GET, "/nothing-here"), "/verify");
+        assert_eq!(here(&Method::GET, "/authorize"), "/verify");
+    }
+}
