@@ -204,24 +204,24 @@ impl CountryPolicy {
     }
 }
 
-/// Each language's names of countries, from CLDR, by `Language::index`.
-static REGION_NAMES: LazyLock<Vec<Option<RegionDisplayNames>>> = LazyLock::new(|| {
+/// One of `make`'s for each language, by `Language::index` (`None` where
+/// CLDR has no data for it).
+fn per_language<T>(make: impl Fn(&Locale) -> Option<T>) -> Vec<Option<T>> {
     Language::all()
-        .map(|language| {
-            let locale = language.tag().parse::<Locale>().ok()?;
-            RegionDisplayNames::try_new((&locale).into(), Default::default()).ok()
-        })
+        .map(|language| make(&language.tag().parse::<Locale>().ok()?))
         .collect()
+}
+
+/// Each language's names of countries, from CLDR.
+static REGION_NAMES: LazyLock<Vec<Option<RegionDisplayNames>>> = LazyLock::new(|| {
+    per_language(|locale| RegionDisplayNames::try_new(locale.into(), Default::default()).ok())
 });
 
 /// Each language's "A, B and C", by CLDR's rules.
 static AND_LISTS: LazyLock<Vec<Option<ListFormatter>>> = LazyLock::new(|| {
-    Language::all()
-        .map(|language| {
-            let locale = language.tag().parse::<Locale>().ok()?;
-            ListFormatter::try_new_and((&locale).into(), ListFormatterOptions::default()).ok()
-        })
-        .collect()
+    per_language(|locale| {
+        ListFormatter::try_new_and(locale.into(), ListFormatterOptions::default()).ok()
+    })
 });
 
 /// A country as a sentence names it: "the United Kingdom", "Canada"; in
