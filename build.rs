@@ -16,6 +16,15 @@ fn main() {
             (path.extension()? == "ftl").then(|| path.file_stem()?.to_str().map(str::to_owned))?
         })
         .collect();
+    for tag in &tags {
+        // The tag goes into `<html lang>` and a `Content-Language` header.
+        assert!(
+            tag.split('-').all(|part| {
+                (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+            }),
+            "locales/{tag}.ftl: the file's name must be a BCP 47 tag such as es or pt-BR"
+        );
+    }
     tags.sort_by_key(|tag| (tag != "en", tag.clone()));
     assert!(
         tags.first().is_some_and(|tag| tag == "en"),

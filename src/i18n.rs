@@ -46,7 +46,8 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
             );
             let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
             // No invisible isolation marks: they would make every SMS
-            // UCS-2. The pages isolate what needs it (`<bdi>`).
+            // UCS-2. The pages isolate what needs it (`left_to_right`, and
+            // the stylesheet for names in bold).
             bundle.set_use_isolating(false);
             if let Err(errors) = bundle.add_resource(resource) {
                 tracing::error!("locales/{tag}.ftl: {errors:?}");
@@ -198,8 +199,34 @@ pub struct Languages {
     default: Language,
 }
 
-/// Longest `Accept-Language` read: real ones are a few dozen bytes.
-const MAX_ACCEPT_LANGUAGE: usize = 256;
+/// Most entries of an `Accept-Language` read: real ones have a handful.
+const MAX_ACCEPTED: usize = 32;
+
+/// The tags of an `Accept-Language` header, most wanted first: by q-value,
+/// then in the order given; an entry whose q is 0 or unreadable (`NaN`,
+/// `1e400`) is left out. (The `accept-language` crate sorts `NaN` with a
+/// partial order, which panics in a sort since Rust 1.81.)
+fn accepted(header: &str) -> Vec<&str> {
+    let mut entries: Vec<(&str, f32)> = header
+        .split(',')
+        .take(MAX_ACCEPTED)
+        .filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let tag = parts.next()?.trim();
+            let q = match parts.find_map(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+            }) {
+                Some(q) => q.trim().parse::<f32>().ok()?,
+                None => 1.0,
+            };
+            (!tag.is_empty() && q.is_finite() && q > 0.0).then_some((tag, q))
+        })
+        .collect();
+    // Stable: equal q-values keep the header's order.
+    entries.sort_by(|a, b| b.1.total_cmp(&a.1));
+    entries.into_iter().map(|(tag, _)| tag).collect()
+}
 
 impl Languages {
     /// `default` is offered whatever `offered` says.
@@ -247,17 +274,7 @@ impl Languages {
     /// From an `Accept-Language` header: by its q-values (`q=0` is "not
     /// this one"), then the order it lists them in.
     pub fn for_accept_language(&self, header: &str) -> Option<Language> {
-        let header = match header.char_indices().nth(MAX_ACCEPT_LANGUAGE) {
-            Some((end, _)) => header[..end].rsplit_once(',').map_or("", |(kept, _)| kept),
-            None => header,
-        };
-        let wanted = accept_language::parse_with_quality(header);
-        self.best(
-            wanted
-                .iter()
-                .filter(|(_, q)| *q > 0.0)
-                .map(|(tag, _)| tag.as_str()),
-        )
+        self.best(accepted(header))
     }
 
     /// From OpenID Connect's `ui_locales`: tags separated by spaces, the
@@ -449,12 +466,7 @@ mod tests {
         let tags = |text: &str| -> Vec<String> {
             let mut found: Vec<String> = text
                 .match_indices('<')
-                .map(|(at, _)| {
-                    text[at..]
-                        .chars()
-                        .take_while(|c| *c != '>' && *c != ' ')
-                        .collect()
-                })
+                .map(|(at, _)| text[at..].chars().take_while(|c| *c != '>').collect())
                 .collect();
             found.sort();
             found
@@ -555,6 +567,11 @@ mod tests {
         assert_eq!(pick("*"), None);
         assert_eq!(pick(""), None);
         assert_eq!(pick(&"x-bogus;q=0.9, ".repeat(1000)), None);
+        // A q that is not a number is no reason to fall over.
+        let hostile =
+            "a;q=0.0,a;q=0.5,a;q=NaN,a;q=1,a;q=0.8,".repeat(5) + "de;q=nan, fr;q=1e400, es;q=0.2";
+        assert_eq!(pick(&hostile), Some("es"));
+        assert_eq!(pick("de;Q=0.1, fr;q=0.05"), Some("de"));
         assert_eq!(all.choose(None, Some("it")).tag(), "en");
     }
 

@@ -15,6 +15,7 @@ use axum::routing::get;
 use rand::RngExt;
 use tracing::Instrument;
 
+use crate::i18n;
 use crate::pages;
 use crate::state::AppState;
 
@@ -79,7 +80,17 @@ pub async fn observe(
     // showed in the profile; the request-log line names method and route.
     let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
     let method = request.method().clone();
-    let page = pages::branded(app.branding.clone(), next.run(request));
+    // Pages made outside the pages' own layer (a JSON face's bare 405)
+    // speak the default language; the pages' layer chooses the person's.
+    let default_language = i18n::PageLanguage {
+        language: app.languages.default_language(),
+        languages: app.languages.clone(),
+        here: "/verify",
+    };
+    let page = pages::branded(
+        app.branding.clone(),
+        i18n::speaking(default_language, next.run(request)),
+    );
     let mut response = page.instrument(span.clone()).await;
     let took = started.elapsed();
     let status = response.status();

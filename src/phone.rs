@@ -14,7 +14,7 @@ use icu_locale_core::subtags::Region;
 use phonenumber::metadata::DATABASE;
 use phonenumber::{Type, country};
 
-use crate::i18n::{Language, args};
+use crate::i18n::{self, Language, args};
 
 /// Longer input than this is not a phone number; refuse it before parsing.
 const MAX_INPUT_CHARS: usize = 64;
@@ -86,6 +86,10 @@ impl PhoneError {
                     Some(region) => {
                         let name = country_name(*region, language);
                         let region = match shared_calling_code {
+                            // "(+44)", not "(44+)", in a right-to-left sentence.
+                            Some(code) if language.dir() == "rtl" => {
+                                format!("{name} {}", i18n::left_to_right(&format!("(+{code})")))
+                            }
                             Some(code) => format!("{name} (+{code})"),
                             None => name,
                         };
@@ -678,6 +682,7 @@ mod tests {
             say("de")
         );
         assert!(!say("ar").contains("United"), "{}", say("ar"));
+        assert!(say("ar").contains("\u{2066}(+44)\u{2069}"), "{}", say("ar"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! for another website (OpenID Connect), that website's request; what the
 //! last send said (for the code page the browser is redirected to) and the
 //! masked number it verified last (for `GET /verified`); and the language
-//! the person picked (or the website that sent them asked for). The server
+//! the person picked on the switcher. The server
 //! keeps only an HMAC of the code, so the cookie (AES-256-GCM, under a key
 //! derived from `server.cookie_key`) is what lets "Send a new code" text the
 //! same code again.
@@ -42,8 +42,8 @@ pub struct Session {
     /// The number (masked) this browser verified last: `GET /verified`
     /// shows it, and the used code typed again is told so.
     pub verified: Option<String>,
-    /// The language chosen on the page's switcher or by the website that
-    /// sent this person (`ui_locales`): it beats the browser's.
+    /// The language picked on the pages' switcher: it beats the browser's
+    /// (and, picked during a sign-in, the website's `ui_locales`).
     pub language: Option<Language>,
 }
 

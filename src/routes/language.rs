@@ -27,12 +27,20 @@ fn here(method: &Method, path: &str) -> &'static str {
     }
 }
 
-/// Around every page request: reads the session, chooses the language
-/// (the one the person or the website that sent them chose, else the
-/// browser's, else the default) and answers in it, error pages included.
+/// Around every page request: reads the session, chooses the language (the
+/// `ui_locales` of the website a sign-in is for, else the one picked on the
+/// page, else the browser's, else the default) and answers in it, error
+/// pages included. The fingerprinted assets are the same in every language.
 pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/static/") {
+        return next.run(request).await;
+    }
     let session = app.cookies.read(request.headers());
-    let chosen = session.as_ref().and_then(|s| s.language);
+    let asked_by_website = session
+        .as_ref()
+        .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
+        .and_then(|tags| app.languages.for_ui_locales(tags));
+    let chosen = asked_by_website.or(session.as_ref().and_then(|s| s.language));
     let accept = request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -60,8 +68,9 @@ struct Back {
     back: Option<String>,
 }
 
-/// `GET /language/es?back=/verify`: remembers the choice in the session and
-/// goes back to the page it was made on (one of ours, never elsewhere).
+/// `GET /language/es?back=/verify`: remembers the choice in the session
+/// (during a sign-in, in place of the website's `ui_locales`) and goes back
+/// to the page it was made on (one of ours, never elsewhere).
 pub async fn switch(
     State(app): State<Arc<AppState>>,
     CurrentSession(mut session): CurrentSession,
@@ -78,6 +87,9 @@ pub async fn switch(
         .and_then(|b| PAGES.into_iter().find(|page| *page == b))
         .unwrap_or("/");
     session.language = Some(language);
+    if let Some(sign_in) = session.authorization.as_mut() {
+        sign_in.ui_locales = None;
+    }
     Ok((app.cookies.write(&session), Redirect::to(back)).into_response())
 }
 

@@ -1,7 +1,7 @@
 //! The pages of a sign-in for another website (OpenID Connect): `GET
 //! /authorize` checks the website's request and keeps it in the session;
-//! `GET /sign-in` is the phone form branded with the website's name, in the
-//! language of the website's `ui_locales` if we speak one; `POST
+//! `GET /sign-in` is the phone form branded with the website's name (its
+//! pages in the website's `ui_locales`, if we speak one: `routes::language`); `POST
 //! /sign-in/cancel` sends the person back with `error=access_denied`. The
 //! rest is the standalone flow's pages; after the right code, `POST /verify`
 //! sends the browser back with an authorization code (`routes::verify`).
@@ -30,15 +30,6 @@ pub async fn authorize(
     let provider = app.oidc.as_ref().ok_or(AppError::NotFound)?;
     match provider.authorize(query.as_deref().unwrap_or_default()) {
         Ok(request) => {
-            // The website's `ui_locales`, if we speak one of them, beats a
-            // language picked before; a pick on our pages after it wins.
-            if let Some(language) = request
-                .ui_locales
-                .as_deref()
-                .and_then(|tags| app.languages.for_ui_locales(tags))
-            {
-                session.language = Some(language);
-            }
             session.authorization = Some(request);
             let jar = app.cookies.write(&session);
             Ok((jar, Redirect::to("/sign-in")).into_response())

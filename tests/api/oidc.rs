@@ -788,3 +788,11 @@ async fn the_websites_ui_locales_choose_the_sign_in_language_over_the_browsers_u
         serde_json::json!(["en", "ar", "de", "es", "fr", "pt-BR"])
     );
 }
+
+#[tokio::test]
+async fn a_page_made_outside_the_pages_layer_speaks_the_default_language() {
+    let mut app = provider_with(&[("TWOFA_I18N__DEFAULT_LANGUAGE", "de")]).await;
+    let page = app.browser.get("/token").await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.contains(r#"<html lang="de" dir="ltr">"#), "{}", page.html);
+}
