@@ -794,5 +794,9 @@ async fn a_page_made_outside_the_pages_layer_speaks_the_default_language() {
     let mut app = provider_with(&[("TWOFA_I18N__DEFAULT_LANGUAGE", "de")]).await;
     let page = app.browser.get("/token").await;
     assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert!(page.contains(r#"<html lang="de" dir="ltr">"#), "{}", page.html);
+    assert!(
+        page.contains(r#"<html lang="de" dir="ltr">"#),
+        "{}",
+        page.html
+    );
 }
