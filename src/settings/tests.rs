@@ -1078,3 +1078,42 @@ fn the_readme_settings_table_lists_every_setting_its_variable_and_its_default() 
         );
     }
 }
+
+#[test]
+fn languages_must_be_files_in_locales_and_the_default_is_always_offered() {
+    let settings = load(&[
+        ("TWOFA_I18N__DEFAULT_LANGUAGE", "fr"),
+        ("TWOFA_I18N__LANGUAGES", "es, pt-br"),
+    ])
+    .expect("valid");
+    let offered: Vec<&str> = settings
+        .languages
+        .offered()
+        .iter()
+        .map(|l| l.tag())
+        .collect();
+    assert_eq!(offered, ["es", "fr", "pt-BR"]);
+    assert_eq!(settings.languages.default_language().tag(), "fr");
+    let unset = load(&[]).expect("valid");
+    assert_eq!(unset.languages.offered().len(), 6);
+    assert_eq!(unset.languages.default_language().tag(), "en");
+    for (key, value, named) in [
+        (
+            "TWOFA_I18N__DEFAULT_LANGUAGE",
+            "klingon",
+            "i18n.default_language",
+        ),
+        ("TWOFA_I18N__LANGUAGES", "en,xx", "i18n.languages"),
+        (
+            "TWOFA_VERIFY_PROFILES__ACME__LANGUAGE",
+            "tlh",
+            "verify_profiles.acme.language",
+        ),
+    ] {
+        let problem = error(&[(key, value)]);
+        assert!(problem.contains(named), "{value}: {problem}");
+    }
+    let profile = load(&[("TWOFA_VERIFY_PROFILES__ACME__LANGUAGE", "es-MX")]).expect("valid");
+    let acme = &profile.api.profiles[0];
+    assert_eq!(acme.language.map(|l| l.tag()), Some("es"));
+}

@@ -234,7 +234,7 @@ proptest! {
         pairs in prop::collection::vec((
             prop::sample::select(vec![
                 "response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
-                "code_challenge", "code_challenge_method", "login_hint", "prompt", "x",
+                "code_challenge", "code_challenge_method", "login_hint", "prompt", "ui_locales", "x",
             ]),
             prop_oneof![
                 Just("code".to_owned()), Just("web".to_owned()), Just("spa".to_owned()),
@@ -258,6 +258,35 @@ proptest! {
                 location == "/sign-in" || location.starts_with(REDIRECT),
                 "sent to {location:?}"
             );
+        } else {
+            prop_assert!(status.is_client_error(), "{status}");
+            prop_assert!(content_type.starts_with("text/html"), "{content_type:?}");
+        }
+    }
+
+    #[test]
+    fn no_accept_language_or_language_switch_gets_a_server_error_or_a_redirect_elsewhere(
+        accept in prop_oneof![
+            "\\PC{0,120}",
+            "([a-zA-Z*]{1,8}(-[a-zA-Z0-9]{1,8})?(;q=(0|1|0\\.[0-9]{1,3}|NaN|nan|inf|-1|1e400))?, ?){0,12}",
+        ],
+        tag in prop_oneof![Just("es".to_owned()), Just("pt-BR".to_owned()), "\\PC{0,12}"],
+        back in prop_oneof![Just("/verify".to_owned()), "\\PC{0,40}"],
+        with_session in any::<bool>(),
+    ) {
+        let mut request = Request::get(format!("/language/{}?back={}", uri_safe(&tag), uri_safe(&back)));
+        let mut page = Request::get("/");
+        if let Ok(value) = axum::http::HeaderValue::from_str(&accept) {
+            request = request.header("accept-language", value.clone());
+            page = page.header("accept-language", value);
+        }
+        let (status, content_type) = answer(page, with_session, Vec::new());
+        prop_assert_eq!(status, StatusCode::OK);
+        prop_assert!(content_type.starts_with("text/html"), "{content_type:?}");
+        let (status, content_type, location) = answer_with_location(request, with_session, Vec::new());
+        prop_assert!(!status.is_server_error(), "{status}");
+        if status.is_redirection() {
+            prop_assert!(["/", "/sign-in", "/verify", "/verified"].contains(&location.as_str()), "sent to {location:?}");
         } else {
             prop_assert!(status.is_client_error(), "{status}");
             prop_assert!(content_type.starts_with("text/html"), "{content_type:?}");
