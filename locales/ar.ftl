@@ -48,7 +48,7 @@ duration-minutes = { $count ->
 ## The phone form (GET /)
 
 phone-title = التحقق من رقم هاتفك
-phone-lead = سنرسل إليك رمزًا برسالة نصية للتأكد من أن هذا الرقم رقمك.
+phone-lead = سنرسل إليك رمزًا برسالة نصية للتأكد من أن هذا الرقم يخصّك.
 phone-label = رقم الهاتف المحمول
 # $example is a phone number, e.g. "(201) 555-0123".
 phone-hint = مثال: { $example }
@@ -63,9 +63,9 @@ phone-empty = يُرجى إدخال رقم هاتفك.
 phone-not-a-number = لا يبدو هذا رقم هاتف. يُرجى مراجعة الرقم والمحاولة مرة أخرى.
 # $region is a country's name ("Guernsey (+44)"), $allowed a list of them
 # ("United States and Canada"), made by the app in this language.
-phone-country-not-allowed = لا يمكننا إرسال رموز إلى الأرقام في هذا البلد: { $region }. البلدان التي نرسل الرسائل النصية إلى أرقامها: { $allowed }.
+phone-country-not-allowed = لا يمكننا إرسال رموز إلى الأرقام في { $region }. يمكننا إرسال رسائل نصية إلى الأرقام في { $allowed }.
 # Said instead when the number belongs to no single country (e.g. +800).
-phone-no-country-not-allowed = لا يمكننا إرسال رموز إلى أرقام الخدمات الدولية. البلدان التي نرسل الرسائل النصية إلى أرقامها: { $allowed }.
+phone-no-country-not-allowed = لا يمكننا إرسال رموز إلى أرقام الخدمات الدولية. يمكننا إرسال رسائل نصية إلى الأرقام في { $allowed }.
 # Said when any country is allowed but the number belongs to none.
 phone-no-country = لا يمكننا إرسال رموز إلى أرقام الخدمات الدولية. يُرجى استخدام رقم هاتفك المحمول.
 phone-service-number = لا يمكننا إرسال رموز إلى الأرقام ذات التعرفة المرتفعة أو أرقام التكلفة المشتركة أو الأرقام المجانية أو غيرها من أرقام الخدمات. يُرجى استخدام رقم هاتفك المحمول.
@@ -81,15 +81,15 @@ code-lead-sent-html = أرسلنا رمزًا برسالة نصية إلى <stro
 code-lead-resent-html = أعدنا إرسال الرمز برسالة نصية إلى <strong>{ $phone }</strong>. الرمز صالح لمدة { $valid_for }.
 code-lead-uncertain-html = حاولنا إرسال رمز برسالة نصية إلى <strong>{ $phone }</strong>. الرمز صالح لمدة { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
-code-uncertain = ربما لم تصل رسالتنا إلى هاتفك. إذا وصلك رمز، فيُرجى إدخاله؛ وإلا فيمكنك طلبه مرة أخرى بعد { $wait }.
+code-uncertain = ربما لم تصل رسالتنا إلى هاتفك. إذا وصلك رمز، فيُرجى إدخاله؛ وإلا فيمكنك طلب إعادة إرساله بعد { $wait }.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = { $length ->
-    [many] رمز من { $length } رقمًا
-   *[other] رمز من { $length } أرقام
+    [many] رمز مكوّن من { $length } رقمًا
+   *[other] رمز مكوّن من { $length } أرقام
 }
 code-label-characters = { $length ->
-    [many] رمز من { $length } حرفًا
-   *[other] رمز من { $length } أحرف
+    [many] رمز مكوّن من { $length } حرفًا
+   *[other] رمز مكوّن من { $length } أحرف
 }
 # The tooltip of the code field.
 code-field-hint-digits = الأرقام الواردة في الرسالة النصية، وعددها { $length }
@@ -111,19 +111,21 @@ code-malformed-characters = { $length ->
     [many] يُرجى إدخال الرمز المكوّن من { $length } حرفًا الوارد في الرسالة النصية.
    *[other] يُرجى إدخال الرمز المكوّن من { $length } أحرف الوارد في الرسالة النصية.
 }
-# $wait is a duration; the page's script counts it down.
-resend-countdown = ألم يصلك الرمز؟ يمكنك طلب رمز جديد بعد { $wait }.
-resend-ready = ألم يصلك الرمز؟ يمكنك طلب رمز جديد الآن.
-resend-offer = ألم يصلك الرمز؟ يمكننا إرساله مرة أخرى.
-resend-submit = إرسال رمز جديد
+# "إعادة إرسال الرمز" ("Send the code again") texts the SAME code once more
+# (the code is not replaced). $wait is a duration; the page's script counts
+# it down.
+resend-countdown = ألم يصلك الرمز؟ يمكنك طلب إعادة إرساله بعد { $wait }.
+resend-ready = ألم يصلك الرمز؟ يمكنك الآن طلب إعادة إرساله.
+resend-offer = ألم يصلك الرمز؟ يمكننا إعادة إرساله.
+resend-submit = إعادة إرسال الرمز
 use-another-number = استخدام رقم آخر
 delivery-delivered = تم تسليم الرسالة إلى هاتفك.
-delivery-failed = تعذّر على مشغّل شبكة هاتفك تسليم الرمز. يمكنك طلب إرساله مرة أخرى أو استخدام رقم آخر.
+delivery-failed = تعذّر على مشغّل شبكة هاتفك تسليم الرمز. يمكنك إعادة إرساله أو استخدام رقم آخر.
 
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = يُرجى الانتظار
-wait-resend-cooldown = أرسلنا للتو رمزًا إلى هذا الرقم. يُرجى الانتظار لمدة { $wait } قبل طلب رمز آخر.
+wait-resend-cooldown = أرسلنا للتو رمزًا إلى هذا الرقم. يُرجى الانتظار لمدة { $wait } قبل طلبه مرة أخرى.
 wait-sends-per-phone = أرسلنا إلى هذا الرقم الحد الأقصى من الرموز المسموح به حاليًا. يُرجى المحاولة مرة أخرى بعد { $wait }.
 wait-sends-per-network = طُلب عدد كبير جدًا من الرموز من شبكتك. يُرجى المحاولة مرة أخرى بعد { $wait }.
 wait-failures-per-network = أُدخل عدد كبير جدًا من الرموز الخاطئة من شبكتك. يُرجى المحاولة مرة أخرى بعد { $wait }.
@@ -132,7 +134,7 @@ wait-sends = طُلب عدد كبير جدًا من الرموز. يُرجى ا�
 ## The verified page (GET /verified)
 
 verified-title = تم التحقق من رقم الهاتف
-verified-body-html = تم تأكيد أن الرقم <strong>{ $phone }</strong> رقمك. اكتملت العملية.
+verified-body-html = تأكّدنا من أن الرقم <strong>{ $phone }</strong> يخصّك. اكتملت العملية.
 verify-another = التحقق من رقم آخر
 
 ## Error pages: a title, then what happened and what to do
@@ -147,8 +149,8 @@ expired-body = الرموز صالحة لفترة قصيرة فقط. يُرجى 
 used-title = سبق استخدام هذا الرمز
 used-body = يصلح كل رمز لمرة واحدة فقط، وقد استُخدم هذا الرمز للتحقق من رقمه. للتحقق من رقم مرة أخرى، يُرجى البدء من جديد.
 already-verified-title = تم التحقق من هذا الرقم مسبقًا
-already-verified-body-html = تم تأكيد أن <strong>{ $phone }</strong> رقمك بالرمز الذي أدخلته، ولا حاجة إلى أي إجراء آخر. للتحقق من رقم آخر، يُرجى البدء من جديد.
-locked-title = رموز خاطئة كثيرة جدًا
+already-verified-body-html = سبق أن تأكّدنا بالرمز الذي أدخلته من أن الرقم <strong>{ $phone }</strong> يخصّك، ولا حاجة إلى أي إجراء آخر. للتحقق من رقم آخر، يُرجى البدء من جديد.
+locked-title = أُدخل عدد كبير جدًا من الرموز الخاطئة
 locked-body = حفاظًا على أمانك، لم يعد هذا الرمز صالحًا. يُرجى البدء من جديد للحصول على رمز جديد.
 busy-title = نواجه ضغطًا كبيرًا حاليًا
 busy-body = يحاول عدد كبير جدًا من الأشخاص التحقق في الوقت نفسه. يُرجى المحاولة مرة أخرى بعد بضع دقائق.

@@ -67,7 +67,7 @@ phone-no-country = An internationale Servicenummern können wir keine Codes send
 phone-service-number = An Mehrwertnummern, Shared-Cost-Nummern, kostenlose Nummern und andere Servicenummern können wir keine Codes senden. Verwenden Sie Ihre Mobilnummer.
 phone-not-textable = Diese Nummer kann keine SMS empfangen. Verwenden Sie Ihre Mobilnummer.
 # Telnyx refused the number when we tried to text it.
-phone-cannot-take-texts = An diese Nummer können wir keine SMS senden: Möglicherweise ist es eine Festnetznummer oder eine Nummer, die keine SMS empfangen kann. Prüfen Sie die Nummer oder verwenden Sie eine Mobilnummer.
+phone-cannot-take-texts = An diese Nummer können wir keine SMS senden. Möglicherweise handelt es sich um eine Festnetznummer oder um eine Nummer, die keine SMS empfangen kann. Prüfen Sie die Nummer oder verwenden Sie eine Mobilnummer.
 
 ## The code page (GET /verify)
 
@@ -77,7 +77,7 @@ code-lead-sent-html = Wir haben einen Code per SMS an <strong>{ $phone }</strong
 code-lead-resent-html = Wir haben den Code erneut per SMS an <strong>{ $phone }</strong> gesendet. Er ist { $valid_for } gültig.
 code-lead-uncertain-html = Wir haben versucht, einen Code per SMS an <strong>{ $phone }</strong> zu senden. Er ist { $valid_for } gültig.
 # When Telnyx did not answer: $wait is a duration.
-code-uncertain = Die SMS hat Ihr Telefon möglicherweise nicht erreicht. Wenn ein Code ankommt, geben Sie ihn ein; andernfalls können Sie in { $wait } einen neuen anfordern.
+code-uncertain = Die SMS hat Ihr Telefon möglicherweise nicht erreicht. Wenn der Code ankommt, geben Sie ihn ein; andernfalls können Sie ihn sich in { $wait } erneut senden lassen.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = { $length }-stelliger Code
 code-label-characters = Code mit { $length } Zeichen
@@ -91,11 +91,12 @@ code-wrong = { $tries ->
 }
 code-malformed-digits = Geben Sie den { $length }-stelligen Code aus der SMS ein.
 code-malformed-characters = Geben Sie den Code mit { $length } Zeichen aus der SMS ein.
-# $wait is a duration; the page's script counts it down.
-resend-countdown = Keine SMS erhalten? In { $wait } können Sie einen neuen Code anfordern.
-resend-ready = Keine SMS erhalten? Sie können jetzt einen neuen Code anfordern.
+# "Code erneut senden" texts the SAME code once more (the code is not
+# replaced). $wait is a duration; the page's script counts it down.
+resend-countdown = Keine SMS erhalten? Sie können sich den Code in { $wait } erneut senden lassen.
+resend-ready = Keine SMS erhalten? Sie können sich den Code jetzt erneut senden lassen.
 resend-offer = Keine SMS erhalten? Wir können Ihnen den Code erneut senden.
-resend-submit = Neuen Code senden
+resend-submit = Code erneut senden
 use-another-number = Andere Nummer verwenden
 delivery-delivered = Die SMS wurde an Ihr Telefon zugestellt.
 delivery-failed = Ihr Mobilfunkanbieter konnte den Code nicht zustellen. Senden Sie ihn erneut oder verwenden Sie eine andere Nummer.
@@ -103,8 +104,8 @@ delivery-failed = Ihr Mobilfunkanbieter konnte den Code nicht zustellen. Senden 
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = Bitte warten
-wait-resend-cooldown = Wir haben gerade einen Code an diese Nummer gesendet. Warten Sie { $wait }, bevor Sie einen neuen anfordern.
-wait-sends-per-phone = Wir haben an diese Nummer vorerst so viele Codes gesendet wie möglich. Versuchen Sie es in { $wait } erneut.
+wait-resend-cooldown = Wir haben gerade einen Code an diese Nummer gesendet. Warten Sie { $wait }, bevor Sie es erneut versuchen.
+wait-sends-per-phone = An diese Nummer haben wir vorerst die maximale Anzahl an Codes gesendet. Versuchen Sie es in { $wait } erneut.
 wait-sends-per-network = Aus Ihrem Netzwerk wurden zu viele Codes angefordert. Versuchen Sie es in { $wait } erneut.
 wait-failures-per-network = Aus Ihrem Netzwerk wurden zu viele falsche Codes eingegeben. Versuchen Sie es in { $wait } erneut.
 wait-sends = Es wurden zu viele Codes angefordert. Versuchen Sie es in { $wait } erneut.
@@ -125,7 +126,7 @@ no-code-body = In diesem Browser wurde kein Code angefordert, oder die Anforderu
 expired-title = Dieser Code ist abgelaufen
 expired-body = Codes sind nur kurze Zeit gültig. Beginnen Sie von vorn, um einen neuen zu erhalten.
 used-title = Dieser Code wurde bereits verwendet
-used-body = Jeder Code ist nur einmal gültig, und mit diesem wurde seine Nummer bereits bestätigt. Beginnen Sie von vorn, um eine Nummer erneut zu bestätigen.
+used-body = Jeder Code ist nur einmal gültig, und mit diesem wurde die Nummer bereits bestätigt. Beginnen Sie von vorn, um eine Nummer erneut zu bestätigen.
 already-verified-title = Diese Nummer ist bereits bestätigt
 already-verified-body-html = <strong>{ $phone }</strong> ist mit dem eingegebenen Code bereits als Ihre Nummer bestätigt; Sie müssen nichts weiter tun. Um eine andere Nummer zu bestätigen, beginnen Sie von vorn.
 locked-title = Zu viele falsche Codes
@@ -133,9 +134,9 @@ locked-body = Zu Ihrer Sicherheit ist dieser Code nicht mehr gültig. Beginnen S
 busy-title = Wir sind gerade stark ausgelastet
 busy-body = Gerade bestätigen sehr viele Personen ihre Nummer. Bitte versuchen Sie es in ein paar Minuten erneut.
 saturated-title = Wir senden gerade zu viele Codes
-saturated-body = Wir haben die Höchstzahl an SMS erreicht, die wir pro Stunde senden. Es wurde kein Code gesendet. Bitte versuchen Sie es in { $wait } erneut.
+saturated-body = Wir haben die Höchstzahl an SMS erreicht, die wir pro Stunde senden können. Es wurde kein Code gesendet. Bitte versuchen Sie es in { $wait } erneut.
 blocked-title = An diese Nummer können wir zurzeit keine SMS senden
-blocked-body = Viele Codes, die an ähnliche Nummern gesendet wurden, wurden nie verwendet. Deshalb haben wir den Versand an solche Nummern ausgesetzt. Es wurde kein Code gesendet. Bitte versuchen Sie es in { $wait } erneut.
+blocked-body = Viele an ähnliche Nummern gesendete Codes wurden nie verwendet. Deshalb haben wir den Versand an solche Nummern ausgesetzt. Es wurde kein Code gesendet. Bitte versuchen Sie es in { $wait } erneut.
 store-down-title = Wir können zurzeit keine Nummern bestätigen
 store-down-body = Ein Teil unseres Systems ist kurzzeitig nicht verfügbar. Es wurde kein Code gesendet oder geprüft. Bitte versuchen Sie es in einer Minute erneut.
 sms-failed-title = Wir konnten Ihren Code nicht senden

@@ -86,11 +86,12 @@ code-wrong = { $tries ->
 }
 code-malformed-digits = Enter the { $length }-digit code from the text message.
 code-malformed-characters = Enter the { $length }-character code from the text message.
-# $wait is a duration; the page's script counts it down.
-resend-countdown = Didn't get it? You can ask for a new code in { $wait }.
-resend-ready = Didn't get it? You can ask for a new code now.
+# "Send the code again" texts the SAME code once more (the code is not
+# replaced). $wait is a duration; the page's script counts it down.
+resend-countdown = Didn't get it? You can have it sent again in { $wait }.
+resend-ready = Didn't get it? You can have it sent again now.
 resend-offer = Didn't get it? We can send the code again.
-resend-submit = Send a new code
+resend-submit = Send the code again
 use-another-number = Use a different number
 delivery-delivered = Delivered to your phone.
 delivery-failed = Your carrier couldn't deliver the code. Send it again, or use a different number.
@@ -98,7 +99,7 @@ delivery-failed = Your carrier couldn't deliver the code. Send it again, or use 
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = Please wait
-wait-resend-cooldown = We just sent a code to this number. Wait { $wait } before asking for another.
+wait-resend-cooldown = We just sent a code to this number. Wait { $wait } before asking again.
 wait-sends-per-phone = We've sent this number as many codes as we can for now. Try again in { $wait }.
 wait-sends-per-network = Too many codes have been asked for from your network. Try again in { $wait }.
 wait-failures-per-network = Too many wrong codes have been typed from your network. Try again in { $wait }.

@@ -67,7 +67,7 @@ phone-country-not-allowed = No podemos enviar códigos a números de este país 
 phone-no-country-not-allowed = No podemos enviar códigos a números de servicios internacionales. Países y regiones admitidos: { $allowed }.
 # Said when any country is allowed but the number belongs to none.
 phone-no-country = No podemos enviar códigos a números de servicios internacionales. Usa tu número de teléfono móvil.
-phone-service-number = No podemos enviar códigos a números de tarifa especial, de costo compartido, gratuitos ni a otros números de servicios. Usa tu número de teléfono móvil.
+phone-service-number = No podemos enviar códigos a números de tarifa especial, de costo compartido, gratuitos ni a otros números de servicio. Usa tu número de teléfono móvil.
 phone-not-textable = Este número no puede recibir SMS. Usa tu número de teléfono móvil.
 # Telnyx refused the number when we tried to text it.
 phone-cannot-take-texts = No podemos enviar un SMS a este número: puede que sea un teléfono fijo o un número que no recibe SMS. Revísalo o usa un número de teléfono móvil.
@@ -94,19 +94,20 @@ code-wrong = { $tries ->
 }
 code-malformed-digits = Escribe el código de { $length } dígitos que recibiste por SMS.
 code-malformed-characters = Escribe el código de { $length } caracteres que recibiste por SMS.
-# $wait is a duration; the page's script counts it down.
-resend-countdown = ¿No te llegó? Puedes pedir un código nuevo dentro de { $wait }.
-resend-ready = ¿No te llegó? Ya puedes pedir un código nuevo.
-resend-offer = ¿No te llegó? Podemos enviarte el código de nuevo.
-resend-submit = Enviar un código nuevo
+# "Reenviar el código" texts the SAME code once more (the code is not
+# replaced). $wait is a duration; the page's script counts it down.
+resend-countdown = ¿No te llegó? Podrás reenviarlo dentro de { $wait }.
+resend-ready = ¿No te llegó? Ya puedes reenviarlo.
+resend-offer = ¿No te llegó? Podemos reenviarte el código.
+resend-submit = Reenviar el código
 use-another-number = Usar otro número
 delivery-delivered = El SMS llegó a tu teléfono.
-delivery-failed = Tu compañía telefónica no pudo entregar el código. Vuelve a pedirlo o usa otro número.
+delivery-failed = Tu compañía telefónica no pudo entregar el código. Reenvíalo o usa otro número.
 
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = Espera un momento
-wait-resend-cooldown = Acabamos de enviar un código a este número. Espera { $wait } antes de pedir otro.
+wait-resend-cooldown = Acabamos de enviar un código a este número. Espera { $wait } antes de volver a pedirlo.
 wait-sends-per-phone = Ya enviamos a este número todos los códigos que podemos por ahora. Inténtalo de nuevo dentro de { $wait }.
 wait-sends-per-network = Se pidieron demasiados códigos desde tu red. Inténtalo de nuevo dentro de { $wait }.
 wait-failures-per-network = Se escribieron demasiados códigos incorrectos desde tu red. Inténtalo de nuevo dentro de { $wait }.
@@ -124,26 +125,26 @@ start-again = Empezar de nuevo
 support-html = ¿Sigues con problemas? <a href="{ $url }">Pide ayuda</a>.
 
 no-code-title = No hay ningún código que comprobar
-no-code-body = Este navegador no pidió ningún código, o lo pidió hace demasiado tiempo. Empieza de nuevo para recibir uno nuevo.
+no-code-body = Este navegador no pidió ningún código, o lo pidió hace demasiado tiempo. Empieza de nuevo para recibir otro.
 expired-title = Este código caducó
-expired-body = Los códigos solo son válidos durante poco tiempo. Empieza de nuevo para recibir uno nuevo.
+expired-body = Los códigos solo son válidos durante poco tiempo. Empieza de nuevo para recibir otro.
 used-title = Este código ya se usó
-used-body = Cada código sirve una sola vez, y este ya se usó para verificar su número. Empieza de nuevo para volver a verificar un número.
+used-body = Cada código sirve una sola vez y este ya se usó para verificar su número. Empieza de nuevo para volver a verificar un número.
 already-verified-title = Este número ya está verificado
 already-verified-body-html = Ya confirmamos que <strong>{ $phone }</strong> es tuyo con el código que escribiste; no tienes que hacer nada más. Para verificar otro número, empieza de nuevo.
 locked-title = Demasiados códigos incorrectos
-locked-body = Por tu seguridad, este código ya no sirve. Empieza de nuevo para recibir uno nuevo.
+locked-body = Por tu seguridad, este código ya no sirve. Empieza de nuevo para recibir otro.
 busy-title = Estamos muy ocupados
 busy-body = Ahora mismo hay demasiadas personas verificando su número. Inténtalo de nuevo dentro de unos minutos.
 saturated-title = Ahora mismo estamos enviando demasiados códigos
-saturated-body = Llegamos al máximo de SMS que enviamos por hora. No se envió ningún código. Inténtalo de nuevo dentro de { $wait }.
+saturated-body = Alcanzamos el máximo de SMS que podemos enviar por hora. No se envió ningún código. Inténtalo de nuevo dentro de { $wait }.
 blocked-title = Ahora mismo no podemos enviar SMS a este número
 blocked-body = Muchos de los códigos enviados a números como este nunca se usaron, así que pausamos los envíos a esos números. No se envió ningún código. Inténtalo de nuevo dentro de { $wait }.
 store-down-title = Ahora mismo no podemos verificar números
-store-down-body = Uno de nuestros sistemas no está disponible por un momento. No se envió ni se comprobó ningún código. Inténtalo de nuevo dentro de un minuto.
+store-down-body = Uno de nuestros sistemas no está disponible temporalmente. No se envió ni se comprobó ningún código. Inténtalo de nuevo dentro de un minuto.
 sms-failed-title = No pudimos enviar tu código
 sms-busy-body = Nuestro servicio de SMS está saturado. Espera un minuto e inténtalo de nuevo.
-sms-failed-body = Algo salió mal al enviar el SMS. Inténtalo de nuevo en un momento.
+sms-failed-body = Algo salió mal al enviar el SMS. Inténtalo de nuevo dentro de un momento.
 forbidden-title = Este formulario caducó
 forbidden-body = Por tu seguridad, solo aceptamos formularios de nuestras propias páginas. Empieza de nuevo desde la primera página.
 unreadable-form-title = El formulario no llegó bien
@@ -157,7 +158,7 @@ not-found-body = No hay nada en esta dirección.
 bad-request-title = Algo salió mal
 bad-request-body = No pudimos procesar esa solicitud. Empieza de nuevo desde la primera página.
 server-error-title = Algo salió mal por nuestra parte
-server-error-body = Lo sentimos. Inténtalo de nuevo en un momento.
+server-error-body = Lo sentimos. Inténtalo de nuevo dentro de un momento.
 method-not-allowed-title = Esta dirección solo acepta formularios
 method-not-allowed-body = Esta dirección solo acepta formularios enviados desde las páginas de verificación.
 
@@ -167,7 +168,7 @@ bad-link-title = Este enlace de inicio de sesión no es válido
 bad-link-unreadable = No se puede leer el enlace de inicio de sesión. Vuelve al sitio web del que viniste e inténtalo de nuevo.
 bad-link-client-twice = El enlace de inicio de sesión indica su aplicación dos veces. Vuelve al sitio web del que viniste e inténtalo de nuevo.
 bad-link-unknown-client = No conocemos la aplicación que te trajo hasta aquí. Vuelve al sitio web del que viniste e inténtalo de nuevo.
-bad-link-unregistered-redirect = La aplicación que te trajo hasta aquí nos pidió que te enviáramos a una dirección que no tiene registrada. Vuelve al sitio web del que viniste e inténtalo de nuevo.
+bad-link-unregistered-redirect = La aplicación que te trajo hasta aquí nos pidió que te devolviéramos a una dirección que no tiene registrada. Vuelve al sitio web del que viniste e inténtalo de nuevo.
 
 ## The text message (SMS)
 # It must fit one SMS segment with a 6-digit code, after which the app adds

@@ -66,7 +66,7 @@ phone-country-not-allowed = Nous ne pouvons pas envoyer de code aux numéros de 
 phone-no-country-not-allowed = Nous ne pouvons pas envoyer de code aux numéros de service internationaux. Pays acceptés : { $allowed }.
 # Said when any country is allowed but the number belongs to none.
 phone-no-country = Nous ne pouvons pas envoyer de code aux numéros de service internationaux. Utilisez votre numéro de mobile.
-phone-service-number = Nous ne pouvons pas envoyer de code aux numéros surtaxés, à coût partagé, gratuits ou autres numéros spéciaux. Utilisez votre numéro de mobile.
+phone-service-number = Nous ne pouvons pas envoyer de code aux numéros surtaxés, à coût partagé ou gratuits, ni aux autres numéros spéciaux. Utilisez votre numéro de mobile.
 phone-not-textable = Ce numéro ne peut pas recevoir de SMS. Utilisez votre numéro de mobile.
 # Telnyx refused the number when we tried to text it.
 phone-cannot-take-texts = Nous ne pouvons pas envoyer de SMS à ce numéro : il s’agit peut-être d’un numéro fixe ou d’un numéro qui ne peut pas recevoir de SMS. Vérifiez-le ou utilisez un numéro de mobile.
@@ -79,7 +79,7 @@ code-lead-sent-html = Nous avons envoyé un code par SMS au <strong>{ $phone }</
 code-lead-resent-html = Nous avons renvoyé le code par SMS au <strong>{ $phone }</strong>. Il est valable { $valid_for }.
 code-lead-uncertain-html = Nous avons essayé d’envoyer un code par SMS au <strong>{ $phone }</strong>. Il est valable { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
-code-uncertain = Il est possible que le SMS ne vous soit pas parvenu. Si vous recevez un code, saisissez-le ; sinon, faites une nouvelle demande dans { $wait }.
+code-uncertain = Le SMS ne vous est peut-être pas parvenu. Si vous recevez le code, saisissez-le ; sinon, vous pourrez le faire renvoyer dans { $wait }.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = Code à { $length } chiffres
 code-label-characters = Code à { $length } caractères
@@ -94,11 +94,12 @@ code-wrong = { $tries ->
 }
 code-malformed-digits = Saisissez le code à { $length } chiffres reçu par SMS.
 code-malformed-characters = Saisissez le code à { $length } caractères reçu par SMS.
-# $wait is a duration; the page's script counts it down.
-resend-countdown = Vous n’avez rien reçu ? Vous pourrez demander un nouveau code dans { $wait }.
-resend-ready = Vous n’avez rien reçu ? Vous pouvez demander un nouveau code dès maintenant.
-resend-offer = Vous n’avez rien reçu ? Nous pouvons vous renvoyer le code.
-resend-submit = Envoyer un nouveau code
+# "Renvoyer le code" texts the SAME code once more (the code is not
+# replaced). $wait is a duration; the page's script counts it down.
+resend-countdown = Vous n’avez pas reçu le code ? Vous pourrez le faire renvoyer dans { $wait }.
+resend-ready = Vous n’avez pas reçu le code ? Vous pouvez le faire renvoyer dès maintenant.
+resend-offer = Vous n’avez pas reçu le code ? Nous pouvons vous le renvoyer.
+resend-submit = Renvoyer le code
 use-another-number = Utiliser un autre numéro
 delivery-delivered = Le SMS est arrivé sur votre téléphone.
 delivery-failed = Votre opérateur n’a pas pu transmettre le code. Renvoyez-le ou utilisez un autre numéro.
@@ -106,8 +107,8 @@ delivery-failed = Votre opérateur n’a pas pu transmettre le code. Renvoyez-le
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = Veuillez patienter
-wait-resend-cooldown = Nous venons d’envoyer un code à ce numéro. Attendez { $wait } avant d’en demander un autre.
-wait-sends-per-phone = Nous avons envoyé à ce numéro le nombre maximal de codes pour le moment. Réessayez dans { $wait }.
+wait-resend-cooldown = Nous venons d’envoyer un code à ce numéro. Attendez { $wait } avant de faire une nouvelle demande.
+wait-sends-per-phone = Nous avons envoyé le nombre maximal de codes à ce numéro pour le moment. Réessayez dans { $wait }.
 wait-sends-per-network = Trop de codes ont été demandés depuis votre réseau. Réessayez dans { $wait }.
 wait-failures-per-network = Trop de codes incorrects ont été saisis depuis votre réseau. Réessayez dans { $wait }.
 wait-sends = Trop de codes ont été demandés. Réessayez dans { $wait }.
@@ -121,7 +122,7 @@ verify-another = Vérifier un autre numéro
 ## Error pages: a title, then what happened and what to do
 
 start-again = Recommencer
-support-html = Le problème persiste ? <a href="{ $url }">Obtenez de l’aide</a>.
+support-html = Le problème persiste ? <a href="{ $url }">Obtenir de l’aide</a>.
 
 no-code-title = Aucun code à vérifier
 no-code-body = Ce navigateur n’a pas demandé de code, ou la demande est trop ancienne. Recommencez pour en obtenir un nouveau.
@@ -134,9 +135,9 @@ already-verified-body-html = Le numéro <strong>{ $phone }</strong> est déjà c
 locked-title = Trop de codes incorrects
 locked-body = Pour votre sécurité, ce code n’est plus valable. Recommencez pour en obtenir un nouveau.
 busy-title = Nous sommes très sollicités
-busy-body = Trop de personnes font une vérification en ce moment. Veuillez réessayer dans quelques minutes.
+busy-body = Trop de personnes vérifient leur numéro en ce moment. Veuillez réessayer dans quelques minutes.
 saturated-title = Nous envoyons trop de codes en ce moment
-saturated-body = Nous avons atteint le nombre maximal de SMS que nous envoyons par heure. Aucun code n’a été envoyé. Veuillez réessayer dans { $wait }.
+saturated-body = Nous avons atteint le nombre maximal de SMS que nous pouvons envoyer en une heure. Aucun code n’a été envoyé. Veuillez réessayer dans { $wait }.
 blocked-title = Nous ne pouvons pas envoyer de SMS à ce numéro pour le moment
 blocked-body = De nombreux codes envoyés à des numéros comme celui-ci n’ont jamais été utilisés : nous avons donc suspendu les envois vers ces numéros. Aucun code n’a été envoyé. Veuillez réessayer dans { $wait }.
 store-down-title = Nous ne pouvons pas vérifier de numéros pour le moment

@@ -80,7 +80,7 @@ code-lead-sent-html = Enviamos um código por SMS para <strong>{ $phone }</stron
 code-lead-resent-html = Enviamos o código novamente por SMS para <strong>{ $phone }</strong>. Ele é válido por { $valid_for }.
 code-lead-uncertain-html = Tentamos enviar um código por SMS para <strong>{ $phone }</strong>. Ele é válido por { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
-code-uncertain = Talvez o SMS não tenha chegado ao seu celular. Se um código chegar, digite-o; caso contrário, peça novamente daqui a { $wait }.
+code-uncertain = Talvez o SMS não tenha chegado ao seu celular. Se um código chegar, digite-o; caso contrário, peça o código novamente daqui a { $wait }.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = Código de { $length } dígitos
 code-label-characters = Código de { $length } caracteres
@@ -94,19 +94,20 @@ code-wrong = { $tries ->
 }
 code-malformed-digits = Digite o código de { $length } dígitos que você recebeu por SMS.
 code-malformed-characters = Digite o código de { $length } caracteres que você recebeu por SMS.
-# $wait is a duration; the page's script counts it down.
-resend-countdown = Não recebeu? Você pode pedir um novo código daqui a { $wait }.
-resend-ready = Não recebeu? Você já pode pedir um novo código.
-resend-offer = Não recebeu? Podemos enviar o código novamente.
-resend-submit = Enviar novo código
+# "Reenviar o código" texts the SAME code once more (the code is not
+# replaced). $wait is a duration; the page's script counts it down.
+resend-countdown = Não recebeu? Você poderá reenviar o código daqui a { $wait }.
+resend-ready = Não recebeu? Você já pode reenviar o código.
+resend-offer = Não recebeu? Podemos reenviar o código.
+resend-submit = Reenviar o código
 use-another-number = Usar outro número
 delivery-delivered = O SMS foi entregue no seu celular.
-delivery-failed = Sua operadora não conseguiu entregar o código. Peça o código novamente ou use outro número.
+delivery-failed = Sua operadora não conseguiu entregar o código. Reenvie o código ou use outro número.
 
 ## Waits (shown beside the form that was refused, or on their own page)
 
 wait-title = Aguarde um pouco
-wait-resend-cooldown = Acabamos de enviar um código para este número. Aguarde { $wait } antes de pedir outro.
+wait-resend-cooldown = Acabamos de enviar um código para este número. Aguarde { $wait } antes de pedir novamente.
 wait-sends-per-phone = Já enviamos para este número o máximo de códigos possível por enquanto. Tente novamente daqui a { $wait }.
 wait-sends-per-network = Muitos códigos foram pedidos a partir da sua rede. Tente novamente daqui a { $wait }.
 wait-failures-per-network = Muitos códigos incorretos foram digitados a partir da sua rede. Tente novamente daqui a { $wait }.
@@ -124,23 +125,23 @@ start-again = Começar de novo
 support-html = Ainda com problemas? <a href="{ $url }">Peça ajuda</a>.
 
 no-code-title = Nenhum código para verificar
-no-code-body = Este navegador não pediu um código, ou pediu há muito tempo. Comece de novo para receber um novo código.
+no-code-body = Este navegador não pediu um código ou o pediu há muito tempo. Comece de novo para receber outro código.
 expired-title = Este código expirou
-expired-body = Os códigos só valem por pouco tempo. Comece de novo para receber um novo código.
+expired-body = Os códigos só valem por pouco tempo. Comece de novo para receber outro código.
 used-title = Este código já foi usado
-used-body = Cada código só pode ser usado uma vez, e este já foi usado para verificar o número. Comece de novo para verificar um número outra vez.
+used-body = Cada código só pode ser usado uma vez e este já foi usado para verificar o número. Comece de novo para verificar um número outra vez.
 already-verified-title = Este número já foi verificado
 already-verified-body-html = Já confirmamos que <strong>{ $phone }</strong> é seu com o código que você digitou; não é preciso fazer mais nada. Para verificar outro número, comece de novo.
 locked-title = Muitos códigos incorretos
-locked-body = Para sua segurança, este código não funciona mais. Comece de novo para receber um novo código.
+locked-body = Para sua segurança, este código não funciona mais. Comece de novo para receber outro código.
 busy-title = Estamos com muito movimento
 busy-body = Muitas pessoas estão fazendo a verificação agora. Tente novamente daqui a alguns minutos.
 saturated-title = Estamos enviando códigos demais no momento
-saturated-body = Atingimos o limite de SMS que enviamos por hora. Nenhum código foi enviado. Tente novamente daqui a { $wait }.
+saturated-body = Atingimos o limite de SMS que podemos enviar por hora. Nenhum código foi enviado. Tente novamente daqui a { $wait }.
 blocked-title = No momento, não podemos enviar SMS para este número
 blocked-body = Muitos dos códigos enviados para números como este nunca foram usados, então pausamos os envios para esses números. Nenhum código foi enviado. Tente novamente daqui a { $wait }.
 store-down-title = No momento, não podemos verificar números
-store-down-body = Um dos nossos sistemas está indisponível por alguns instantes. Nenhum código foi enviado ou verificado. Tente novamente daqui a um minuto.
+store-down-body = Um dos nossos sistemas está temporariamente indisponível. Nenhum código foi enviado ou verificado. Tente novamente daqui a um minuto.
 sms-failed-title = Não conseguimos enviar seu código
 sms-busy-body = Nosso serviço de SMS está sobrecarregado. Aguarde um minuto e tente novamente.
 sms-failed-body = Algo deu errado ao enviar o SMS. Tente novamente daqui a pouco.
