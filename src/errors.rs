@@ -117,7 +117,11 @@ impl From<VerifyError> for AppError {
 /// A page with a title and a message, each a message id of `locales/`.
 fn problem(status: StatusCode, title: &str, message: &str) -> Response {
     let language = i18n::current();
-    problem_saying(status, title, language.text(message))
+    problem_html(
+        status,
+        title,
+        i18n::escape(&language.text(message)).into_owned(),
+    )
 }
 
 /// A page with a title (a message id) and a message already worded.

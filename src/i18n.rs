@@ -115,13 +115,14 @@ impl Language {
     }
 
     /// A message without arguments.
-    pub fn text(self, id: &str) -> String {
+    /// A plain message is borrowed from the catalog, not copied.
+    pub fn text(self, id: &str) -> Cow<'static, str> {
         self.format(id, None)
     }
 
     /// A message with arguments.
     pub fn text_with(self, id: &str, args: &FluentArgs) -> String {
-        self.format(id, Some(args))
+        self.format(id, Some(args)).into_owned()
     }
 
     /// A message that holds markup (its id ends in `-html`), its arguments
@@ -132,7 +133,7 @@ impl Language {
             .iter()
             .map(|(name, value)| (*name, FluentValue::from(escape(value))))
             .collect();
-        self.format(id, Some(&args))
+        self.format(id, Some(&args)).into_owned()
     }
 
     /// "10 minutes", "1 minute", "45 seconds", in this language: rounded
@@ -149,19 +150,19 @@ impl Language {
         self.text_with(id, &args([("count", count.into())]))
     }
 
-    fn format(self, id: &str, args: Option<&FluentArgs>) -> String {
+    fn format(self, id: &str, args: Option<&FluentArgs>) -> Cow<'static, str> {
         for language in [self, Language::ENGLISH] {
             let bundle = &language.loaded().bundle;
             if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = vec![];
                 let text = bundle.format_pattern(pattern, args, &mut errors);
                 debug_assert!(errors.is_empty(), "{id} in {}: {errors:?}", language.tag());
-                return text.into_owned();
+                return text;
             }
         }
         debug_assert!(false, "no message {id} in locales/en.ftl");
         tracing::error!("no message {id} in locales/en.ftl");
-        id.to_owned()
+        Cow::Owned(id.to_owned())
     }
 }
 
@@ -326,7 +327,7 @@ pub fn current() -> Language {
 }
 
 /// A message in the current page's language: for templates.
-pub fn t(id: &str) -> String {
+pub fn t(id: &str) -> Cow<'static, str> {
     current().text(id)
 }
 

@@ -1,5 +1,6 @@
 //! The pages, one struct per template in `templates/`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,12 +29,11 @@ pub fn branded<F: Future>(branding: Arc<Branding>, request: F) -> impl Future<Ou
 
 /// The name in every page's header and title: the operator's, else
 /// "Phone verification" in the page's language.
-pub fn brand_name() -> String {
-    BRANDING
-        .try_with(|b| b.name.clone())
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| i18n::t("default-brand-name"))
+pub fn brand_name() -> Cow<'static, str> {
+    match BRANDING.try_with(|b| b.name.clone()).ok().flatten() {
+        Some(name) => Cow::Owned(name),
+        None => i18n::t("default-brand-name"),
+    }
 }
 
 /// "<strong>Acme</strong> wants to confirm your phone number."
@@ -138,7 +138,7 @@ pub struct CodeFormPage {
     pub numeric: bool,
     /// The field's `pattern`, e.g. `[0-9]{6}`.
     pub pattern: String,
-    /// Seconds until "Send a new code" will send, when there is a wait.
+    /// Seconds until "Send the code again" will send, when there is a wait.
     pub resend_wait_secs: Option<u64>,
     /// Set when the code was just texted again.
     pub resent: bool,
@@ -146,7 +146,7 @@ pub struct CodeFormPage {
     pub notice: Option<String>,
     /// About the typed code.
     pub error: Option<String>,
-    /// About "Send a new code": shown beside that button, not the code field.
+    /// About "Send the code again": shown beside that button, not the code field.
     pub resend_error: Option<String>,
     /// What Telnyx has said of the SMS.
     pub delivery: Delivery,
@@ -155,7 +155,7 @@ pub struct CodeFormPage {
 }
 
 /// What the code page says of the SMS, when there is news.
-pub fn delivery_note(delivery: Delivery) -> Option<String> {
+pub fn delivery_note(delivery: Delivery) -> Option<Cow<'static, str>> {
     match delivery {
         Delivery::Delivered => Some(i18n::t("delivery-delivered")),
         Delivery::Failed => Some(i18n::t("delivery-failed")),
@@ -164,7 +164,7 @@ pub fn delivery_note(delivery: Delivery) -> Option<String> {
 }
 
 impl CodeFormPage {
-    pub fn delivery_note(&self) -> Option<String> {
+    pub fn delivery_note(&self) -> Option<Cow<'static, str>> {
         delivery_note(self.delivery)
     }
 
@@ -213,7 +213,7 @@ impl CodeFormPage {
         i18n::current().text_with(id, &args([("length", self.code_length.into())]))
     }
 
-    /// "Didn't get it? You can ask for a new code in <span>29 seconds</span>."
+    /// "Didn't get it? You can have it sent again in <span>29 seconds</span>."
     /// (HTML): the page's script counts the span down.
     pub fn resend_countdown(&self) -> String {
         let secs = self.resend_wait_secs.unwrap_or_default();
@@ -287,7 +287,7 @@ pub fn support_link() -> Option<String> {
 #[derive(Template, WebTemplate)]
 #[template(path = "problem.html")]
 pub struct ProblemPage {
-    pub title: String,
+    pub title: Cow<'static, str>,
     /// HTML: the message, escaped, or a markup message.
     pub message_html: String,
 }

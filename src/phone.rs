@@ -65,17 +65,17 @@ impl PhoneError {
     /// What the phone form says, in `language`.
     pub fn message(&self, language: Language) -> String {
         match self {
-            PhoneError::Empty => language.text("phone-empty"),
-            PhoneError::NotANumber => language.text("phone-not-a-number"),
-            PhoneError::ServiceNumber => language.text("phone-service-number"),
-            PhoneError::NotTextable => language.text("phone-not-textable"),
+            PhoneError::Empty => language.text("phone-empty").into_owned(),
+            PhoneError::NotANumber => language.text("phone-not-a-number").into_owned(),
+            PhoneError::ServiceNumber => language.text("phone-service-number").into_owned(),
+            PhoneError::NotTextable => language.text("phone-not-textable").into_owned(),
             PhoneError::CountryNotAllowed {
                 region,
                 shared_calling_code,
                 allowed,
             } => {
                 let Some(allowed) = allowed else {
-                    return language.text("phone-no-country");
+                    return language.text("phone-no-country").into_owned();
                 };
                 let allowed = country_list(allowed, language);
                 match region {

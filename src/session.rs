@@ -7,7 +7,7 @@
 //! masked number it verified last (for `GET /verified`); and the language
 //! the person picked on the switcher. The server
 //! keeps only an HMAC of the code, so the cookie (AES-256-GCM, under a key
-//! derived from `server.cookie_key`) is what lets "Send a new code" text the
+//! derived from `server.cookie_key`) is what lets "Send the code again" text the
 //! same code again.
 
 use axum::http::{HeaderMap, header};

@@ -127,7 +127,7 @@ async fn static_file(uri: Uri) -> Result<impl IntoResponse, AppError> {
 
 /// The code page for the code this browser is waiting on, with the time
 /// it has left; with its verification as stored, also the wait, if any,
-/// before "Send a new code" will send, and what Telnyx said of the SMS.
+/// before "Send the code again" will send, and what Telnyx said of the SMS.
 fn code_page(
     app: &AppState,
     session: &Session,

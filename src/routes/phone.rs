@@ -69,9 +69,8 @@ pub async fn request_code(
         // help, another number may.
         Err(VerifyError::Sms(error)) if error.refuses_the_number() => {
             tracing::info!("Telnyx refused the number: {error}");
-            return Err(AppError::InvalidPhone(phone_form(Some(i18n::t(
-                "phone-cannot-take-texts",
-            )))));
+            let refusal = i18n::t("phone-cannot-take-texts").into_owned();
+            return Err(AppError::InvalidPhone(phone_form(Some(refusal))));
         }
         // A limit on a new ask (another browser's cooldown on this number,
         // this network's hourly count): the phone form again, with the wait.

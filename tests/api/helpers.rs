@@ -472,7 +472,7 @@ impl Browser {
         self.submit("/verify", &[("token", code)]).await
     }
 
-    /// Presses "Send a new code" on the code page.
+    /// Presses "Send the code again" on the code page.
     pub async fn ask_for_new_code(&mut self) -> &Page {
         self.submit("/resend", &[]).await
     }

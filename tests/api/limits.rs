@@ -43,7 +43,7 @@ async fn the_code_page_offers_a_new_code_and_a_different_number() {
     let mut app = spawn_app_with(&[]).await;
     let page = app.browser.request_code(PHONE).await;
     assert!(page.form_fields("/resend").is_some());
-    assert!(page.contains("Send a new code"));
+    assert!(page.contains("Send the code again"));
     assert!(page.contains("<a href=\"/\">Use a different number</a>"));
 }
 
