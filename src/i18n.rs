@@ -14,6 +14,7 @@ use std::time::Duration;
 use fluent::concurrent::FluentBundle;
 use fluent::{FluentArgs, FluentResource, FluentValue};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
+use intl_pluralrules::{PluralCategory, PluralRuleType, PluralRules};
 use unic_langid::LanguageIdentifier;
 
 mod sources {
@@ -31,6 +32,9 @@ struct Loaded {
     bundle: FluentBundle<FluentResource>,
     name: String,
     rtl: bool,
+    /// For the page's countdown: `("seconds-few", "{n} ثوانٍ")`, one for
+    /// each unit and plural category the language uses.
+    countdown: Vec<(String, String)>,
 }
 
 static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
@@ -60,16 +64,84 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
             };
             let name = plain("language-name").unwrap_or_else(|| (*tag).to_owned());
             let rtl = plain("language-direction").as_deref() == Some("rtl");
+            let countdown = countdown_forms(&bundle, &id);
             Loaded {
                 tag,
                 id,
                 bundle,
                 name,
                 rtl,
+                countdown,
             }
         })
         .collect()
 });
+
+/// The duration messages as the page's script needs them: for each unit
+/// and each CLDR plural category of the language (found by trying counts
+/// until each category has turned up), the message with `{n}` where its
+/// number goes. The script picks one with the browser's `Intl.PluralRules`,
+/// so its countdown says what the page said, word for word.
+fn countdown_forms(
+    bundle: &FluentBundle<FluentResource>,
+    id: &LanguageIdentifier,
+) -> Vec<(String, String)> {
+    let Some(rules) = cardinal_rules(id) else {
+        return vec![];
+    };
+    let mut forms = vec![];
+    for (unit, message) in [
+        ("seconds", "duration-seconds"),
+        ("minutes", "duration-minutes"),
+    ] {
+        let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
+            continue;
+        };
+        let mut seen = vec![];
+        for count in 0..=200u32 {
+            let Ok(category) = rules.select(count) else {
+                continue;
+            };
+            let name = category_name(category);
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let mut errors = vec![];
+            let text =
+                bundle.format_pattern(pattern, Some(&args([("count", count.into())])), &mut errors);
+            let form = text.replacen(&count.to_string(), "{n}", 1);
+            forms.push((format!("{unit}-{name}"), form));
+        }
+    }
+    forms
+}
+
+/// A language's rules for counting things, found as Fluent finds them
+/// (`pt-BR` has the rules of `pt`).
+fn cardinal_rules(id: &LanguageIdentifier) -> Option<PluralRules> {
+    let known = PluralRules::get_locales(PluralRuleType::CARDINAL);
+    let found = negotiate_languages(
+        std::slice::from_ref(id),
+        &known,
+        None,
+        NegotiationStrategy::Lookup,
+    );
+    PluralRules::create((*found.first()?).clone(), PluralRuleType::CARDINAL).ok()
+}
+
+/// CLDR's name of a plural category, as `Intl.PluralRules` gives it.
+fn category_name(category: PluralCategory) -> &'static str {
+    // By value: `PluralCategory` is not `Copy`.
+    match category {
+        PluralCategory::ZERO => "zero",
+        PluralCategory::ONE => "one",
+        PluralCategory::TWO => "two",
+        PluralCategory::FEW => "few",
+        PluralCategory::MANY => "many",
+        PluralCategory::OTHER => "other",
+    }
+}
 
 /// Arguments of a message: `args([("count", 3.into())])`.
 pub fn args<'a, const N: usize>(pairs: [(&'static str, FluentValue<'a>); N]) -> FluentArgs<'a> {
@@ -115,6 +187,11 @@ impl Language {
     }
 
     /// A message without arguments.
+    /// `data-` attributes for the page's countdown (see `countdown_forms`).
+    pub fn countdown_forms(self) -> &'static [(String, String)] {
+        &self.loaded().countdown
+    }
+
     /// A plain message is borrowed from the catalog, not copied.
     pub fn text(self, id: &str) -> Cow<'static, str> {
         self.format(id, None)
@@ -525,6 +602,41 @@ mod tests {
                 l.duration(Duration::from_secs(29)).replace("29", ""),
                 "{tag}: one and other are the same"
             );
+        }
+    }
+
+    #[test]
+    fn the_scripts_countdown_forms_say_every_wait_as_the_page_does() {
+        for language in Language::all() {
+            let rules = cardinal_rules(&language.loaded().id).expect("plural rules");
+            let forms = language.countdown_forms();
+            let say = |unit: &str, n: u64| {
+                let category = category_name(rules.select(n).expect("a category"));
+                let (_, form) = forms
+                    .iter()
+                    .find(|(name, _)| *name == format!("{unit}-{category}"))
+                    .unwrap_or_else(|| panic!("{}: no {unit}-{category}", language.tag()));
+                form.replace("{n}", &n.to_string())
+            };
+            for secs in 1..120 {
+                if secs >= 60 && secs % 60 == 0 {
+                    continue;
+                }
+                assert_eq!(
+                    say("seconds", secs),
+                    language.duration(Duration::from_secs(secs)),
+                    "{} {secs}",
+                    language.tag()
+                );
+            }
+            for minutes in 1..=60 {
+                assert_eq!(
+                    say("minutes", minutes),
+                    language.duration(Duration::from_secs(minutes * 60)),
+                    "{} {minutes} min",
+                    language.tag()
+                );
+            }
         }
     }
 

@@ -51,13 +51,22 @@
   var note = document.querySelector("[data-cooldown]");
   var resendButton = document.querySelector("form[action='/resend'] button");
   var timer = null;
-  // "29 seconds" in the page's language (its words come with the page;
-  // the browser's Intl knows how each language says a number of seconds).
-  var seconds = null;
+  // "29 seconds" in the page's language: the page gives its words for each
+  // plural category (data-seconds-one="{n} second", Arabic's data-seconds-two
+  // ...) and the browser's Intl.PluralRules picks one, as the server does.
+  var plural = null;
   try {
-    seconds = new Intl.NumberFormat(document.documentElement.lang + "-u-nu-latn",
-      { style: "unit", unit: "second", unitDisplay: "long" });
+    plural = new Intl.PluralRules(document.documentElement.lang);
   } catch (e) { /* the page's own words stay */ }
+  function duration(note, secs) {
+    // The server's rounding: whole minutes from two minutes on.
+    var unit = "seconds", n = secs;
+    if (secs >= 120) { unit = "minutes"; n = Math.ceil(secs / 60); }
+    else if (secs >= 60 && secs % 60 === 0) { unit = "minutes"; n = secs / 60; }
+    var form = note.getAttribute("data-" + unit + "-" + plural.select(n)) ||
+      note.getAttribute("data-" + unit + "-other");
+    return form && form.replace("{n}", n);
+  }
   if (note) {
     var left = parseInt(note.getAttribute("data-cooldown"), 10);
     var countdown = note.querySelector(".countdown");
@@ -72,8 +81,9 @@
         note.removeAttribute("role");
         note.textContent = note.getAttribute("data-ready");
         if (resendButton) { resendButton.disabled = false; }
-      } else if (!refusal && countdown && seconds) {
-        countdown.textContent = seconds.format(left);
+      } else if (!refusal && countdown && plural) {
+        var said = duration(note, left);
+        if (said) { countdown.textContent = said; }
       }
     }, 1000);
   }

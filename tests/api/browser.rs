@@ -632,6 +632,33 @@ async fn inside_the_cooldown_the_send_button_waits_and_a_forced_ask_shows_one_me
 }
 
 #[tokio::test]
+async fn the_countdown_speaks_the_pages_language_in_the_pages_own_words() {
+    let Some(c) = Chromium::start(Screen::Desktop).await else {
+        return;
+    };
+    let telnyx = MockServer::start().await;
+    telnyx_accepts(&telnyx).await;
+    let app = spawn_app_against(telnyx, &[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "3")]).await;
+    c.goto(&app, "/language/ar?back=/").await;
+    request_code(&c, &app, PHONE).await;
+    let first = c.text("#resend-note .countdown").await;
+    assert_eq!(first, "3 ثوانٍ", "the page's words");
+    // The page's own timer, in the browser: wait for it to tick.
+    let mut later = first.clone();
+    for _ in 0..60 {
+        later = c.text("#resend-note .countdown").await;
+        if later != first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Arabic's dual, in the case the sentence needs (the browser's own unit
+    // formatting would say ثانيتان).
+    assert_eq!(later, "ثانيتين", "the script's words are the page's");
+    c.end().await;
+}
+
+#[tokio::test]
 async fn the_send_button_comes_back_when_the_countdown_ends() {
     let Some(c) = Chromium::start(Screen::Desktop).await else {
         return;
