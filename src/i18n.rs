@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use askama::Template;
 use fluent::concurrent::FluentBundle;
 use fluent::{FluentArgs, FluentResource, FluentValue};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
@@ -275,6 +276,8 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 pub struct Languages {
     offered: Vec<Language>,
     default: Language,
+    /// Each (language, page)'s switcher, rendered once.
+    switchers: Vec<(Language, &'static str, Arc<str>)>,
 }
 
 /// Most entries of an `Accept-Language` read: real ones have a handful.
@@ -314,7 +317,29 @@ impl Languages {
         }
         offered.sort_by_key(|l| l.0);
         offered.dedup();
-        Self { offered, default }
+        let switchers = switchers(&offered);
+        Self {
+            offered,
+            default,
+            switchers,
+        }
+    }
+
+    /// What a page in `language` speaks, with its switcher leading back to
+    /// `here` (one of `SWITCHER_PAGES`; else `/verify`).
+    pub fn page(&self, language: Language, here: &str) -> PageLanguage {
+        let found = |here: &str| {
+            self.switchers
+                .iter()
+                .find(|(l, page, _)| *l == language && *page == here)
+                .map(|(_, _, html)| html.clone())
+        };
+        PageLanguage {
+            language,
+            switcher: found(here)
+                .or_else(|| found("/verify"))
+                .unwrap_or_else(|| Arc::from("")),
+        }
     }
 
     pub fn offered(&self) -> &[Language] {
@@ -378,14 +403,61 @@ impl Default for Languages {
     }
 }
 
-/// What a page being answered speaks, and what its language switcher
-/// offers and leads back to.
+/// The pages a switcher can come back to: those a `GET` shows. From any
+/// other (a refused form, an error), it goes to `/verify`, which shows the
+/// code page if a code is pending and the phone form if not.
+pub const SWITCHER_PAGES: [&str; 4] = ["/", "/sign-in", "/verify", "/verified"];
+
+/// The language switcher of one page in one language, rendered once.
+#[derive(Template)]
+#[template(path = "switcher.html")]
+struct Switcher {
+    label: Cow<'static, str>,
+    links: Vec<SwitchTo>,
+}
+
+/// One link of the language switcher.
+struct SwitchTo {
+    tag: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+/// Every switcher the pages show: for each language offered and each page
+/// it comes back to, its HTML (empty with one language offered). A page
+/// takes its switcher as it is, rather than making it per request.
+fn switchers(offered: &[Language]) -> Vec<(Language, &'static str, Arc<str>)> {
+    let mut all = vec![];
+    for language in offered.iter().copied() {
+        for here in SWITCHER_PAGES {
+            let html = if offered.len() < 2 {
+                String::new()
+            } else {
+                let links = offered
+                    .iter()
+                    .map(|l| SwitchTo {
+                        tag: l.tag(),
+                        name: l.name(),
+                        href: format!("/language/{}?back={here}", l.tag()),
+                        current: *l == language,
+                    })
+                    .collect();
+                let label = language.text("language-switcher");
+                Switcher { label, links }.render().unwrap_or_default()
+            };
+            all.push((language, here, Arc::from(html)));
+        }
+    }
+    all
+}
+
+/// What a page being answered speaks, and its language switcher.
 #[derive(Debug, Clone)]
 pub struct PageLanguage {
     pub language: Language,
-    pub languages: Arc<Languages>,
-    /// The page the switcher comes back to: this one, if it can be got.
-    pub here: &'static str,
+    /// HTML, made by `switchers`.
+    pub switcher: Arc<str>,
 }
 
 tokio::task_local! {
@@ -408,33 +480,10 @@ pub fn t(id: &str) -> Cow<'static, str> {
     current().text(id)
 }
 
-/// One link of the language switcher.
-#[derive(Debug)]
-pub struct SwitchTo {
-    pub tag: &'static str,
-    pub name: &'static str,
-    pub href: String,
-    pub current: bool,
-}
-
-/// The language switcher's links: none when only one language is offered.
-pub fn switcher() -> Vec<SwitchTo> {
-    PAGE.try_with(|page| {
-        let offered = page.languages.offered();
-        if offered.len() < 2 {
-            return vec![];
-        }
-        offered
-            .iter()
-            .map(|l| SwitchTo {
-                tag: l.tag(),
-                name: l.name(),
-                href: format!("/language/{}?back={}", l.tag(), page.here),
-                current: *l == page.language,
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+/// The current page's language switcher, as HTML.
+pub fn switcher() -> Arc<str> {
+    PAGE.try_with(|page| page.switcher.clone())
+        .unwrap_or_else(|_| Arc::from(""))
 }
 
 #[cfg(test)]

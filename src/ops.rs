@@ -82,11 +82,9 @@ pub async fn observe(
     let method = request.method().clone();
     // Pages made outside the pages' own layer (a JSON face's bare 405)
     // speak the default language; the pages' layer chooses the person's.
-    let default_language = i18n::PageLanguage {
-        language: app.languages.default_language(),
-        languages: app.languages.clone(),
-        here: "/verify",
-    };
+    let default_language = app
+        .languages
+        .page(app.languages.default_language(), "/verify");
     let page = pages::branded(
         app.branding.clone(),
         i18n::speaking(default_language, next.run(request)),

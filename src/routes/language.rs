@@ -12,16 +12,12 @@ use serde::Deserialize;
 
 use super::extract::{CurrentSession, SessionRead};
 use crate::errors::{AppError, status_page_if_needed};
-use crate::i18n::{self, Language, PageLanguage};
+use crate::i18n::{self, Language, SWITCHER_PAGES};
 use crate::state::AppState;
 
-/// The pages a switcher can come back to: those a `GET` shows. From any
-/// other (a refused form, an error), it goes to `/verify`, which shows the
-/// code page if a code is pending and the phone form if not.
-const PAGES: [&str; 4] = ["/", "/sign-in", "/verify", "/verified"];
-
+/// The page a switcher made for this request comes back to.
 fn here(method: &Method, path: &str) -> &'static str {
-    match PAGES.iter().find(|page| **page == path) {
+    match SWITCHER_PAGES.iter().find(|page| **page == path) {
         Some(page) if method == Method::GET => page,
         _ => "/verify",
     }
@@ -46,11 +42,9 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let language = app.languages.choose(chosen, accept);
-    let page = PageLanguage {
-        language,
-        languages: app.languages.clone(),
-        here: here(request.method(), request.uri().path()),
-    };
+    let page = app
+        .languages
+        .page(language, here(request.method(), request.uri().path()));
     request.extensions_mut().insert(SessionRead(session));
     i18n::speaking(page, async move {
         let mut response = status_page_if_needed(next.run(request).await);
@@ -84,7 +78,7 @@ pub async fn switch(
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let back = back
         .back
-        .and_then(|b| PAGES.into_iter().find(|page| *page == b))
+        .and_then(|b| SWITCHER_PAGES.into_iter().find(|page| *page == b))
         .unwrap_or("/");
     session.language = Some(language);
     if let Some(sign_in) = session.authorization.as_mut() {
