@@ -82,6 +82,8 @@ code-lead-resent-html = أعدنا إرسال الرمز برسالة نصية �
 code-lead-uncertain-html = حاولنا إرسال رمز برسالة نصية إلى <strong>{ $phone }</strong>. الرمز صالح لمدة { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = ربما لم تصل رسالتنا إلى هاتفك. إذا وصلك رمز، فيُرجى إدخاله؛ وإلا فيمكنك طلب إعادة إرساله بعد { $wait }.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = ربما لم تصل رسالتنا إلى هاتفك. إذا وصلك رمز، فيُرجى إدخاله؛ وإلا فيمكنك الآن طلب إعادة إرساله.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = { $length ->
     [many] رمز مكوّن من { $length } رقمًا

@@ -78,6 +78,8 @@ code-lead-resent-html = Wir haben den Code erneut per SMS an <strong>{ $phone }<
 code-lead-uncertain-html = Wir haben versucht, einen Code per SMS an <strong>{ $phone }</strong> zu senden. Er ist { $valid_for } gültig.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = Die SMS hat Ihr Telefon möglicherweise nicht erreicht. Wenn der Code ankommt, geben Sie ihn ein; andernfalls können Sie ihn sich in { $wait } erneut senden lassen.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = Die SMS hat Ihr Telefon möglicherweise nicht erreicht. Wenn der Code ankommt, geben Sie ihn ein; andernfalls können Sie ihn sich jetzt erneut senden lassen.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = { $length }-stelliger Code
 code-label-characters = Code mit { $length } Zeichen

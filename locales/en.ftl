@@ -73,6 +73,8 @@ code-lead-resent-html = We texted the code again to <strong>{ $phone }</strong>.
 code-lead-uncertain-html = We tried to text a code to <strong>{ $phone }</strong>. It works for { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = We may not have reached your phone. If a code arrives, enter it; otherwise ask again in { $wait }.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = We may not have reached your phone. If a code arrives, enter it; otherwise ask for it again.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = { $length }-digit code
 code-label-characters = { $length }-character code

@@ -81,6 +81,8 @@ code-lead-resent-html = Te volvimos a enviar el código por SMS al <strong>{ $ph
 code-lead-uncertain-html = Intentamos enviarte un código por SMS al <strong>{ $phone }</strong>. Es válido durante { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = Puede que el SMS no haya llegado a tu teléfono. Si recibes un código, escríbelo; si no, vuelve a pedirlo dentro de { $wait }.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = Puede que el SMS no haya llegado a tu teléfono. Si recibes un código, escríbelo; si no, ya puedes volver a pedirlo.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = Código de { $length } dígitos
 code-label-characters = Código de { $length } caracteres

@@ -80,6 +80,8 @@ code-lead-resent-html = Nous avons renvoyé le code par SMS au <strong>{ $phone 
 code-lead-uncertain-html = Nous avons essayé d’envoyer un code par SMS au <strong>{ $phone }</strong>. Il est valable { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = Le SMS ne vous est peut-être pas parvenu. Si vous recevez le code, saisissez-le ; sinon, vous pourrez le faire renvoyer dans { $wait }.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = Le SMS ne vous est peut-être pas parvenu. Si vous recevez le code, saisissez-le ; sinon, vous pouvez le faire renvoyer dès maintenant.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = Code à { $length } chiffres
 code-label-characters = Code à { $length } caractères

@@ -81,6 +81,8 @@ code-lead-resent-html = Enviamos o código novamente por SMS para <strong>{ $pho
 code-lead-uncertain-html = Tentamos enviar um código por SMS para <strong>{ $phone }</strong>. Ele é válido por { $valid_for }.
 # When Telnyx did not answer: $wait is a duration.
 code-uncertain = Talvez o SMS não tenha chegado ao seu celular. Se um código chegar, digite-o; caso contrário, peça o código novamente daqui a { $wait }.
+# As code-uncertain, when the code can be asked for again at once.
+code-uncertain-now = Talvez o SMS não tenha chegado ao seu celular. Se um código chegar, digite-o; caso contrário, você já pode pedir o código novamente.
 # The code field's label: $length is how many digits (or characters) it has.
 code-label-digits = Código de { $length } dígitos
 code-label-characters = Código de { $length } caracteres

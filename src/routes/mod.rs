@@ -149,8 +149,13 @@ fn code_page(
     page.resend_wait_secs = wait.map(|wait| wait.as_secs_f64().ceil() as u64);
     if session.news.uncertain {
         let language = i18n::current();
-        let wait = language.duration(wait.unwrap_or_default());
-        page.notice = Some(language.text_with("code-uncertain", &args([("wait", wait.into())])));
+        page.notice = Some(match wait {
+            Some(wait) => {
+                let wait = language.duration(wait);
+                language.text_with("code-uncertain", &args([("wait", wait.into())]))
+            }
+            None => language.text("code-uncertain-now").into_owned(),
+        });
     }
     page.delivery = verification.delivery;
     page.watch_delivery = app.receipts.is_some();

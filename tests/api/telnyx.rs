@@ -120,6 +120,23 @@ async fn a_telnyx_server_error_keeps_the_code_and_says_it_may_not_have_arrived()
 }
 
 #[tokio::test]
+async fn without_a_cooldown_the_uncertain_notice_says_to_ask_again_not_to_wait_a_second() {
+    let telnyx = MockServer::start().await;
+    let failure =
+        ResponseTemplate::new(500).set_body_json(telnyx_error("10007", "Unexpected error"));
+    telnyx_answers(&telnyx, failure).await;
+    let mut app = spawn_app_against(telnyx, &[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).await;
+    let page = app.browser.request_code(PHONE).await;
+    let notice = page.text_of(".notice").unwrap_or_default();
+    assert_eq!(
+        notice,
+        "We may not have reached your phone. If a code arrives, enter it; otherwise ask for it again.",
+        "{}",
+        page.html
+    );
+}
+
+#[tokio::test]
 async fn a_request_telnyx_refuses_leaves_nothing_usable() {
     let mut app = request_while_telnyx_answers(
         ResponseTemplate::new(400).set_body_json(telnyx_error("10015", "Bad Request")),
