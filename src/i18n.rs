@@ -251,6 +251,20 @@ pub fn left_to_right(text: &str) -> String {
     format!("\u{2066}{text}\u{2069}")
 }
 
+/// A digit as typed on an Arabic, Persian or Urdu keyboard (`٠`–`٩`,
+/// `۰`–`۹`) or by a full-width input method (`０`–`９`), as the ASCII digit
+/// it means; any other character unchanged. Codes and phone numbers are
+/// read through it, so a person may type them in the digits they use.
+pub fn western_digit(c: char) -> char {
+    let zero = match c {
+        '\u{0660}'..='\u{0669}' => 0x0660,
+        '\u{06F0}'..='\u{06F9}' => 0x06F0,
+        '\u{FF10}'..='\u{FF19}' => 0xFF10,
+        _ => return c,
+    };
+    char::from(b'0' + (u32::from(c) - zero) as u8)
+}
+
 /// Text made safe to put in HTML.
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.contains(['&', '<', '>', '"', '\'']) {

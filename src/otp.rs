@@ -57,14 +57,15 @@ impl CodeFormat {
         OtpCode(code)
     }
 
-    /// Reads what the user typed: spaces and dashes are dropped and hex is
-    /// upper-cased. Anything that cannot be a code of this format is refused
-    /// before it reaches a verification, so a typo costs no try.
+    /// Reads what the user typed: spaces and dashes are dropped, Arabic and
+    /// full-width digits read as the ASCII ones they mean and hex is
+    /// upper-cased. Anything that cannot be a code of this format is
+    /// refused before it reaches a verification, so a typo costs no try.
     pub fn read_attempt(self, typed: &str) -> Result<OtpCode, MalformedCode> {
         let code: String = typed
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
+            .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
             .collect();
         let well_formed =
             code.len() == self.length && code.bytes().all(|b| self.alphabet.symbols().contains(&b));
@@ -107,7 +108,7 @@ impl OtpCode {
         let code: String = typed
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
+            .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
             .collect();
         let well_formed =
             (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -270,15 +271,16 @@ mod tests {
     }
 
     #[test]
+    fn a_code_typed_in_arabic_persian_or_full_width_digits_reads_as_the_same_code() {
+        for typed in ["١٢٣ ٤٥٦", "۱۲۳۴۵۶", "１２３４５６", "12٣4۵６"] {
+            let code = DIGITS_6.read_attempt(typed).map(|c| c.as_str().to_owned());
+            assert_eq!(code, Ok("123456".to_owned()), "{typed:?}");
+        }
+    }
+
+    #[test]
     fn typed_codes_of_the_wrong_length_or_symbols_are_malformed() {
-        for typed in [
-            "",
-            "12345",
-            "1234567",
-            "12a456",
-            "１２３４５６",
-            "12345\u{0}",
-        ] {
+        for typed in ["", "12345", "1234567", "12a456", "١٢٣٤٥", "12345\u{0}"] {
             assert_eq!(
                 DIGITS_6.read_attempt(typed),
                 Err(MalformedCode),

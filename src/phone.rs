@@ -378,6 +378,7 @@ impl PhoneNumber {
         let compact: String = typed
             .chars()
             .filter(|c| !matches!(c, '-' | '.' | '(' | ')') && !c.is_whitespace())
+            .map(crate::i18n::western_digit)
             .collect();
         if compact.is_empty() {
             return Err(PhoneError::Empty);
@@ -556,6 +557,12 @@ mod tests {
     }
 
     #[test]
+    fn a_number_typed_in_arabic_or_persian_digits_is_the_same_number() {
+        assert_eq!(parse("٢٠١ ٥٥٥ ٠١٢٣"), Ok("+12015550123".to_owned()));
+        assert_eq!(parse("+۴۴ ۷۴۰۰ ۱۲۳۴۵۶"), Ok("+447400123456".to_owned()));
+    }
+
+    #[test]
     fn a_national_number_takes_the_configured_country() {
         let gb: DefaultCountry = "+44".parse().expect("+44 is a calling code");
         let number = PhoneNumber::parse("07400 123456", &gb).map(|n| n.e164().to_owned());
@@ -574,7 +581,6 @@ mod tests {
             "201-555-0123 ext 5",
             "++12015550123",
             "+",
-            "٢٠١٥٥٥٠١٢٣",
         ] {
             assert_eq!(parse(typed), Err(PhoneError::NotANumber), "{typed:?}");
         }

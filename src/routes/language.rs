@@ -32,9 +32,21 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
         return next.run(request).await;
     }
     let session = app.cookies.read(request.headers());
-    let asked_by_website = session
-        .as_ref()
-        .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
+    // A sign-in link answered with a page (a client or redirect we do not
+    // know) speaks the language the link asks for; a sign-in under way,
+    // the one its link asked for.
+    let in_the_link = (request.uri().path() == "/authorize")
+        .then(|| request.uri().query())
+        .flatten()
+        .and_then(|query| serde_urlencoded::from_str::<Link>(query).ok())
+        .and_then(|link| link.ui_locales);
+    let asked_by_website = in_the_link
+        .as_deref()
+        .or_else(|| {
+            session
+                .as_ref()
+                .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
+        })
         .and_then(|tags| app.languages.for_ui_locales(tags));
     let chosen = asked_by_website.or(session.as_ref().and_then(|s| s.language));
     let accept = request
@@ -55,6 +67,12 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
         response
     })
     .await
+}
+
+/// The one parameter of a sign-in link the language layer reads.
+#[derive(Deserialize)]
+struct Link {
+    ui_locales: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -221,7 +221,7 @@ pub fn cookie_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
 }
 
 /// A page as the browser got it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
@@ -613,4 +613,21 @@ pub fn wrong_code(code: &str) -> String {
             _ => '0',
         })
         .collect()
+}
+
+/// The languages in `locales/` (one file each), English first and the rest
+/// by tag, as the app offers them by default.
+pub fn languages_in_locales() -> Vec<String> {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/locales");
+    let mut tags: Vec<String> = std::fs::read_dir(folder)
+        .expect("locales/")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(".ftl")?.to_owned())
+        })
+        .filter(|tag| tag != "en")
+        .collect();
+    tags.sort();
+    tags.insert(0, "en".to_owned());
+    tags
 }
