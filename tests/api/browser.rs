@@ -411,9 +411,22 @@ async fn tour_every_page(screen: Screen, tag: &str) {
     assert!(!english || c.text("#resend-note").await.contains("Wait"));
     check("5-code-form-cooldown").await;
 
-    c.type_into("#token", &code).await;
+    // In Arabic, typed as an Arabic keyboard types it: ٠١٢٣٤٥٦٧٨٩.
+    let typed: String = if tag == "ar" {
+        code.chars()
+            .map(|d| char::from_u32(0x0660 + d.to_digit(10).unwrap_or(0)).unwrap_or(d))
+            .collect()
+    } else {
+        code.clone()
+    };
+    c.type_into("#token", &typed).await;
     c.click("form[action='/verify'] button").await;
     assert!(!english || c.heading().await == "Phone number verified");
+    assert_eq!(
+        c.script("return location.pathname;").await,
+        json!("/verified"),
+        "{tag}: {typed}"
+    );
     check("6-verified").await;
 
     // A fresh browser asking inside the cooldown: the phone form, with the
@@ -733,8 +746,27 @@ async fn use_a_different_number_returns_to_the_phone_form() {
 
 #[tokio::test]
 async fn the_sign_in_pages_for_another_website_pass_axe_and_send_the_person_back() {
-    let Some(c) = Chromium::start(Screen::Phone).await else {
+    sign_in_for_another_website(Screen::Phone, "en").await;
+}
+
+#[tokio::test]
+async fn the_sign_in_pages_pass_axe_in_spanish_and_in_arabic_when_the_website_asks_for_them() {
+    sign_in_for_another_website(Screen::Phone, "es").await;
+    sign_in_for_another_website(Screen::Desktop, "ar").await;
+}
+
+/// A website sends the person here (asking for the language `tag` with
+/// `ui_locales`), they verify, and are sent back; each page checked.
+async fn sign_in_for_another_website(screen: Screen, tag: &str) {
+    let Some(c) = Chromium::start(screen).await else {
         return;
+    };
+    let shot = |name: &str| {
+        if tag == "en" {
+            name.to_owned()
+        } else {
+            format!("{name}-{tag}")
+        }
     };
     let telnyx = MockServer::start().await;
     telnyx_accepts(&telnyx).await;
@@ -755,17 +787,22 @@ async fn the_sign_in_pages_for_another_website_pass_axe_and_send_the_person_back
     .await;
     c.goto(
         &app,
-        "/authorize?response_type=code&client_id=shop&scope=openid%20phone&state=s1\
-         &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback\
-         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        &format!(
+            "/authorize?response_type=code&client_id=shop&scope=openid%20phone&state=s1\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&ui_locales={tag}\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+        ),
     )
     .await;
+    let lang = "return document.documentElement.lang;";
+    assert_eq!(c.script(lang).await, json!(tag));
     assert!(c.text(".client").await.contains("The Example Shop"));
-    c.check_page("13-sign-in-phone-form").await;
+    c.check_page(&shot("13-sign-in-phone-form")).await;
     c.type_into("#phone", PHONE).await;
     c.click("form[action='/request'] button").await;
     assert!(c.text(".client").await.contains("The Example Shop"));
-    c.check_page("14-sign-in-code-form").await;
+    assert_eq!(c.script(lang).await, json!(tag));
+    c.check_page(&shot("14-sign-in-code-form")).await;
     c.type_into("#token", &app.last_code().await).await;
     c.client
         .find(Locator::Css("form[action='/verify'] button"))
@@ -797,14 +834,28 @@ async fn the_sign_in_pages_for_another_website_pass_axe_and_send_the_person_back
 
 #[tokio::test]
 async fn the_code_page_shows_news_of_the_sms_without_a_reload() {
+    news_of_the_sms_without_a_reload("en").await;
+}
+
+#[tokio::test]
+async fn news_of_the_sms_passes_axe_in_arabic_and_in_spanish() {
+    news_of_the_sms_without_a_reload("ar").await;
+    news_of_the_sms_without_a_reload("es").await;
+}
+
+/// The code page, in the language `tag`, told by a receipt that the SMS
+/// failed: the news appears without a reload and the page is checked.
+async fn news_of_the_sms_without_a_reload(tag: &str) {
+    let english = tag == "en";
     let Some(c) = Chromium::start(Screen::Desktop).await else {
         return;
     };
     let (app, messages) = crate::receipts::app_with_receipts(&[]).await;
-    c.goto_at(&app.address, "/").await;
+    c.goto_at(&app.address, &format!("/language/{tag}?back=/"))
+        .await;
     c.type_into("#phone", PHONE).await;
     c.click("form[action='/request'] button").await;
-    assert!(c.text("#resend-note").await.contains("seconds"));
+    assert!(!english || c.text("#resend-note").await.contains("seconds"));
     c.mark_page().await;
     let failed = crate::receipts::receipt("message.finalized", &messages.last(), "delivery_failed");
     assert_eq!(
@@ -819,19 +870,27 @@ async fn the_code_page_shows_news_of_the_sms_without_a_reload() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(news.contains("couldn't deliver the code"), "{news:?}");
+    assert!(!news.is_empty(), "{tag}: no news");
+    assert!(
+        !english || news.contains("couldn't deliver the code"),
+        "{news:?}"
+    );
     assert_eq!(
         c.script("return window.twofaOldPage === true;").await,
         json!(true),
         "the same page, not reloaded"
     );
-    assert_eq!(
-        c.text("#resend-note").await,
-        "Didn't get it? We can send the code again."
+    assert!(
+        !english || c.text("#resend-note").await == "Didn't get it? We can send the code again."
     );
-    c.check_page("code-undelivered").await;
+    c.check_page(&if english {
+        "code-undelivered".to_owned()
+    } else {
+        format!("code-undelivered-{tag}")
+    })
+    .await;
     c.click("form[action='/resend'] button").await;
-    assert_eq!(c.heading().await, "Enter your code");
+    assert!(!english || c.heading().await == "Enter your code");
     assert_eq!(
         app.telnyx
             .received_requests()

@@ -18,7 +18,7 @@ use openidconnect::{
 };
 use reqwest::StatusCode;
 
-use crate::helpers::{OWN_ADDRESS, PHONE, PHONE_E164, TestApp, spawn_app_with};
+use crate::helpers::{OWN_ADDRESS, PHONE, PHONE_E164, TestApp, spawn_app_with, wrong_code};
 
 const WEB_SECRET: &str = "webapp-secret-0123456789abcdef";
 const WEB_CALLBACK: &str = "https://app.example.com/callback";
@@ -810,4 +810,46 @@ async fn a_page_made_outside_the_pages_layer_speaks_the_default_language() {
         "{}",
         page.html
     );
+}
+
+#[tokio::test]
+async fn a_sign_in_asked_for_in_spanish_or_arabic_meets_no_english_word_from_link_to_cancel() {
+    use crate::languages::{assert_no_english, assert_no_english_in_sms};
+    for tag in ["es", "ar"] {
+        let mut app = provider().await;
+        app.browser
+            .headers
+            .push(("accept-language".into(), "en-US,en;q=0.9".into()));
+        let client = ["Single", "Page", "App"];
+        let mut params = spa_request(Some(CHALLENGE));
+        params.push(("ui_locales", tag.into()));
+        let link = authorize_path(&as_pairs(&params));
+        let page = app.browser.get(&link).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let page = app.browser.get("/sign-in").await;
+        assert!(page.contains("Single Page App"), "{}", page.html);
+        assert_no_english(page, tag, &client);
+        let page = app.browser.submit("/request", &[("phone", "12")]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_no_english(page, tag, &client);
+        let page = app.browser.submit("/request", &[("phone", PHONE)]).await;
+        assert!(page.contains("Single Page App"), "{}", page.html);
+        assert_no_english(page, tag, &client);
+        assert_no_english_in_sms(&app.last_text().await, tag);
+        let code = app.last_code().await;
+        let page = app.browser.enter_code(&wrong_code(&code)).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_no_english(page, tag, &client);
+        // Cancelling goes back to the website, which hears access_denied.
+        let page = app.browser.get("/sign-in").await;
+        assert_no_english(page, tag, &client);
+        let page = app.browser.submit("/sign-in/cancel", &[]).await;
+        assert_eq!(query(&location(page))["error"], "access_denied");
+        // And a link we cannot follow is a page in the link's language.
+        let mut unknown = params.clone();
+        unknown[1].1 = "nobody".into();
+        let page = app.browser.get(&authorize_path(&as_pairs(&unknown))).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert_no_english(page, tag, &[]);
+    }
 }

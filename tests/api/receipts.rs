@@ -432,3 +432,27 @@ fn receipts_need_a_public_url_and_a_real_key() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn news_of_the_sms_is_told_in_the_page_s_language() {
+    use crate::languages::assert_no_english;
+    for (tag, status) in [
+        ("es", "delivered"),
+        ("ar", "delivered"),
+        ("es", "delivery_failed"),
+        ("ar", "delivery_failed"),
+    ] {
+        let (app, messages) = app_with_receipts(&[]).await;
+        let mut browser = Browser::new(&app.address);
+        browser.headers.push(("accept-language".into(), tag.into()));
+        browser.request_code(PHONE).await;
+        let body = receipt("message.finalized", &messages.last(), status);
+        assert_eq!(telnyx_posts(&app.address, &body).await, StatusCode::OK);
+        let news = status_of(&mut browser).await;
+        let message = news["message"].as_str().unwrap_or_default().to_owned();
+        assert!(!message.is_empty(), "{tag} {status}: {news}");
+        let page = browser.get("/verify").await;
+        assert!(page.contains(&message), "{tag} {status}: {}", page.html);
+        assert_no_english(page, tag, &[]);
+    }
+}
