@@ -666,6 +666,18 @@ mod tests {
                 "{tag}: one and other are the same"
             );
         }
+        // "1 try left" and "2 tries left" in every language; Arabic's dual
+        // and few forms too.
+        for language in Language::all().filter(|l| *l != en) {
+            let one = tries(language, 1).replace('1', "");
+            let two = tries(language, 2).replace('2', "");
+            assert_ne!(one, two, "{}: one try and two", language.tag());
+        }
+        let forms: BTreeSet<String> = [1, 2, 3, 11]
+            .iter()
+            .map(|n| tries(ar, *n).replace(&n.to_string(), ""))
+            .collect();
+        assert_eq!(forms.len(), 4, "{forms:?}");
     }
 
     #[test]

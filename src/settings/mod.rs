@@ -470,6 +470,7 @@ impl TryFrom<RawSettings> for Settings {
             raw.verify_profiles,
             &otp,
             &raw.phone.allowed_countries,
+            &languages,
         )?;
         if !oidc.clients.is_empty() && server.public_url.is_none() {
             return Err(Invalid::plain(
@@ -1005,16 +1006,20 @@ fn language_settings(raw: &raw::RawI18n) -> Result<Languages, Invalid> {
 }
 
 /// A Verify profile's `language`, as Telnyx takes it (`en-US`): the
-/// closest language in `locales/`.
-fn profile_language(key: &str, tag: Option<String>) -> Result<Option<Language>, Invalid> {
+/// closest of the languages offered (`i18n.languages`).
+fn profile_language(
+    key: &str,
+    tag: Option<String>,
+    languages: &Languages,
+) -> Result<Option<Language>, Invalid> {
     let Some(tag) = tag else { return Ok(None) };
-    match Languages::default().best([tag.as_str()]) {
+    match languages.best([tag.as_str()]) {
         Some(language) => Ok(Some(language)),
         None => {
-            let tags: Vec<&str> = Language::all().map(Language::tag).collect();
+            let tags: Vec<&str> = languages.offered().iter().map(|l| l.tag()).collect();
             Err(Invalid::value(
                 key,
-                format!("must be a language the app speaks: {}", tags.join(", ")),
+                format!("must be a language the app offers: {}", tags.join(", ")),
             ))
         }
     }
@@ -1076,6 +1081,7 @@ fn api_settings(
     profiles: std::collections::BTreeMap<String, raw::RawProfile>,
     otp: &OtpSettings,
     allowed_countries: &[String],
+    languages: &Languages,
 ) -> Result<ApiSettings, Invalid> {
     let keys = raw.keys.unwrap_or_default();
     if keys
@@ -1091,7 +1097,7 @@ fn api_settings(
     }
     let mut profiles: Vec<VerifyProfileSettings> = profiles
         .into_iter()
-        .map(|(id, profile)| verify_profile(id, profile, otp, allowed_countries))
+        .map(|(id, profile)| verify_profile(id, profile, otp, allowed_countries, languages))
         .collect::<Result<_, _>>()?;
     if profiles.is_empty() {
         profiles.push(verify_profile(
@@ -1099,6 +1105,7 @@ fn api_settings(
             raw::RawProfile::default(),
             otp,
             allowed_countries,
+            languages,
         )?);
     }
     Ok(ApiSettings { keys, profiles })
@@ -1109,6 +1116,7 @@ fn verify_profile(
     raw: raw::RawProfile,
     otp: &OtpSettings,
     allowed_countries: &[String],
+    languages: &Languages,
 ) -> Result<VerifyProfileSettings, Invalid> {
     let key = |field: &str| format!("verify_profiles.{id}.{field}");
     let code_length = match raw.code_length {
@@ -1135,7 +1143,7 @@ fn verify_profile(
         webhook_url,
         name: raw.name.unwrap_or_else(|| id.clone()),
         app_name: sender_name(&key("app_name"), raw.app_name)?,
-        language: profile_language(&key("language"), raw.language)?,
+        language: profile_language(&key("language"), raw.language, languages)?,
         code_length,
         timeout,
         whitelisted_destinations,

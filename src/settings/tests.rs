@@ -1119,4 +1119,13 @@ fn languages_must_be_files_in_locales_and_the_default_is_always_offered() {
     let profile = load(&[("TWOFA_VERIFY_PROFILES__ACME__LANGUAGE", "es-MX")]).expect("valid");
     let acme = &profile.api.profiles[0];
     assert_eq!(acme.language.map(|l| l.tag()), Some("es"));
+    // A profile speaks only a language the app offers.
+    let problem = error(&[
+        ("TWOFA_I18N__LANGUAGES", "en,es"),
+        ("TWOFA_VERIFY_PROFILES__ACME__LANGUAGE", "fr-FR"),
+    ]);
+    assert!(
+        problem.contains("verify_profiles.acme.language") && problem.contains("en, es"),
+        "{problem}"
+    );
 }
