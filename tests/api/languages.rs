@@ -25,11 +25,25 @@ fn words_of(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `locales/<tag>.ftl`.
+fn locale_file(tag: &str) -> String {
+    let path = format!("{}/locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).expect("a locale file")
+}
+
+/// The one-line message `id` of `locales/<tag>.ftl`.
+fn message_of(tag: &str, id: &str) -> String {
+    let prefix = format!("{id} =");
+    locale_file(tag)
+        .lines()
+        .find_map(|l| Some(l.strip_prefix(&prefix)?.trim().to_owned()))
+        .unwrap_or_default()
+}
+
 /// The text of `locales/<tag>.ftl`'s messages: no comments, ids,
 /// placeables, variant keys or markup.
 fn message_text(tag: &str) -> String {
-    let path = format!("{}/locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(&path).expect("a locale file");
+    let source = locale_file(tag);
     let mut text = String::new();
     for line in source.lines() {
         let line = line.trim();
@@ -79,13 +93,7 @@ pub fn english_only_words(tag: &str) -> std::collections::BTreeSet<String> {
     let names: Vec<String> = crate::helpers::languages_in_locales()
         .iter()
         .flat_map(|tag| {
-            let path = format!("{}/locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
-            let source = std::fs::read_to_string(&path).expect("a locale file");
-            let name = source
-                .lines()
-                .find_map(|l| l.strip_prefix("language-name ="))
-                .unwrap_or_default()
-                .to_owned();
+            let name = message_of(tag, "language-name");
             words_of(&name)
         })
         .collect();
@@ -234,14 +242,7 @@ async fn a_person_whose_browser_prefers_spanish_or_arabic_goes_through_the_whole
 
 /// The direction `locales/<tag>.ftl` lays its pages out in.
 fn direction_of(tag: &str) -> String {
-    let path = format!("{}/locales/{tag}.ftl", env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(&path).expect("a locale file");
-    source
-        .lines()
-        .find_map(|l| l.strip_prefix("language-direction ="))
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
+    message_of(tag, "language-direction")
 }
 
 #[tokio::test]
