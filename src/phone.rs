@@ -42,6 +42,46 @@ struct Classified {
     line_type: Type,
 }
 
+/// The kind of line a national number is, by the region's rules: the
+/// `phonenumber` crate's own classification (its `number_type`, which it
+/// does not export for a region's metadata), in its order. `Unknown` if the
+/// number is not valid there.
+fn line_type(metadata: &phonenumber::Metadata, national: &str) -> Type {
+    let rules = metadata.descriptors();
+    let matches = |descriptor: Option<&phonenumber::metadata::Descriptor>| {
+        descriptor.is_some_and(|d| d.is_match(national))
+    };
+    if !rules.general().is_match(national) {
+        return Type::Unknown;
+    }
+    for (descriptor, kind) in [
+        (rules.premium_rate(), Type::PremiumRate),
+        (rules.toll_free(), Type::TollFree),
+        (rules.shared_cost(), Type::SharedCost),
+        (rules.voip(), Type::Voip),
+        (rules.personal_number(), Type::PersonalNumber),
+        (rules.pager(), Type::Pager),
+        (rules.uan(), Type::Uan),
+        (rules.voicemail(), Type::Voicemail),
+    ] {
+        if matches(descriptor) {
+            return kind;
+        }
+    }
+    if matches(rules.fixed_line()) {
+        let same_rules = rules.fixed_line().map(|d| d.national_number().as_str())
+            == rules.mobile().map(|d| d.national_number().as_str());
+        if same_rules || matches(rules.mobile()) {
+            return Type::FixedLineOrMobile;
+        }
+        return Type::FixedLine;
+    }
+    if matches(rules.mobile()) {
+        return Type::Mobile;
+    }
+    Type::Unknown
+}
+
 /// Why typed text is not a phone number we will text. `Display` says it
 /// in English (the Verify API's `detail`); `message` in any language.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,7 +433,28 @@ impl PhoneNumber {
         }
         let region = (!compact.starts_with('+')).then_some(default.region);
         let number = phonenumber::parse(region, &compact).map_err(|_| PhoneError::NotANumber)?;
-        if !number.is_valid() {
+        // One region lookup and one pass of the number-type rules: the
+        // crate's `is_valid`, `number_type` and `country().id()` would each
+        // look the region up again (a pass of the rules per candidate
+        // region) and run the rules once more. The crate judges validity on
+        // the national number with its leading zeros (Italy's 02…) but
+        // looks the region up without them; for such a number its own three
+        // answers are kept, as they were.
+        let (valid, line_type, region) = match number.national().zeros() {
+            0 => {
+                let metadata = number.metadata(&DATABASE);
+                let national = number.national().value().to_string();
+                let line_type = metadata.map_or(Type::Unknown, |m| line_type(m, &national));
+                let region = metadata.and_then(|m| m.id().parse().ok());
+                (line_type != Type::Unknown, line_type, region)
+            }
+            _ => (
+                number.is_valid(),
+                number.number_type(&DATABASE),
+                number.country().id(),
+            ),
+        };
+        if !valid {
             return Err(PhoneError::NotANumber);
         }
         let formatted = number.format().mode(phonenumber::Mode::E164).to_string();
@@ -408,9 +469,9 @@ impl PhoneNumber {
                 e164,
                 len: digits as u8,
                 country_code: number.code().value(),
-                region: number.country().id(),
+                region,
             },
-            line_type: number.number_type(&DATABASE),
+            line_type,
         })
     }
 
@@ -554,6 +615,60 @@ mod tests {
     #[test]
     fn numbers_with_a_plus_keep_their_own_country() {
         assert_eq!(parse("+44 7400 123456"), Ok("+447400123456".to_owned()));
+    }
+
+    #[test]
+    fn one_pass_of_the_rules_classifies_every_example_number_as_the_crate_does() {
+        let default: DefaultCountry = "+1".parse().expect("+1 is a calling code");
+        let mut compared = 0;
+        for code in 1..=999u16 {
+            for metadata in DATABASE.by_code(&code).unwrap_or_default() {
+                let rules = metadata.descriptors();
+                let examples = [rules.general()]
+                    .into_iter()
+                    .chain(
+                        [
+                            rules.fixed_line(),
+                            rules.mobile(),
+                            rules.toll_free(),
+                            rules.premium_rate(),
+                            rules.shared_cost(),
+                            rules.personal_number(),
+                            rules.voip(),
+                            rules.pager(),
+                            rules.uan(),
+                            rules.voicemail(),
+                        ]
+                        .into_iter()
+                        .flatten(),
+                    )
+                    .filter_map(|d| d.example());
+                for example in examples {
+                    for national in [
+                        example.to_owned(),
+                        format!("{example}9"),
+                        example.get(1..).unwrap_or_default().to_owned(),
+                    ] {
+                        let Ok(number) = phonenumber::parse(None, format!("+{code}{national}"))
+                        else {
+                            continue;
+                        };
+                        let typed = format!("+{code}{national}");
+                        if typed.len() > 16 {
+                            continue; // longer than E.164 allows: refused before
+                        }
+                        let ours = PhoneNumber::classify(&typed, &default);
+                        assert_eq!(ours.is_ok(), number.is_valid(), "{typed}");
+                        if let Ok(ours) = ours {
+                            assert_eq!(ours.line_type, number.number_type(&DATABASE), "{typed}");
+                            assert_eq!(ours.number.region, number.country().id(), "{typed}");
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 2_000, "{compared}");
     }
 
     #[test]
