@@ -10,8 +10,10 @@
 //! derived from `server.cookie_key`) is what lets "Send the code again" text the
 //! same code again.
 
-use axum::http::{HeaderMap, header};
-use axum_extra::extract::PrivateCookieJar;
+use std::convert::Infallible;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use axum_extra::extract::cookie::{Cookie, Key, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -246,15 +248,49 @@ impl SessionCookies {
         })
     }
 
-    /// A jar that sets `session` as the cookie, for a response.
-    pub fn write(&self, session: &Session) -> PrivateCookieJar {
+    /// The `Set-Cookie` that carries `session`, sealed with the first key
+    /// (the cookie crate's private jar: AES-256-GCM).
+    ///
+    /// Written as it is, not percent-encoded as a `PrivateCookieJar` would:
+    /// the sealed value is base64, whose `+`, `/` and `=` are cookie-octets
+    /// (RFC 6265), so the encoding only cost time (3% of `GET /`). Cookies
+    /// written encoded read back the same (`read` decodes).
+    pub fn write(&self, session: &Session) -> SessionCookie {
         let cookie = Cookie::build((self.name(), session.encode()))
             .http_only(true)
             .secure(self.secure)
             .same_site(SameSite::Lax)
             .path("/");
-        let key = self.keys.first().cloned().unwrap_or_else(Key::generate);
-        PrivateCookieJar::new(key).add(cookie)
+        let Some(key) = self.keys.first() else {
+            return SessionCookie(None);
+        };
+        let mut jar = cookie::CookieJar::new();
+        jar.private_mut(key).add(cookie);
+        let header = jar
+            .get(self.name())
+            .and_then(|sealed| HeaderValue::try_from(sealed.to_string()).ok());
+        SessionCookie(header)
+    }
+}
+
+/// A response's `Set-Cookie` for the session (see `SessionCookies::write`).
+#[derive(Debug)]
+pub struct SessionCookie(Option<HeaderValue>);
+
+impl IntoResponseParts for SessionCookie {
+    type Error = Infallible;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Infallible> {
+        if let Some(value) = self.0 {
+            parts.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Ok(parts)
+    }
+}
+
+impl IntoResponse for SessionCookie {
+    fn into_response(self) -> Response {
+        (self, ()).into_response()
     }
 }
 
@@ -290,6 +326,35 @@ mod tests {
     }
 
     use axum::response::IntoResponse;
+
+    #[test]
+    fn the_cookie_is_written_as_plain_base64_and_a_percent_encoded_one_still_reads() {
+        let cookies = cookies();
+        let session = Session::new();
+        let response = (cookies.write(&session), "").into_response();
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(set_cookie.starts_with("twofa="), "{set_cookie}");
+        assert!(!set_cookie.contains('%'), "{set_cookie}");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        let value = set_cookie.split(';').next().unwrap_or_default();
+        let encoded = value
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replacen("twofa%3D", "twofa=", 1);
+        for sent in [value.to_owned(), encoded] {
+            let mut headers = HeaderMap::new();
+            headers.insert("cookie", sent.parse().expect("a header"));
+            let read = cookies.read(&headers).expect("read back");
+            assert!(read.accepts(session.csrf_token()), "{sent}");
+        }
+    }
 
     #[test]
     fn a_session_survives_the_cookie_round_trip() {

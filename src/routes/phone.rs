@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::code_page;
@@ -14,7 +13,7 @@ use crate::errors::{AppError, LimitedForm};
 use crate::i18n;
 use crate::limits::LimitKind;
 use crate::pages::PhoneFormPage;
-use crate::session::{SendNews, Session};
+use crate::session::{SendNews, Session, SessionCookie};
 use crate::state::AppState;
 use crate::verifier::{PendingCode, Requester, Sent, VerifyError};
 
@@ -32,7 +31,7 @@ pub struct ResendForm {}
 pub async fn show_form(
     State(app): State<Arc<AppState>>,
     CurrentSession(mut session): CurrentSession,
-) -> (PrivateCookieJar, PhoneFormPage) {
+) -> (SessionCookie, PhoneFormPage) {
     session.authorization = None;
     let page = PhoneFormPage::new(&session, &app.verifier.rules().phone);
     (app.cookies.write(&session), page)
