@@ -36,7 +36,23 @@ struct Loaded {
     /// For the page's countdown: `("seconds-few", "{n} ثوانٍ")`, one for
     /// each unit and plural category the language uses.
     countdown: Vec<(String, String)>,
+    /// `COUNTED`'s messages for every count up to their bound, made once:
+    /// `counted[i][n]`.
+    counted: Vec<Vec<String>>,
 }
+
+/// Messages of one number that the pages say on most requests (durations,
+/// the code's length), with the name of their number and the highest count
+/// made at start; formatting one through Fluent (its number as an `f64`)
+/// was 8% of a wrong code's answer.
+const COUNTED: [(&str, &str, u64); 6] = [
+    ("duration-seconds", "count", 119),
+    ("duration-minutes", "count", 60),
+    ("code-label-digits", "length", 10),
+    ("code-label-characters", "length", 10),
+    ("code-field-hint-digits", "length", 10),
+    ("code-field-hint-characters", "length", 10),
+];
 
 static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
     sources::SOURCES
@@ -66,6 +82,23 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
             let name = plain("language-name").unwrap_or_else(|| (*tag).to_owned());
             let rtl = plain("language-direction").as_deref() == Some("rtl");
             let countdown = countdown_forms(&bundle, &id);
+            let counted = COUNTED
+                .iter()
+                .map(|(message, arg, most)| {
+                    let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
+                        return vec![];
+                    };
+                    (0..=*most)
+                        .map(|n| {
+                            let mut errors = vec![];
+                            let args = args([(*arg, n.into())]);
+                            bundle
+                                .format_pattern(pattern, Some(&args), &mut errors)
+                                .into_owned()
+                        })
+                        .collect()
+                })
+                .collect();
             Loaded {
                 tag,
                 id,
@@ -73,6 +106,7 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 name,
                 rtl,
                 countdown,
+                counted,
             }
         })
         .collect()
@@ -214,9 +248,25 @@ impl Language {
         self.format(id, Some(&args)).into_owned()
     }
 
+    /// A message of one number (`id` one of `COUNTED`, whose argument it
+    /// fills): made at start for the usual counts, formatted for others.
+    pub fn counted(self, id: &str, n: u64) -> Cow<'static, str> {
+        let Some(i) = COUNTED.iter().position(|(message, _, _)| *message == id) else {
+            debug_assert!(false, "{id} is not a counted message");
+            return self.format(id, None);
+        };
+        let made = usize::try_from(n)
+            .ok()
+            .and_then(|n| self.loaded().counted.get(i)?.get(n));
+        match made {
+            Some(text) => Cow::Borrowed(text.as_str()),
+            None => self.format(id, Some(&args([(COUNTED[i].1, n.into())]))),
+        }
+    }
+
     /// "10 minutes", "1 minute", "45 seconds", in this language: rounded
     /// up, never "0 seconds".
-    pub fn duration(self, wait: Duration) -> String {
+    pub fn duration(self, wait: Duration) -> Cow<'static, str> {
         let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
         let (count, id) = if secs >= 120 {
             (secs.div_ceil(60), "duration-minutes")
@@ -225,7 +275,7 @@ impl Language {
         } else {
             (secs, "duration-seconds")
         };
-        self.text_with(id, &args([("count", count.into())]))
+        self.counted(id, count)
     }
 
     fn format(self, id: &str, args: Option<&FluentArgs>) -> Cow<'static, str> {
@@ -644,6 +694,23 @@ mod tests {
     }
 
     #[test]
+    fn counted_messages_made_at_start_read_as_formatting_them_would() {
+        for language in Language::all() {
+            for (id, arg, most) in COUNTED {
+                for n in [0, 1, 2, 3, 6, 11, 29, most, most + 1, 1_000] {
+                    let formatted = language.text_with(id, &args([(arg, n.into())]));
+                    assert_eq!(
+                        language.counted(id, n),
+                        formatted,
+                        "{} {id} {n}",
+                        language.tag()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn plurals_follow_each_languages_rules() {
         let en = Language::ENGLISH;
         assert_eq!(en.duration(Duration::from_secs(1)), "1 second");
@@ -655,7 +722,7 @@ mod tests {
         let ar = lang("ar");
         let forms: BTreeSet<String> = [1, 2, 3, 11, 100]
             .iter()
-            .map(|n| ar.duration(Duration::from_secs(*n)))
+            .map(|n| ar.duration(Duration::from_secs(*n)).into_owned())
             .collect();
         assert!(forms.len() >= 4, "{forms:?}");
         for tag in ["es", "fr", "de", "pt-BR"] {

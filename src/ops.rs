@@ -71,14 +71,13 @@ pub async fn observe(
     request.headers_mut().insert(REQUEST_ID, id.clone());
     // A template such as `/v2/verifications/{id}`, never the path itself;
     // what no route matched is one label.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     // The id alone: every field is formatted as the span is made, which
     // showed in the profile; the request-log line names method and route.
-    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
+    // Written as it is (`%`), not quoted and escaped: an id has only
+    // letters, digits and `-._:` (`given_id`).
+    let span = tracing::info_span!("request", request_id = %id.to_str().unwrap_or_default());
     let method = request.method().clone();
     // Pages made outside the pages' own layer (a JSON face's bare 405)
     // speak the default language; the pages' layer chooses the person's.
@@ -94,7 +93,7 @@ pub async fn observe(
     let status = response.status();
     app.verifier
         .metrics()
-        .http_request(&route, status.as_u16(), took);
+        .http_request(route, status.as_u16(), took);
     if !route.starts_with(HEALTH) {
         span.in_scope(|| {
             tracing::debug!(

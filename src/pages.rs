@@ -222,7 +222,9 @@ impl CodeFormPage {
 
     fn about_length(&self, digits: &str, characters: &str) -> String {
         let id = if self.numeric { digits } else { characters };
-        i18n::current().text_with(id, &args([("length", self.code_length.into())]))
+        i18n::current()
+            .counted(id, self.code_length as u64)
+            .into_owned()
     }
 
     /// "Didn't get it? You can have it sent again in <span>29 seconds</span>."

@@ -172,6 +172,8 @@ fn finish_response(response: Response, hsts: bool) -> Response {
     let mut response = status_page_if_needed(response);
     let form_target = response.extensions().get::<FormTarget>().cloned();
     let headers = response.headers_mut();
+    // One growth of the map for all that follows, not one per doubling.
+    headers.reserve(SECURITY_HEADERS.len() + 4);
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
     }
