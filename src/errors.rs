@@ -232,8 +232,11 @@ impl IntoResponse for AppError {
                 mut code_page,
                 tries_left,
             } => {
-                code_page.error =
-                    Some(language.text_with("code-wrong", &args([("tries", tries_left.into())])));
+                code_page.error = Some(
+                    language
+                        .counted("code-wrong", u64::from(tries_left))
+                        .into_owned(),
+                );
                 (unprocessable, *code_page).into_response()
             }
             AppError::MalformedCode {
@@ -245,7 +248,7 @@ impl IntoResponse for AppError {
                 } else {
                     "code-malformed-characters"
                 };
-                code_page.error = Some(language.text_with(id, &args([("length", length.into())])));
+                code_page.error = Some(language.counted(id, length as u64).into_owned());
                 (unprocessable, *code_page).into_response()
             }
             AppError::TooManyRequests { hit, form } => {

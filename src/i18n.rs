@@ -45,9 +45,12 @@ struct Loaded {
 /// the code's length), with the name of their number and the highest count
 /// made at start; formatting one through Fluent (its number as an `f64`)
 /// was 8% of a wrong code's answer.
-const COUNTED: [(&str, &str, u64); 6] = [
+const COUNTED: [(&str, &str, u64); 9] = [
     ("duration-seconds", "count", 119),
     ("duration-minutes", "count", 60),
+    ("code-wrong", "tries", 10),
+    ("code-malformed-digits", "length", 10),
+    ("code-malformed-characters", "length", 10),
     ("code-label-digits", "length", 10),
     ("code-label-characters", "length", 10),
     ("code-field-hint-digits", "length", 10),

@@ -239,7 +239,14 @@ impl SessionCookies {
                     .split_once('=')
                     .is_some_and(|(n, _)| n == name)
             })?;
-        let cookie = cookie::Cookie::parse_encoded(ours.trim().to_owned()).ok()?;
+        // Written unencoded since 2026-12; one written before is decoded.
+        let ours = ours.trim();
+        let cookie = if ours.contains('%') {
+            cookie::Cookie::parse_encoded(ours.to_owned())
+        } else {
+            cookie::Cookie::parse(ours.to_owned())
+        }
+        .ok()?;
         self.keys.iter().find_map(|key| {
             let opened = cookie::CookieJar::new()
                 .private(key)
@@ -344,10 +351,14 @@ mod tests {
             assert!(set_cookie.contains(attribute), "{set_cookie}");
         }
         let value = set_cookie.split(';').next().unwrap_or_default();
-        let encoded = value
-            .replace('+', "%2B")
-            .replace('/', "%2F")
-            .replacen("twofa%3D", "twofa=", 1);
+        // As the cookie crate writes it: percent-encoded (any character may
+        // be; the first always is here).
+        let sealed = value.strip_prefix("twofa=").unwrap_or_default();
+        let first = sealed.bytes().next().unwrap_or(b'A');
+        let encoded = format!(
+            "twofa=%{first:02X}{}",
+            sealed[1..].replace('+', "%2B").replace('/', "%2F")
+        );
         for sent in [value.to_owned(), encoded] {
             let mut headers = HeaderMap::new();
             headers.insert("cookie", sent.parse().expect("a header"));
