@@ -318,6 +318,14 @@ pub fn western_digit(c: char) -> char {
     char::from(b'0' + (u32::from(c) - zero) as u8)
 }
 
+/// An invisible mark that sets the direction of the text around it (left-
+/// or right-to-left marks, embeddings, isolates): text pasted from a page or
+/// an app in Arabic script often carries them around numbers. Codes and
+/// phone numbers are read without them.
+pub fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Text made safe to put in HTML.
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.contains(['&', '<', '>', '"', '\'']) {

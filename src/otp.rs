@@ -64,7 +64,7 @@ impl CodeFormat {
     pub fn read_attempt(self, typed: &str) -> Result<OtpCode, MalformedCode> {
         let code: String = typed
             .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
+            .filter(|c| !c.is_whitespace() && *c != '-' && !crate::i18n::is_direction_mark(*c))
             .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
             .collect();
         let well_formed =
@@ -272,7 +272,13 @@ mod tests {
 
     #[test]
     fn a_code_typed_in_arabic_persian_or_full_width_digits_reads_as_the_same_code() {
-        for typed in ["١٢٣ ٤٥٦", "۱۲۳۴۵۶", "１２３４５６", "12٣4۵６"] {
+        for typed in [
+            "١٢٣ ٤٥٦",
+            "۱۲۳۴۵۶",
+            "１２３４５６",
+            "12٣4۵６",
+            "\u{200F}١٢٣٤٥٦\u{200F}",
+        ] {
             let code = DIGITS_6.read_attempt(typed).map(|c| c.as_str().to_owned());
             assert_eq!(code, Ok("123456".to_owned()), "{typed:?}");
         }

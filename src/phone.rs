@@ -417,7 +417,11 @@ impl PhoneNumber {
         }
         let compact: String = typed
             .chars()
-            .filter(|c| !matches!(c, '-' | '.' | '(' | ')') && !c.is_whitespace())
+            .filter(|c| {
+                !matches!(c, '-' | '.' | '(' | ')')
+                    && !c.is_whitespace()
+                    && !i18n::is_direction_mark(*c)
+            })
             .map(crate::i18n::western_digit)
             .collect();
         if compact.is_empty() {
@@ -675,6 +679,15 @@ mod tests {
     fn a_number_typed_in_arabic_or_persian_digits_is_the_same_number() {
         assert_eq!(parse("٢٠١ ٥٥٥ ٠١٢٣"), Ok("+12015550123".to_owned()));
         assert_eq!(parse("+۴۴ ۷۴۰۰ ۱۲۳۴۵۶"), Ok("+447400123456".to_owned()));
+        // As pasted from a page in Arabic script: inside direction marks.
+        assert_eq!(
+            parse("\u{2066}+1 201 555 0123\u{2069}"),
+            Ok("+12015550123".to_owned())
+        );
+        assert_eq!(
+            parse("\u{200F}٢٠١٥٥٥٠١٢٣\u{200E}"),
+            Ok("+12015550123".to_owned())
+        );
     }
 
     #[test]

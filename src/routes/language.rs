@@ -33,21 +33,22 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
     }
     let session = app.cookies.read(request.headers());
     // A sign-in link answered with a page (a client or redirect we do not
-    // know) speaks the language the link asks for; a sign-in under way,
-    // the one its link asked for.
-    let in_the_link = (request.uri().path() == "/authorize")
-        .then(|| request.uri().query())
-        .flatten()
-        .and_then(|query| serde_urlencoded::from_str::<Link>(query).ok())
-        .and_then(|link| link.ui_locales);
-    let asked_by_website = in_the_link
-        .as_deref()
-        .or_else(|| {
-            session
-                .as_ref()
-                .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
-        })
-        .and_then(|tags| app.languages.for_ui_locales(tags));
+    // know) speaks the language the link asks for, if any (never an earlier
+    // sign-in's); a sign-in under way, the one its link asked for.
+    let in_the_link;
+    let asked_by_website = if request.uri().path() == "/authorize" {
+        in_the_link = request
+            .uri()
+            .query()
+            .and_then(|query| serde_urlencoded::from_str::<Link>(query).ok())
+            .and_then(|link| link.ui_locales);
+        in_the_link.as_deref()
+    } else {
+        session
+            .as_ref()
+            .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
+    }
+    .and_then(|tags| app.languages.for_ui_locales(tags));
     let chosen = asked_by_website.or(session.as_ref().and_then(|s| s.language));
     let accept = request
         .headers()

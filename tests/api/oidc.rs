@@ -829,6 +829,15 @@ async fn a_sign_in_asked_for_in_spanish_or_arabic_meets_no_english_word_from_lin
         let page = app.browser.get("/sign-in").await;
         assert!(page.contains("Single Page App"), "{}", page.html);
         assert_no_english(page, tag, &client);
+        // Another link, which asks for no language and cannot be followed,
+        // is answered in the browser's, not in this sign-in's.
+        let mut other = spa_request(Some(CHALLENGE));
+        other[1].1 = "nobody".into();
+        let page = app.browser.get(&authorize_path(&as_pairs(&other))).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert!(page.contains(r#"<html lang="en""#), "{}", page.html);
+        let page = app.browser.get("/sign-in").await;
+        assert_no_english(page, tag, &client);
         let page = app.browser.submit("/request", &[("phone", "12")]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_no_english(page, tag, &client);
