@@ -57,16 +57,12 @@ impl CodeFormat {
         OtpCode(code)
     }
 
-    /// Reads what the user typed: spaces and dashes are dropped, Arabic and
-    /// full-width digits read as the ASCII ones they mean and hex is
-    /// upper-cased. Anything that cannot be a code of this format is
-    /// refused before it reaches a verification, so a typo costs no try.
+    /// Reads what the user typed (`typed_symbols`: spaces and dashes
+    /// dropped, Arabic and full-width digits as ASCII, hex upper-cased).
+    /// Anything that cannot be a code of this format is refused before it
+    /// reaches a verification, so a typo costs no try.
     pub fn read_attempt(self, typed: &str) -> Result<OtpCode, MalformedCode> {
-        let code: String = typed
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-' && !crate::i18n::is_direction_mark(*c))
-            .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
-            .collect();
+        let code = typed_symbols(typed);
         let well_formed =
             code.len() == self.length && code.bytes().all(|b| self.alphabet.symbols().contains(&b));
         if well_formed {
@@ -75,6 +71,17 @@ impl CodeFormat {
             Err(MalformedCode)
         }
     }
+}
+
+/// A typed code's symbols: spaces, dashes and direction marks dropped,
+/// Arabic and full-width digits as the ASCII ones they mean, letters
+/// upper-cased.
+fn typed_symbols(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && !crate::i18n::is_direction_mark(*c))
+        .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
+        .collect()
 }
 
 /// What the user typed could not be a code.
@@ -102,14 +109,10 @@ impl OtpCode {
         well_formed.then(|| Self(text.to_owned()))
     }
 
-    /// What a program typed, read without knowing the code's format: spaces
-    /// and dashes dropped, letters upper-cased, 1 to 16 letters and digits.
+    /// What a program typed, read without knowing the code's format (as
+    /// `read_attempt` reads it), 1 to 16 letters and digits.
     pub fn read_loosely(typed: &str) -> Result<Self, MalformedCode> {
-        let code: String = typed
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| crate::i18n::western_digit(c).to_ascii_uppercase())
-            .collect();
+        let code = typed_symbols(typed);
         let well_formed =
             (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
         if well_formed {

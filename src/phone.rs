@@ -422,7 +422,7 @@ impl PhoneNumber {
                     && !c.is_whitespace()
                     && !i18n::is_direction_mark(*c)
             })
-            .map(crate::i18n::western_digit)
+            .map(i18n::western_digit)
             .collect();
         if compact.is_empty() {
             return Err(PhoneError::Empty);

@@ -35,18 +35,17 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
     // A sign-in link answered with a page (a client or redirect we do not
     // know) speaks the language the link asks for, if any (never an earlier
     // sign-in's); a sign-in under way, the one its link asked for.
-    let in_the_link;
-    let asked_by_website = if request.uri().path() == "/authorize" {
-        in_the_link = request
-            .uri()
-            .query()
-            .and_then(|query| serde_urlencoded::from_str::<Link>(query).ok())
-            .and_then(|link| link.ui_locales);
-        in_the_link.as_deref()
-    } else {
-        session
+    let in_the_link = (request.uri().path() == "/authorize").then(|| {
+        let query = request.uri().query().unwrap_or_default();
+        serde_urlencoded::from_str::<Link>(query)
+            .ok()
+            .and_then(|link| link.ui_locales)
+    });
+    let asked_by_website = match &in_the_link {
+        Some(in_the_link) => in_the_link.as_deref(),
+        None => session
             .as_ref()
-            .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref())
+            .and_then(|s| s.authorization.as_ref()?.ui_locales.as_deref()),
     }
     .and_then(|tags| app.languages.for_ui_locales(tags));
     let chosen = asked_by_website.or(session.as_ref().and_then(|s| s.language));

@@ -332,6 +332,32 @@ async fn the_code_field_suits_a_digit_code() {
 }
 
 #[tokio::test]
+async fn the_forms_leave_checking_to_the_server_which_answers_in_the_pages_language() {
+    let mut app = spawn_app().await;
+    app.browser
+        .headers
+        .push(("accept-language".into(), "es".into()));
+    let page = app.browser.get("/").await;
+    assert!(
+        attributes(page, "form[action='/request']").contains_key("novalidate"),
+        "{}",
+        page.html
+    );
+    let page = app.browser.submit("/request", &[("phone", "")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text_of("#phone-error").is_some(), "{}", page.html);
+    let page = app.browser.request_code(PHONE).await;
+    assert!(
+        attributes(page, "form[action='/verify']").contains_key("novalidate"),
+        "{}",
+        page.html
+    );
+    let page = app.browser.enter_code("").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text_of("#token-error").is_some(), "{}", page.html);
+}
+
+#[tokio::test]
 async fn the_code_field_suits_a_hex_code() {
     let mut app =
         spawn_app_with(&[("TWOFA_OTP__ALPHABET", "hex"), ("TWOFA_OTP__LENGTH", "7")]).await;
