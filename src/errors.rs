@@ -209,19 +209,16 @@ pub fn status_page_if_needed(response: Response) -> Response {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        // Refusals a flood repeats are logged at debug; those that happen once
-        // per verification, or need an operator, above it.
+        // Refusals a flood repeats are logged at debug (a verification's
+        // lock is logged once, by the Verifier, when it happens); what needs
+        // an operator above it.
         match &self {
             AppError::SmsFailed(SmsError::Misconfigured { .. }) => {
                 tracing::error!("TELNYX CONFIGURATION PROBLEM: {self}");
             }
             AppError::SmsFailed(_) => tracing::error!("{self}"),
             AppError::Busy => tracing::warn!("{self}: refusing new verifications"),
-            AppError::Saturated { .. } | AppError::Blocked { .. } => {
-                tracing::debug!("refused: {self}")
-            }
             AppError::StoreUnavailable(_) => tracing::error!("{self}: failing closed"),
-            AppError::AlreadyUsed | AppError::Locked => tracing::info!("refused: {self}"),
             _ => tracing::debug!("refused: {self}"),
         }
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;

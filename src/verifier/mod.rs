@@ -562,10 +562,16 @@ impl Verifier {
             CheckOutcome::Wrong {
                 verification,
                 tries_left,
-            } => Ok(Checked::Wrong {
-                verification,
-                tries_left,
-            }),
+            } => {
+                // Once, when it happens; the refusals after it are debug.
+                if tries_left == 0 {
+                    tracing::info!(to = %verification.phone, "verification locked: too many wrong codes");
+                }
+                Ok(Checked::Wrong {
+                    verification,
+                    tries_left,
+                })
+            }
             CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
             CheckOutcome::Ended(ended) => Err(VerifyError::Ended(ended)),
         }

@@ -80,3 +80,38 @@ async fn the_log_never_holds_a_code_a_secret_or_a_whole_number() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_locked_verification_is_logged_once_however_many_codes_follow_it() {
+    // A number no other test uses, so its lines can be counted in the shared log.
+    let mut app = crate::helpers::spawn_app_with(&[("TWOFA_OTP__MAX_ATTEMPTS", "2")]).await;
+    app.browser.request_code("+1 201 555 0163").await;
+    let wrong = wrong_code(&app.last_code().await);
+    let mut statuses = vec![
+        app.browser.enter_code(&wrong).await.status,
+        app.browser.enter_code(&wrong).await.status,
+    ];
+    for _ in 0..4 {
+        statuses.push(app.browser.resubmit(&[("token", &wrong)]).await.status);
+    }
+    assert_eq!(statuses[0], StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        statuses[1..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+
+    let logs = captured_logs();
+    let locked: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("verification locked") && line.contains("0163"))
+        .collect();
+    assert_eq!(locked.len(), 1, "{locked:#?}");
+    assert!(locked[0].contains(" INFO "), "{}", locked[0]);
+    // The refusals a flood repeats stay below the operator's level.
+    let loud_refusals: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("telnyx_2fa::errors: refused:") && !line.contains("DEBUG"))
+        .collect();
+    assert!(loud_refusals.is_empty(), "{loud_refusals:#?}");
+}
