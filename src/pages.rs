@@ -70,20 +70,25 @@ const PAGE_CAPACITY: usize = 4096;
 /// language, request id, the security headers, caching, HSTS).
 const RESPONSE_HEADERS: usize = 12;
 
+/// A page's HTML as a response, with room for every header it gets on its
+/// way out: grown by doubling, the map would be copied several times.
+fn html_response(html: String) -> Response {
+    let mut response = Html(html).into_response();
+    response.headers_mut().reserve(RESPONSE_HEADERS);
+    response
+}
+
 /// A page whose forms may lead to `target` as well as to this app.
 fn with_form_target(page: &impl Template, target: Option<&FormTarget>) -> Response {
-    // Room for the largest page (the code page is ~2.4 KB) and for every
-    // header the response gets on its way out: grown by doubling, each
-    // would be copied several times per request.
+    // Room for the largest page (the code page is ~2.4 KB).
     let mut html = String::with_capacity(PAGE_CAPACITY);
     let mut response = match page.render_into(&mut html) {
-        Ok(()) => Html(html).into_response(),
+        Ok(()) => html_response(html),
         Err(error) => {
             tracing::error!("a page could not be rendered: {error}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     };
-    response.headers_mut().reserve(RESPONSE_HEADERS);
     if let Some(target) = target {
         response.extensions_mut().insert(target.clone());
     }
@@ -131,6 +136,83 @@ impl PhoneFormPage {
 impl IntoResponse for PhoneFormPage {
     fn into_response(self) -> Response {
         with_form_target(&self, self.form_target.as_ref())
+    }
+}
+
+/// Where the CSRF token goes in a page rendered ahead (letters only, so no
+/// escaping changes it).
+const TOKEN_MARK: &str = "CsrfTokenGoesHere0x7f3a";
+
+/// The phone form as a new visitor sees it at `GET /` (nothing typed, no
+/// sign-in under way, no error), rendered once per language at start around
+/// a mark where the CSRF token goes: the page is then three copies, not a
+/// render of a dozen messages. Only its token differs between visitors.
+#[derive(Debug, Default)]
+pub struct FreshPhoneForms(Vec<RenderedAhead>);
+
+#[derive(Debug)]
+struct RenderedAhead {
+    language: i18n::Language,
+    /// The language switcher it was rendered with (the one for `/`).
+    switcher: Arc<str>,
+    before: String,
+    after: String,
+}
+
+impl FreshPhoneForms {
+    pub fn new(languages: &i18n::Languages, branding: Arc<Branding>, rules: &PhoneRules) -> Self {
+        let page = PhoneFormPage {
+            csrf: TOKEN_MARK.to_owned(),
+            client: None,
+            form_target: None,
+            example: rules.default_country.example().to_owned(),
+            typed: String::new(),
+            error: None,
+        };
+        let rendered = languages.offered().iter().filter_map(|&language| {
+            let speaking = languages.page(language, "/");
+            let switcher = speaking.switcher.clone();
+            let html = BRANDING.sync_scope(branding.clone(), || {
+                i18n::speaking_now(speaking, || page.render())
+            });
+            let html = html.ok()?;
+            // Exactly one mark, or the page is rendered per request.
+            let (before, after) = html.split_once(TOKEN_MARK)?;
+            (!after.contains(TOKEN_MARK)).then(|| RenderedAhead {
+                language,
+                switcher,
+                before: before.to_owned(),
+                after: after.to_owned(),
+            })
+        });
+        Self(rendered.collect())
+    }
+
+    /// The page for `session`, if it is the one rendered ahead for the
+    /// current page's language and switcher.
+    pub fn answer(&self, session: &Session) -> Option<Response> {
+        if session.authorization.is_some() {
+            return None;
+        }
+        let token = session.csrf_token();
+        // Ours, from a sealed cookie: base64url. Anything else is rendered.
+        if !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        let language = i18n::current();
+        let switcher = i18n::switcher();
+        let ahead = self
+            .0
+            .iter()
+            .find(|a| a.language == language && Arc::ptr_eq(&a.switcher, &switcher))?;
+        let mut html = String::with_capacity(ahead.before.len() + token.len() + ahead.after.len());
+        html.push_str(&ahead.before);
+        html.push_str(token);
+        html.push_str(&ahead.after);
+        Some(html_response(html))
     }
 }
 
@@ -304,4 +386,83 @@ pub struct ProblemPage {
     pub title: Cow<'static, str>,
     /// HTML: the message, escaped, or a markup message.
     pub message_html: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::CountryPolicy;
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body in memory");
+        String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    }
+
+    #[tokio::test]
+    async fn the_phone_form_rendered_ahead_is_byte_for_byte_the_one_rendered_per_request() {
+        let rules = PhoneRules {
+            default_country: "+44".parse().expect("+44"),
+            countries: CountryPolicy::parse(&["GB".into()]).expect("GB"),
+        };
+        let branding = Arc::new(Branding {
+            name: Some("Acme <Shop> & Co".into()),
+            ..Branding::default()
+        });
+        let languages = i18n::Languages::default();
+        let ahead = FreshPhoneForms::new(&languages, branding.clone(), &rules);
+        assert_eq!(ahead.0.len(), languages.offered().len(), "one per language");
+        let session = Session::new();
+        for &language in languages.offered() {
+            for here in ["/", "/verify"] {
+                let speaking = languages.page(language, here);
+                let (fast, rendered) = branded(
+                    branding.clone(),
+                    i18n::speaking(speaking, async {
+                        let fast = ahead.answer(&session);
+                        let rendered = PhoneFormPage::new(&session, &rules).into_response();
+                        (fast, rendered)
+                    }),
+                )
+                .await;
+                let rendered = body(rendered).await;
+                assert!(rendered.contains(session.csrf_token()));
+                match (here, fast) {
+                    ("/", Some(fast)) => assert_eq!(body(fast).await, rendered, "{language:?}"),
+                    ("/", None) => panic!("{language:?}: not rendered ahead"),
+                    // Another page's switcher: rendered per request.
+                    (_, fast) => assert!(fast.is_none(), "{language:?} {here}"),
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_under_way_gets_its_phone_form_rendered_per_request() {
+        let rules = PhoneRules {
+            default_country: "+1".parse().expect("+1"),
+            countries: CountryPolicy::parse(&["US".into()]).expect("US"),
+        };
+        let languages = i18n::Languages::default();
+        let ahead = FreshPhoneForms::new(&languages, Arc::default(), &rules);
+        let mut session = Session::new();
+        session.authorization = Some(crate::oidc::AuthorizationRequest {
+            client_id: "shop".into(),
+            client_name: "Shop".into(),
+            redirect_uri: "https://shop.example/back".into(),
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            phone_scope: false,
+            login_hint: None,
+            ui_locales: None,
+        });
+        let speaking = languages.page(i18n::Language::ENGLISH, "/");
+        assert!(
+            i18n::speaking(speaking, async { ahead.answer(&session) })
+                .await
+                .is_none()
+        );
+    }
 }

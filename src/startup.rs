@@ -23,6 +23,7 @@ use crate::limits::LimitRules;
 use crate::metrics::Metrics;
 use crate::oidc::Provider;
 use crate::otp::{Alphabet, CodeFormat};
+use crate::pages::FreshPhoneForms;
 use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
 use crate::routes::router;
@@ -139,6 +140,9 @@ impl Application {
             SmsSettings::Telnyx(telnyx) => telnyx.receipts.as_ref().map(|r| r.public_key),
             SmsSettings::Console => None,
         };
+        let branding = Arc::new(settings.branding.clone());
+        let fresh_phone_forms =
+            FreshPhoneForms::new(&settings.languages, branding.clone(), &rules.phone);
         let state = Arc::new(AppState {
             verifier: Verifier::new(store, sms, keys.codes, clock, rules, metrics),
             cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
@@ -151,8 +155,9 @@ impl Application {
             api,
             receipts,
             events,
-            branding: Arc::new(settings.branding.clone()),
+            branding,
             languages: Arc::new(settings.languages.clone()),
+            fresh_phone_forms,
         });
         Ok(Self {
             listener,

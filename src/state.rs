@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::api::Api;
 use crate::i18n::Languages;
 use crate::oidc::Provider;
+use crate::pages::FreshPhoneForms;
 use crate::session::SessionCookies;
 use crate::settings::{Branding, ForwardedFor};
 use crate::verifier::Verifier;
@@ -39,4 +40,6 @@ pub struct AppState {
     pub branding: Arc<Branding>,
     /// The languages the pages offer, and the one they default to.
     pub languages: Arc<Languages>,
+    /// `GET /`'s page, rendered ahead in each of them.
+    pub fresh_phone_forms: FreshPhoneForms,
 }

@@ -31,9 +31,11 @@ pub struct ResendForm {}
 pub async fn show_form(
     State(app): State<Arc<AppState>>,
     CurrentSession(mut session): CurrentSession,
-) -> (SessionCookie, PhoneFormPage) {
+) -> (SessionCookie, Response) {
     session.authorization = None;
-    let page = PhoneFormPage::new(&session, &app.verifier.rules().phone);
+    let page = app.fresh_phone_forms.answer(&session).unwrap_or_else(|| {
+        PhoneFormPage::new(&session, &app.verifier.rules().phone).into_response()
+    });
     (app.cookies.write(&session), page)
 }
 
