@@ -211,6 +211,8 @@ pub struct SessionCookies {
 /// The private jar's layout of a sealed value.
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
+/// Browsers keep cookies of up to 4096 bytes, name included (RFC 6265 §6.1).
+const MAX_COOKIE: usize = 4096;
 
 impl std::fmt::Debug for SessionCookies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -225,7 +227,10 @@ impl SessionCookies {
     pub fn new(keys: Vec<Key>, secure: bool, format: CodeFormat) -> Self {
         let ciphers = keys
             .iter()
-            .filter_map(|key| Aes256Gcm::new_from_slice(key.encryption()).ok())
+            .map(|key| {
+                Aes256Gcm::new_from_slice(key.encryption())
+                    .expect("a cookie key's encryption half is 32 bytes")
+            })
             .collect();
         Self {
             ciphers,
@@ -253,8 +258,13 @@ impl SessionCookies {
             .flat_map(|value| value.split(';'))
             .find_map(|pair| {
                 let (n, value) = pair.trim().split_once('=')?;
-                (n == name).then_some(value)
+                (n == name).then_some(value.trim())
             })?;
+        // No browser keeps a longer cookie; a longer one is not opened
+        // (under every key).
+        if value.len() > MAX_COOKIE {
+            return None;
+        }
         // Written unencoded since 2026-12; one written before is decoded.
         let value = if value.contains('%') {
             percent_encoding::percent_decode_str(value)
@@ -263,7 +273,7 @@ impl SessionCookies {
         } else {
             value.into()
         };
-        let sealed = STANDARD.decode(value.trim_matches('"')).ok()?;
+        let sealed = STANDARD.decode(value.as_bytes()).ok()?;
         if sealed.len() < NONCE_LEN + TAG_LEN {
             return None;
         }
@@ -315,7 +325,11 @@ impl SessionCookies {
         header.push('=');
         STANDARD.encode_string(&sealed, &mut header);
         header.push_str(attributes);
-        SessionCookie(HeaderValue::try_from(header).ok())
+        // The sealed session is a bearer token: kept out of debug output.
+        SessionCookie(HeaderValue::try_from(header).ok().map(|mut value| {
+            value.set_sensitive(true);
+            value
+        }))
     }
 }
 
@@ -570,7 +584,23 @@ mod tests {
             headers.insert("cookie", tampered.parse().expect("a header"));
             assert!(cookies.read(&headers).is_none(), "a flipped bit at {at}");
         }
-        for short in ["twofa=", "twofa=AAAA", "twofa=%%%", "twofa=not base64!"] {
+        // Sealed right, but longer than any browser keeps.
+        let padded = session.encode().replacen(
+            '{',
+            &format!("{{\"pad\":\"{}\",", "x".repeat(MAX_COOKIE)),
+            1,
+        );
+        let huge = jar_sealed(&key, "twofa", padded, false);
+        let huge = huge.split(';').next().unwrap_or_default().to_owned();
+        let quoted = format!("twofa=\"{}\"", pair.trim_start_matches("twofa="));
+        for short in [
+            "twofa=",
+            "twofa=AAAA",
+            "twofa=%%%",
+            "twofa=not base64!",
+            &huge,
+            &quoted,
+        ] {
             let mut headers = HeaderMap::new();
             headers.insert("cookie", short.parse().expect("a header"));
             assert!(cookies.read(&headers).is_none(), "{short}");
