@@ -336,7 +336,7 @@ mod tests {
         let key = CodeKey::new(bytes);
         let code = OtpCode("123456".into());
         let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").expect("any length");
-        mac.update(b"verification-1\0123456");
+        mac.update(b"verification-1\x00123456");
         let expected: [u8; 32] = mac.finalize().into_bytes().into();
         // A key of 32 bytes is zero-padded to the block as "Jefe" alone is.
         assert_eq!(key.digest(b"verification-1", &code).as_bytes(), &expected);
