@@ -39,6 +39,63 @@ struct Loaded {
     /// `COUNTED`'s messages for every count up to their bound, made once:
     /// `counted[i][n]`.
     counted: Vec<Vec<String>>,
+    /// `FILLED`'s messages, made once around their arguments: `filled[i]`
+    /// (`None` where this file lacks the message: English then answers).
+    filled: Vec<Option<Vec<Piece>>>,
+}
+
+/// Messages of text arguments put in as they are (no selector reads them:
+/// a test holds it), with their arguments' names: made once per language
+/// with a stand-in for each argument, then filled in by copying. Fluent's
+/// formatting of them was most of what the code page still cost.
+const FILLED: [(&str, &[&str]); 11] = [
+    ("code-lead-sent-html", &["phone", "valid_for"]),
+    ("code-lead-resent-html", &["phone", "valid_for"]),
+    ("code-lead-uncertain-html", &["phone", "valid_for"]),
+    ("resend-countdown", &["wait"]),
+    ("code-uncertain", &["wait"]),
+    ("phone-hint", &["example"]),
+    ("client-asks-html", &["client"]),
+    ("verified-body-html", &["phone"]),
+    ("support-html", &["url"]),
+    ("sms-code", &["code"]),
+    ("sms-code-from", &["app", "code"]),
+];
+
+/// A piece of a `FILLED` message: its own text, or where its `i`th
+/// argument goes.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Argument(usize),
+}
+
+/// Where `FILLED` messages' arguments go while they are made: characters
+/// of Unicode's private use area, which no message and no argument holds.
+const STAND_IN: char = '\u{F8F0}';
+
+/// A `FILLED` message, formatted with stand-ins, cut into its pieces.
+fn pieces(bundle: &FluentBundle<FluentResource>, id: &str, names: &[&str]) -> Option<Vec<Piece>> {
+    let pattern = bundle.get_message(id)?.value()?;
+    let stand_ins: FluentArgs = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (*name, FluentValue::from(format!("{STAND_IN}{i}{STAND_IN}"))))
+        .collect();
+    let mut errors = vec![];
+    let made = bundle.format_pattern(pattern, Some(&stand_ins), &mut errors);
+    let mut pieces = vec![];
+    // Text, then (stand-in, index, stand-in, text) repeated.
+    let mut parts = made.split(STAND_IN);
+    pieces.push(Piece::Text(parts.next()?.to_owned()));
+    while let Some(index) = parts.next() {
+        pieces.push(Piece::Argument(
+            index.parse().ok().filter(|i| *i < names.len())?,
+        ));
+        pieces.push(Piece::Text(parts.next()?.to_owned()));
+    }
+    pieces.retain(|piece| *piece != Piece::Text(String::new()));
+    Some(pieces)
 }
 
 /// Messages of one number that the pages say on most requests (durations,
@@ -102,6 +159,10 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                         .collect()
                 })
                 .collect();
+            let filled = FILLED
+                .iter()
+                .map(|(message, names)| pieces(&bundle, message, names))
+                .collect();
             Loaded {
                 tag,
                 id,
@@ -110,6 +171,7 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 rtl,
                 countdown,
                 counted,
+                filled,
             }
         })
         .collect()
@@ -240,15 +302,54 @@ impl Language {
         self.format(id, Some(args)).into_owned()
     }
 
+    /// A message of text arguments, `pairs` (name, value), put in as they
+    /// are: from `FILLED` when it is one (and this file has it), else
+    /// formatted.
+    pub fn fill(self, id: &str, pairs: &[(&'static str, &str)]) -> String {
+        let made = FILLED
+            .iter()
+            .position(|(message, _)| *message == id)
+            .and_then(|i| Some((FILLED[i].1, self.loaded().filled.get(i)?.as_ref()?)));
+        let Some((names, pieces)) = made else {
+            let args: FluentArgs = pairs
+                .iter()
+                .map(|(name, value)| (*name, FluentValue::from(*value)))
+                .collect();
+            return self.format(id, Some(&args)).into_owned();
+        };
+        let value = |i: usize| {
+            let name = names.get(i)?;
+            pairs.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        };
+        let mut text = String::with_capacity(256);
+        for piece in pieces {
+            match piece {
+                Piece::Text(own) => text.push_str(own),
+                // An argument not given reads as Fluent reads it: `{$name}`.
+                Piece::Argument(i) => match value(*i) {
+                    Some(value) => text.push_str(value),
+                    None => {
+                        text.push_str("{$");
+                        text.push_str(names.get(*i).copied().unwrap_or_default());
+                        text.push('}');
+                    }
+                },
+            }
+        }
+        text
+    }
+
     /// A message that holds markup (its id ends in `-html`), its arguments
     /// (text) escaped: HTML to put in a page as it is.
     pub fn html(self, id: &str, pairs: &[(&'static str, &str)]) -> String {
         debug_assert!(id.ends_with("-html"), "{id} is not a markup message");
-        let args: FluentArgs = pairs
+        let escaped: Vec<Cow<str>> = pairs.iter().map(|(_, value)| escape(value)).collect();
+        let pairs: Vec<(&'static str, &str)> = pairs
             .iter()
-            .map(|(name, value)| (*name, FluentValue::from(escape(value))))
+            .zip(&escaped)
+            .map(|((name, _), value)| (*name, value.as_ref()))
             .collect();
-        self.format(id, Some(&args)).into_owned()
+        self.fill(id, &pairs)
     }
 
     /// A message of one number (`id` one of `COUNTED`, whose argument it
@@ -722,6 +823,121 @@ mod tests {
                         "{} {id} {n}",
                         language.tag()
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn filled_messages_made_at_start_read_as_formatting_them_would() {
+        let values = [
+            "+1 ••• ••• 0123",
+            "<b>A&B</b> \"quoted\" 'too'",
+            "",
+            "10 minutes",
+            "\u{2066}(201) 555-0123\u{2069}",
+            "{$phone}",
+        ];
+        for language in Language::all() {
+            for (id, names) in FILLED {
+                assert!(
+                    language.loaded().filled
+                        [FILLED.iter().position(|(m, _)| *m == id).unwrap_or(0)]
+                    .is_some()
+                        || language.loaded().bundle.get_message(id).is_none(),
+                    "{} {id}: not made",
+                    language.tag()
+                );
+                for value in values {
+                    let pairs: Vec<(&'static str, &str)> =
+                        names.iter().map(|n| (*n, value)).collect();
+                    let args: FluentArgs = names
+                        .iter()
+                        .map(|n| (*n, FluentValue::from(value)))
+                        .collect();
+                    let formatted = language.text_with(id, &args);
+                    assert_eq!(
+                        language.fill(id, &pairs),
+                        formatted,
+                        "{} {id} {value:?}",
+                        language.tag()
+                    );
+                }
+                // Each argument in its own place, and one left out as Fluent leaves it.
+                let pairs: Vec<(&'static str, &str)> = names
+                    .iter()
+                    .zip(["first", "second"])
+                    .map(|(n, v)| (*n, v))
+                    .collect();
+                let args: FluentArgs = pairs
+                    .iter()
+                    .map(|(n, v)| (*n, FluentValue::from(*v)))
+                    .collect();
+                assert_eq!(language.fill(id, &pairs), language.text_with(id, &args));
+                if names.len() > 1 {
+                    let some = &pairs[..1];
+                    let args: FluentArgs = some
+                        .iter()
+                        .map(|(n, v)| (*n, FluentValue::from(*v)))
+                        .collect();
+                    let mut errors = vec![];
+                    let bundle = &language.loaded().bundle;
+                    if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                        let fluent = bundle.format_pattern(pattern, Some(&args), &mut errors);
+                        assert_eq!(language.fill(id, some), fluent, "{} {id}", language.tag());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a pattern chooses among variants by one of `names`.
+    fn selects_on(pattern: &Pattern<&str>, names: &[&str]) -> bool {
+        pattern.elements.iter().any(|element| match element {
+            PatternElement::Placeable { expression } => expression_selects_on(expression, names),
+            PatternElement::TextElement { .. } => false,
+        })
+    }
+
+    fn expression_selects_on(expression: &Expression<&str>, names: &[&str]) -> bool {
+        match expression {
+            Expression::Select { selector, variants } => {
+                let mut read = BTreeSet::new();
+                inline_variables(selector, &mut read);
+                read.iter().any(|r| names.contains(&r.as_str()))
+                    || variants.iter().any(|v| selects_on(&v.value, names))
+            }
+            Expression::Inline(InlineExpression::Placeable { expression }) => {
+                expression_selects_on(expression, names)
+            }
+            // A function (NUMBER, say) would format the text it is given.
+            Expression::Inline(InlineExpression::FunctionReference { arguments, .. }) => {
+                let mut read = BTreeSet::new();
+                for argument in &arguments.positional {
+                    inline_variables(argument, &mut read);
+                }
+                read.iter().any(|r| names.contains(&r.as_str()))
+            }
+            Expression::Inline(_) => false,
+        }
+    }
+
+    #[test]
+    fn no_locale_file_chooses_by_or_reformats_an_argument_of_a_filled_message() {
+        for (tag, source) in sources::SOURCES {
+            let resource = match FluentResource::try_new(source.to_string()) {
+                Ok(resource) => resource,
+                Err((_, errors)) => panic!("{tag} does not parse: {errors:?}"),
+            };
+            for entry in resource.entries() {
+                let Entry::Message(message) = entry else {
+                    continue;
+                };
+                let Some((_, names)) = FILLED.iter().find(|(id, _)| *id == message.id.name) else {
+                    continue;
+                };
+                if let Some(value) = &message.value {
+                    assert!(!selects_on(value, names), "{tag}: {}", message.id.name);
                 }
             }
         }

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::i18n::{self, args};
+use crate::i18n;
 use crate::otp::{Alphabet, CodeFormat};
 use crate::phone::{PhoneNumber, PhoneRules};
 use crate::session::Session;
@@ -114,7 +114,7 @@ impl PhoneFormPage {
     /// "For example (201) 555-0123"
     pub fn hint(&self) -> String {
         let example = i18n::left_to_right(&self.example);
-        i18n::current().text_with("phone-hint", &args([("example", example.into())]))
+        i18n::current().fill("phone-hint", &[("example", &example)])
     }
 
     pub fn new(session: &Session, rules: &PhoneRules) -> Self {
@@ -317,7 +317,7 @@ impl CodeFormPage {
         // The sentence is made around a stand-in, then the duration is put
         // in its place inside the span the script updates.
         const STAND_IN: &str = "\u{E000}";
-        let sentence = language.text_with("resend-countdown", &args([("wait", STAND_IN.into())]));
+        let sentence = language.fill("resend-countdown", &[("wait", STAND_IN)]);
         let wait = language.duration(Duration::from_secs(secs));
         i18n::escape(&sentence).replace(
             STAND_IN,

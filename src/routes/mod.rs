@@ -22,7 +22,7 @@ use tower_http::csrf::CsrfLayer;
 use crate::api;
 use crate::assets;
 use crate::errors::{AppError, status_page_if_needed};
-use crate::i18n::{self, args};
+use crate::i18n;
 use crate::oidc;
 use crate::ops;
 use crate::pages::{CodeFormPage, FormTarget};
@@ -152,7 +152,7 @@ fn code_page(
         page.notice = Some(match wait {
             Some(wait) => {
                 let wait = language.duration(wait);
-                language.text_with("code-uncertain", &args([("wait", wait.into())]))
+                language.fill("code-uncertain", &[("wait", &wait)])
             }
             None => language.text("code-uncertain-now").into_owned(),
         });

@@ -6,7 +6,7 @@ mod telnyx;
 
 pub use telnyx::{ApiError, TelnyxClient};
 
-use crate::i18n::{Language, args};
+use crate::i18n::Language;
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
 use crate::settings::SmsSettings;
@@ -125,11 +125,8 @@ pub fn code_message(
 ) -> String {
     let code = code.as_str();
     let first = match app_name {
-        Some(name) => language.text_with(
-            "sms-code-from",
-            &args([("app", name.into()), ("code", code.into())]),
-        ),
-        None => language.text_with("sms-code", &args([("code", code.into())])),
+        Some(name) => language.fill("sms-code-from", &[("app", name), ("code", code)]),
+        None => language.fill("sms-code", &[("code", code)]),
     };
     match origin_host {
         Some(host) => format!("{first}\n\n@{host} #{code}"),
