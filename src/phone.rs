@@ -1,10 +1,13 @@
 //! Phone numbers: read the way the tutorial reads them, checked by
 //! libphonenumber's rules (the `phonenumber` crate), kept in E.164.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use std::sync::LazyLock;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 use icu_experimental::displaynames::multi::RegionDisplayNames;
 use icu_list::ListFormatter;
@@ -80,6 +83,43 @@ fn line_type(metadata: &phonenumber::Metadata, national: &str) -> Type {
         return Type::Mobile;
     }
     Type::Unknown
+}
+
+/// The rules of the region a number of calling `code` belongs to, found as
+/// the crate's `PhoneNumber::metadata` finds them (its `source_for`: the
+/// only region of the code, else the first whose leading digits begin the
+/// number or, lacking those, whose rules know it), with the number's line
+/// type there. The crate's search runs a region's rules to choose it and
+/// then drops the answer: here it is kept, one pass instead of two.
+fn region_rules(code: u16, national: &str) -> Option<(&'static phonenumber::Metadata, Type)> {
+    let regions = DATABASE.region(&code)?;
+    if let [only] = regions.as_slice() {
+        let metadata = if *only == "001" {
+            DATABASE.by_code(&code)?.into_iter().next()?
+        } else {
+            DATABASE.by_id(*only)?
+        };
+        return Some((metadata, line_type(metadata, national)));
+    }
+    for region in regions {
+        let Some(metadata) = DATABASE.by_id(region) else {
+            continue;
+        };
+        match metadata.leading_digits() {
+            Some(leading) => {
+                if leading.find(national).is_some_and(|m| m.start() == 0) {
+                    return Some((metadata, line_type(metadata, national)));
+                }
+            }
+            None => {
+                let kind = line_type(metadata, national);
+                if kind != Type::Unknown {
+                    return Some((metadata, kind));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Why typed text is not a phone number we will text. `Display` says it
@@ -446,10 +486,10 @@ impl PhoneNumber {
         // answers are kept, as they were.
         let (valid, line_type, region) = match number.national().zeros() {
             0 => {
-                let metadata = number.metadata(&DATABASE);
                 let national = number.national().value().to_string();
-                let line_type = metadata.map_or(Type::Unknown, |m| line_type(m, &national));
-                let region = metadata.and_then(|m| m.id().parse().ok());
+                let found = region_rules(number.code().value(), &national);
+                let line_type = found.map_or(Type::Unknown, |(_, kind)| kind);
+                let region = found.and_then(|(m, _)| m.id().parse().ok());
                 (line_type != Type::Unknown, line_type, region)
             }
             _ => (
@@ -545,40 +585,52 @@ impl PhoneNumber {
 /// one number's lines can be followed without showing it.
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Made whole, then written once: a log line's writer checks what it
+        // is given for escapes write by write, and this was eleven writes.
         let hidden = self.national().len().saturating_sub(4);
-        write!(f, "+{}", self.country_code)?;
+        let mut shown = String::with_capacity(48);
+        shown.push('+');
+        let _ = write!(shown, "{}", self.country_code);
         for _ in 0..hidden {
-            f.write_str("•")?;
+            shown.push('•');
         }
-        write!(f, "{} [{}]", self.last_four(), self.log_tag())
+        shown.push_str(self.last_four());
+        shown.push_str(" [");
+        self.push_log_tag(&mut shown);
+        shown.push(']');
+        f.write_str(&shown)
     }
 }
 
-/// The key of the tags numbers carry in logs; set once at start from the
-/// master key, so instances sharing a key tag a number alike.
-static LOG_TAG_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+/// The key of the tags numbers carry in logs, as HMAC's keyed state; set
+/// once at start from the master key, so instances sharing a key tag a
+/// number alike.
+static LOG_TAG_KEY: std::sync::OnceLock<Hmac<Sha256>> = std::sync::OnceLock::new();
+
+fn log_tag_mac(key: &[u8; 32]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length")
+}
 
 /// Keys the log tags of phone numbers; the first call wins.
 pub fn set_log_tag_key(key: [u8; 32]) {
-    let _ = LOG_TAG_KEY.set(key);
+    let _ = LOG_TAG_KEY.set(log_tag_mac(&key));
 }
 
 impl PhoneNumber {
-    /// Six hex digits of HMAC-SHA256(key, number).
-    fn log_tag(&self) -> String {
-        use hmac::{Hmac, KeyInit, Mac};
+    /// Six hex digits of HMAC-SHA256(key, number), onto `out`.
+    fn push_log_tag(&self, out: &mut String) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let key = LOG_TAG_KEY.get_or_init(|| {
             let mut key = [0u8; 32];
             rand::Rng::fill_bytes(&mut rand::rng(), &mut key);
-            key
+            log_tag_mac(&key)
         });
-        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
-            .expect("HMAC takes a key of any length");
+        let mut mac = key.clone();
         mac.update(self.e164().as_bytes());
-        mac.finalize().into_bytes()[..3]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        for b in &mac.finalize().into_bytes()[..3] {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
     }
 }
 
@@ -750,6 +802,12 @@ mod tests {
         assert_eq!(number.masked(), "+1 ••• ••• 0123");
         let logged = number.to_string();
         assert!(logged.starts_with("+1••••••0123 ["), "{logged}");
+        // The tag is six hex digits of HMAC-SHA256 under the log tag key.
+        let mut mac = LOG_TAG_KEY.get().expect("keyed by the first tag").clone();
+        mac.update(b"+12015550123");
+        let digest = mac.finalize().into_bytes();
+        let expected: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
+        assert!(logged.ends_with(&format!(" [{expected}]")), "{logged}");
         assert_eq!(
             logged.chars().count(),
             "+1••••••0123 [3f9a21]".chars().count()
