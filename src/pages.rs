@@ -153,7 +153,8 @@ pub struct FreshPhoneForms(Vec<RenderedAhead>);
 #[derive(Debug)]
 struct RenderedAhead {
     language: i18n::Language,
-    /// The language switcher it was rendered with (the one for `/`).
+    /// The language switcher it was rendered with (the one for `/`;
+    /// compared by address first, then by text).
     switcher: Arc<str>,
     before: String,
     after: String,
@@ -207,7 +208,7 @@ impl FreshPhoneForms {
         let ahead = self
             .0
             .iter()
-            .find(|a| a.language == language && Arc::ptr_eq(&a.switcher, &switcher))?;
+            .find(|a| a.language == language && a.switcher == switcher)?;
         let mut html = String::with_capacity(ahead.before.len() + token.len() + ahead.after.len());
         html.push_str(&ahead.before);
         html.push_str(token);
