@@ -122,6 +122,64 @@ fn region_rules(code: u16, national: &str) -> Option<(&'static phonenumber::Meta
     None
 }
 
+/// A `+` number's region, its rules, and its line type there, found from
+/// its digits before the crate's parse as that parse would find them (the
+/// calling code is the shortest prefix that is one; the region is searched
+/// for with the national number's leading zeros dropped).
+struct FoundRegion {
+    region: country::Id,
+    metadata: &'static phonenumber::Metadata,
+    line_type: Type,
+    /// The national number searched with: if the parse reads another one
+    /// (it stripped a national prefix), the search is made again.
+    national: String,
+}
+
+fn found_by_calling_code(compact: &str) -> Option<FoundRegion> {
+    let digits = compact.strip_prefix('+')?;
+    if digits.starts_with('0') {
+        return None;
+    }
+    let (code, national) = (1..=3).find_map(|len| {
+        let code: u16 = digits.get(..len)?.parse().ok()?;
+        DATABASE.by_code(&code).map(|_| (code, digits.get(len..)))
+    })?;
+    let national = national?.trim_start_matches('0');
+    let (metadata, line_type) = region_rules(code, national)?;
+    // Given a region, the crate's parse also strips that region's
+    // international prefix from after the `+`: only one that must begin
+    // with a 0 cannot match a calling code's digits, so only then is the
+    // region handed over.
+    let prefix = metadata.international_prefix().map(|p| p.as_str());
+    if !prefix.is_none_or(begins_with_a_zero) {
+        return None;
+    }
+    Some(FoundRegion {
+        region: metadata.id().parse().ok()?,
+        metadata,
+        line_type,
+        national: national.to_owned(),
+    })
+}
+
+/// Whether every text `pattern` matches (from its start) begins with `0`:
+/// it starts with a literal 0 that is neither optional nor repeated, and
+/// has no alternative outside its groups.
+fn begins_with_a_zero(pattern: &str) -> bool {
+    let mut depth = 0u32;
+    for c in pattern.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => return false,
+            '\\' => return false,
+            _ => {}
+        }
+    }
+    let mut chars = pattern.chars();
+    chars.next() == Some('0') && !matches!(chars.next(), Some('?' | '*' | '{'))
+}
+
 /// Why typed text is not a phone number we will text. `Display` says it
 /// in English (the Verify API's `detail`); `message` in any language.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,7 +534,16 @@ impl PhoneNumber {
             return Err(PhoneError::NotANumber);
         }
         let region = (!compact.starts_with('+')).then_some(default.region);
-        let number = phonenumber::parse(region, &compact).map_err(|_| PhoneError::NotANumber)?;
+        // A number with its calling code: its region's rules are found here
+        // first and the region handed to the crate's parse, which would
+        // otherwise search for it with a pass of the rules of its own and
+        // drop the answer (its `source_for`); the answer is kept below.
+        let found = region
+            .is_none()
+            .then(|| found_by_calling_code(&compact))
+            .flatten();
+        let number = phonenumber::parse(region.or(found.as_ref().map(|f| f.region)), &compact)
+            .map_err(|_| PhoneError::NotANumber)?;
         // One region lookup and one pass of the number-type rules: the
         // crate's `is_valid`, `number_type` and `country().id()` would each
         // look the region up again (a pass of the rules per candidate
@@ -487,7 +554,10 @@ impl PhoneNumber {
         let (valid, line_type, region) = match number.national().zeros() {
             0 => {
                 let national = number.national().value().to_string();
-                let found = region_rules(number.code().value(), &national);
+                let found = match found {
+                    Some(f) if f.national == national => Some((f.metadata, f.line_type)),
+                    _ => region_rules(number.code().value(), &national),
+                };
                 let line_type = found.map_or(Type::Unknown, |(_, kind)| kind);
                 let region = found.and_then(|(m, _)| m.id().parse().ok());
                 (line_type != Type::Unknown, line_type, region)
@@ -501,7 +571,10 @@ impl PhoneNumber {
         if !valid {
             return Err(PhoneError::NotANumber);
         }
-        let formatted = number.format().mode(phonenumber::Mode::E164).to_string();
+        // E.164 as the crate's formatter writes it, without the national
+        // formats it looks up first (for the other modes).
+        let mut formatted = String::with_capacity(16);
+        let _ = write!(formatted, "+{}{}", number.code().value(), number.national());
         let mut e164 = [0u8; 16];
         let digits = formatted.len();
         if !(2..=e164.len()).contains(&digits) {
@@ -699,11 +772,15 @@ mod tests {
                         .flatten(),
                     )
                     .filter_map(|d| d.example());
+                let prefix = metadata.national_prefix().unwrap_or_default();
                 for example in examples {
                     for national in [
                         example.to_owned(),
                         format!("{example}9"),
                         example.get(1..).unwrap_or_default().to_owned(),
+                        // Dialled as at home, after the calling code.
+                        format!("{prefix}{example}"),
+                        format!("0{example}"),
                     ] {
                         let Ok(number) = phonenumber::parse(None, format!("+{code}{national}"))
                         else {
@@ -716,6 +793,8 @@ mod tests {
                         let ours = PhoneNumber::classify(&typed, &default);
                         assert_eq!(ours.is_ok(), number.is_valid(), "{typed}");
                         if let Ok(ours) = ours {
+                            let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+                            assert_eq!(ours.number.e164(), e164, "{typed}");
                             assert_eq!(ours.line_type, number.number_type(&DATABASE), "{typed}");
                             assert_eq!(ours.number.region, number.country().id(), "{typed}");
                         }
@@ -725,6 +804,55 @@ mod tests {
             }
         }
         assert!(compared > 2_000, "{compared}");
+    }
+
+    #[test]
+    fn a_region_is_handed_to_the_parse_only_if_its_international_prefix_must_begin_with_a_zero() {
+        for safe in [
+            "00",
+            "011",
+            "0011",
+            "0(?:0|1[14])",
+            "00(?:[126-9]|30|5[09])?",
+        ] {
+            assert!(begins_with_a_zero(safe), "{safe}");
+        }
+        for unsafe_ in [
+            "810",
+            "8~10",
+            "0?1",
+            "0*1",
+            "0{0,1}1",
+            "00|810",
+            "(?:00|810)",
+            "[08]0",
+            "\\d0",
+            "",
+        ] {
+            assert!(!begins_with_a_zero(unsafe_), "{unsafe_}");
+        }
+        let mut handed = 0;
+        for code in 1..=999u16 {
+            for metadata in DATABASE.by_code(&code).unwrap_or_default() {
+                let rules = metadata.descriptors();
+                let Some(example) = rules
+                    .mobile()
+                    .or(rules.fixed_line())
+                    .and_then(|d| d.example())
+                else {
+                    continue;
+                };
+                if let Some(found) = found_by_calling_code(&format!("+{code}{example}")) {
+                    let prefix = found.metadata.international_prefix().map(|p| p.as_str());
+                    assert!(
+                        prefix.is_none_or(|p| p.starts_with('0')),
+                        "{code}: {prefix:?}"
+                    );
+                    handed += 1;
+                }
+            }
+        }
+        assert!(handed > 150, "{handed}");
     }
 
     #[test]
