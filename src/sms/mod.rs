@@ -96,9 +96,19 @@ impl SmsSender {
         })
     }
 
-    /// Sends `text` to `to`; with receipts on, answers the message's id,
-    /// which receipts will name. Never logs the text, except the console
-    /// sender, whose whole job is to log it.
+    /// Whether this sender's messages get receipts (naming their ids).
+    pub fn receipts(&self) -> bool {
+        match self {
+            SmsSender::Telnyx(client) => client.receipts(),
+            SmsSender::Console => false,
+            #[cfg(test)]
+            SmsSender::Fake(_) => true,
+        }
+    }
+
+    /// Sends `text` to `to`; answers the message's id, if the provider gave
+    /// one. Never logs: the send is logged once, by the verifier, except
+    /// that the console sender, whose whole job is to log the text, does.
     pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<Option<MessageId>, SmsError> {
         match self {
             SmsSender::Telnyx(client) => client.send(to, text).await,

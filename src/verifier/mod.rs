@@ -462,8 +462,13 @@ impl Verifier {
         self.metrics.sms(&pending.phone, result);
         match sent {
             Ok(message) => {
-                tracing::info!(to = %pending.phone, resend = !send.new, "code sent");
-                if let Some(message) = message
+                tracing::info!(
+                    to = %pending.phone,
+                    resend = !send.new,
+                    message_id = message.as_ref().map(tracing::field::display),
+                    "code sent"
+                );
+                if let Some(message) = message.filter(|_| self.sms.receipts())
                     && let Err(error) = self.store.sent_as(&pending.id, message).await
                 {
                     // The code went; only its receipt will not be matched.

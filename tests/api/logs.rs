@@ -115,3 +115,25 @@ async fn a_locked_verification_is_logged_once_however_many_codes_follow_it() {
         .collect();
     assert!(loud_refusals.is_empty(), "{loud_refusals:#?}");
 }
+
+#[tokio::test]
+async fn a_send_is_logged_once_with_the_message_id_telnyx_gave_it() {
+    let telnyx = MockServer::start().await;
+    crate::helpers::telnyx_accepts(&telnyx).await;
+    let mut app = spawn_app_against(telnyx, &[]).await;
+    // A number no other test uses, so its lines can be counted in the shared log.
+    app.browser.request_code("+1 201 555 0164").await;
+
+    let logs = captured_logs();
+    let about_it: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("0164") && !line.contains("DEBUG"))
+        .collect();
+    assert_eq!(about_it.len(), 1, "{about_it:#?}");
+    assert!(about_it[0].contains("code sent"), "{}", about_it[0]);
+    assert!(
+        about_it[0].contains("message_id=40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e"),
+        "{}",
+        about_it[0]
+    );
+}
