@@ -85,7 +85,10 @@ impl IntoResponse for OidcError {
         match &self {
             OidcError::Unavailable(cause) => tracing::error!("OIDC: {cause}: failing closed"),
             OidcError::SigningFailed => tracing::error!("OIDC: could not sign an id_token"),
-            refused => tracing::info!("OIDC refused: {refused}"),
+            // As the other faces: what a client can repeat at will stays
+            // below the operator's level (a code used twice is warned of
+            // where it is found).
+            refused => tracing::debug!("OIDC refused: {refused}"),
         }
         let body = json!({"error": error, "error_description": description});
         let mut response = (status, Json(body)).into_response();

@@ -111,6 +111,11 @@ pub async fn exchange(
     let (data, access_token) = match redemption {
         Redemption::Issued { data, token } => (data, token),
         Redemption::Refused(Redeemed::Reused) => {
+            // Someone else may hold the code (RFC 6749 10.5): worth a look.
+            tracing::warn!(
+                client = %client.id,
+                "an authorization code was redeemed twice: the tokens it gave are revoked"
+            );
             return Err(OidcError::InvalidGrant(
                 "the code was used before; the tokens it gave are revoked",
             ));

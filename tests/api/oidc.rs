@@ -571,6 +571,39 @@ async fn a_code_used_twice_is_refused_and_revokes_the_access_token_it_gave() {
 }
 
 #[tokio::test]
+async fn refused_token_requests_stay_below_the_operators_level_and_a_code_used_twice_is_a_warning()
+{
+    let mut app = provider().await;
+    let (client, code, verifier) = code_for_website(&mut app).await;
+    let http = reqwest::Client::new();
+    for _ in 0..3 {
+        let refused = http
+            .post(format!("{}/token", app.address))
+            .form(&[("grant_type", "authorization_code"), ("code", "nonsense")])
+            .send()
+            .await
+            .expect("answers");
+        assert!(refused.status().is_client_error());
+    }
+    exchange(&client, &code, same(&verifier))
+        .await
+        .expect("the first use works");
+    assert!(exchange(&client, &code, verifier).await.is_err());
+
+    let logs = crate::helpers::captured_logs();
+    let loud: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("OIDC refused") && !l.contains("DEBUG"))
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    assert!(
+        logs.lines()
+            .any(|l| l.contains(" WARN ") && l.contains("redeemed twice")),
+        "the reuse is warned of"
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_code_verifier_is_invalid_grant_and_uses_the_code_up() {
     let mut app = provider().await;
     let (client, code, verifier) = code_for_website(&mut app).await;
