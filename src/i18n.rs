@@ -8,6 +8,7 @@
 //! ending in `-html` may hold markup; their arguments are escaped.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -39,6 +40,11 @@ struct Loaded {
     /// `COUNTED`'s messages for every count up to their bound, made once:
     /// `counted[i][n]`.
     counted: Vec<Vec<String>>,
+    /// And above it: for each plural category the language has there, the
+    /// text before and after the count. `beyond[i]`.
+    beyond: Vec<Vec<(PluralCategory, String, String)>>,
+    /// The language's plural rules, as Fluent finds them.
+    plurals: Option<PluralRules>,
     /// `FILLED`'s messages, made once around their arguments: `filled[i]`
     /// (`None` where this file lacks the message: English then answers).
     filled: Vec<Option<Vec<Piece>>>,
@@ -163,6 +169,14 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 .iter()
                 .map(|(message, names)| pieces(&bundle, message, names))
                 .collect();
+            let plurals = cardinal_rules(&id);
+            let beyond = COUNTED
+                .iter()
+                .map(|(message, arg, most)| match &plurals {
+                    Some(rules) => beyond_forms(&bundle, rules, message, arg, *most),
+                    None => vec![],
+                })
+                .collect();
             Loaded {
                 tag,
                 id,
@@ -171,6 +185,8 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 rtl,
                 countdown,
                 counted,
+                beyond,
+                plurals,
                 filled,
             }
         })
@@ -215,6 +231,67 @@ fn countdown_forms(
         }
     }
     forms
+}
+
+/// A `COUNTED` message for counts above `most`, by plural category: made
+/// with a count of that category (ten digits, so it cannot be mistaken for
+/// other text) and cut where the count is. None if a variant names a
+/// number above `most` (`[12]`, which a category cannot stand for); a
+/// category the samples miss, or a message that does not say its count
+/// once, is left to Fluent.
+fn beyond_forms(
+    bundle: &FluentBundle<FluentResource>,
+    rules: &PluralRules,
+    message: &str,
+    arg: &'static str,
+    most: u64,
+) -> Vec<(PluralCategory, String, String)> {
+    let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
+        return vec![];
+    };
+    if names_a_number_above(pattern, most) {
+        return vec![];
+    }
+    let mut forms: Vec<(PluralCategory, String, String)> = vec![];
+    // Counts ending in every two digits, and a multiple of a million
+    // (French, Spanish and Portuguese say "de" after one: `many`).
+    for sample in (0..200).map(|k| 1_000_000_000 + k) {
+        let Ok(category) = rules.select(sample) else {
+            continue;
+        };
+        if forms.iter().any(|(c, _, _)| *c == category) {
+            continue;
+        }
+        let mut errors = vec![];
+        let text = bundle.format_pattern(pattern, Some(&args([(arg, sample.into())])), &mut errors);
+        let digits = sample.to_string();
+        if !errors.is_empty() || text.matches(digits.as_str()).count() != 1 {
+            continue;
+        }
+        if let Some((before, after)) = text.split_once(digits.as_str()) {
+            forms.push((category, before.to_owned(), after.to_owned()));
+        }
+    }
+    forms
+}
+
+/// Whether a pattern has a variant for a number above `most`.
+fn names_a_number_above(pattern: &fluent_syntax::ast::Pattern<&str>, most: u64) -> bool {
+    use fluent_syntax::ast::{Expression, PatternElement, VariantKey};
+    pattern.elements.iter().any(|element| match element {
+        PatternElement::Placeable {
+            expression: Expression::Select { variants, .. },
+        } => variants.iter().any(|variant| {
+            let above = match &variant.key {
+                VariantKey::NumberLiteral { value } => {
+                    value.parse::<f64>().map_or(true, |n| n > most as f64)
+                }
+                VariantKey::Identifier { .. } => false,
+            };
+            above || names_a_number_above(&variant.value, most)
+        }),
+        _ => false,
+    })
 }
 
 /// A language's rules for counting things, found as Fluent finds them
@@ -362,9 +439,26 @@ impl Language {
         let made = usize::try_from(n)
             .ok()
             .and_then(|n| self.loaded().counted.get(i)?.get(n));
-        match made {
-            Some(text) => Cow::Borrowed(text.as_str()),
-            None => self.format(id, Some(&args([(COUNTED[i].1, n.into())]))),
+        if let Some(text) = made {
+            return Cow::Borrowed(text.as_str());
+        }
+        // Above the bound: the form of the count's plural category, for
+        // counts Fluent writes exactly (it holds them as `f64`).
+        let loaded = self.loaded();
+        let category = loaded.plurals.as_ref().and_then(|r| r.select(n).ok());
+        let form = category.and_then(|category| {
+            let forms = loaded.beyond.get(i)?;
+            forms.iter().find(|(c, _, _)| *c == category)
+        });
+        match form {
+            Some((_, before, after)) if n < 1 << 53 => {
+                let mut text = String::with_capacity(before.len() + 20 + after.len());
+                text.push_str(before);
+                let _ = write!(text, "{n}");
+                text.push_str(after);
+                Cow::Owned(text)
+            }
+            _ => self.format(id, Some(&args([(COUNTED[i].1, n.into())]))),
         }
     }
 
@@ -826,6 +920,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn counted_messages_above_their_bound_read_as_formatting_them_would() {
+        let counts = (0..=1_000u64)
+            .chain((1..=120).map(|k| 1_000_000 * k))
+            .chain((0..=300).map(|k| 999_999_850 + k))
+            .chain([1 << 40, (1 << 53) - 1, 1 << 53, u64::MAX]);
+        let counts: Vec<u64> = counts.collect();
+        for language in Language::all() {
+            for (i, (id, arg, most)) in COUNTED.into_iter().enumerate() {
+                // Every language has a form above the bound for each message.
+                assert!(
+                    !language.loaded().beyond[i].is_empty(),
+                    "{} {id}",
+                    language.tag()
+                );
+                for &n in counts.iter().filter(|n| **n > most) {
+                    let formatted = language.text_with(id, &args([(arg, n.into())]));
+                    assert_eq!(
+                        language.counted(id, n),
+                        formatted,
+                        "{} {id} {n}",
+                        language.tag()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_counted_message_with_a_variant_for_a_number_above_its_bound_is_left_to_fluent() {
+        let source =
+            "tries = { $n ->\n    [12] a dozen\n    [one] one\n   *[other] { $n } left\n}\n";
+        let mut bundle = FluentBundle::new_concurrent(vec![lang("en").loaded().id.clone()]);
+        bundle.set_use_isolating(false);
+        let resource = FluentResource::try_new(source.to_owned()).expect("parses");
+        bundle.add_resource(resource).expect("adds");
+        let rules = cardinal_rules(&lang("en").loaded().id).expect("rules");
+        assert!(beyond_forms(&bundle, &rules, "tries", "n", 10).is_empty());
+        // Above 12, English has only `other`.
+        let forms = beyond_forms(&bundle, &rules, "tries", "n", 12);
+        assert_eq!(forms.len(), 1);
+        assert_eq!((forms[0].1.as_str(), forms[0].2.as_str()), ("", " left"));
     }
 
     #[test]
