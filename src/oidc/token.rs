@@ -110,15 +110,19 @@ pub async fn exchange(
         .await?;
     let (data, access_token) = match redemption {
         Redemption::Issued { data, token } => (data, token),
-        Redemption::Refused(Redeemed::Reused) => {
-            // Someone else may hold the code (RFC 6749 10.5): worth a look.
+        Redemption::Refused(Redeemed::Revoked) => {
+            // Someone else may hold the code (RFC 6749 10.5): worth a look,
+            // once; the tries after it are refusals like any other.
             tracing::warn!(
-                client = %client.id,
-                "an authorization code was redeemed twice: the tokens it gave are revoked"
+                presented_by = %client.id,
+                "an authorization code was redeemed again: the tokens its first use gave are revoked"
             );
             return Err(OidcError::InvalidGrant(
                 "the code was used before; the tokens it gave are revoked",
             ));
+        }
+        Redemption::Refused(Redeemed::Reused) => {
+            return Err(OidcError::InvalidGrant("the code was used before"));
         }
         Redemption::Refused(_) => {
             return Err(OidcError::InvalidGrant(

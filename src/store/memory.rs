@@ -443,11 +443,14 @@ impl MemoryStore {
             return Redeemed::Unknown;
         };
         if let Some(issued) = hand_off.used {
-            if let Some(issued) = issued {
-                tokens.remove(&issued);
-            }
             hand_off.used = Some(None);
-            return Redeemed::Reused;
+            return match issued {
+                Some(issued) => {
+                    tokens.remove(&issued);
+                    Redeemed::Revoked
+                }
+                None => Redeemed::Reused,
+            };
         }
         let fits: bool = hand_off.binding.ct_eq(binding).into();
         if now >= hand_off.expires || !fits {

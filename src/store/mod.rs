@@ -98,7 +98,10 @@ pub enum Redeemed {
     /// The first use, by the party it was made for: its data. The token is
     /// now valid until the time given.
     Issued(Vec<u8>),
-    /// Used before: refused, and the token that use got is revoked.
+    /// Used before, and the token that use got is revoked now: refused.
+    /// Someone else may hold the code.
+    Revoked,
+    /// Used before, with nothing (left) to revoke: refused.
     Reused,
     /// Not for this party (another binding), or past its time: refused, and
     /// used up.

@@ -377,9 +377,10 @@ static REDEEM: LazyLock<Script> = LazyLock::new(|| {
         local h = redis.call('HMGET', KEYS[1], 'data', 'binding', 'expires', 'used')
         if not h[1] then return {'unknown'} end
         if h[4] then
-            if h[4] ~= '-' then redis.call('DEL', h[4]) end
+            if h[4] == '-' then return {'reused'} end
+            redis.call('DEL', h[4])
             redis.call('HSET', KEYS[1], 'used', '-')
-            return {'reused'}
+            return {'revoked'}
         end
         local now, token_end = tonumber(ARGV[1]), tonumber(ARGV[3])
         if now >= tonumber(h[3]) or not equal(h[2], ARGV[2]) then
@@ -947,6 +948,7 @@ impl RedisStore {
         let reply = self.run(&invocation).await?;
         Ok(match reply.first().map(Vec::as_slice) {
             Some(b"issued") => Redeemed::Issued(reply.get(1).cloned().ok_or_else(unreadable)?),
+            Some(b"revoked") => Redeemed::Revoked,
             Some(b"reused") => Redeemed::Reused,
             Some(b"refused") => Redeemed::Refused,
             Some(b"unknown") => Redeemed::Unknown,

@@ -588,7 +588,10 @@ async fn refused_token_requests_stay_below_the_operators_level_and_a_code_used_t
     exchange(&client, &code, same(&verifier))
         .await
         .expect("the first use works");
+    let again = PkceCodeVerifier::new(verifier.secret().clone());
     assert!(exchange(&client, &code, verifier).await.is_err());
+    // A third try revokes nothing more, and is a refusal like any other.
+    assert!(exchange(&client, &code, again).await.is_err());
 
     let logs = crate::helpers::captured_logs();
     let loud: Vec<&str> = logs
@@ -598,7 +601,7 @@ async fn refused_token_requests_stay_below_the_operators_level_and_a_code_used_t
     assert!(loud.is_empty(), "{loud:#?}");
     assert!(
         logs.lines()
-            .any(|l| l.contains(" WARN ") && l.contains("redeemed twice")),
+            .any(|l| l.contains(" WARN ") && l.contains("redeemed again")),
         "the reuse is warned of"
     );
 }
