@@ -275,22 +275,36 @@ fn beyond_forms(
     forms
 }
 
-/// Whether a pattern has a variant for a number above `most`.
+/// Whether a pattern may have a variant for a number above `most`: one
+/// it selects itself, or (to be safe) any it could reach through another
+/// message, a term, a function or a nested placeable.
 fn names_a_number_above(pattern: &fluent_syntax::ast::Pattern<&str>, most: u64) -> bool {
-    use fluent_syntax::ast::{Expression, PatternElement, VariantKey};
+    use fluent_syntax::ast::{Expression, InlineExpression, PatternElement, VariantKey};
+    let opaque = |inline: &InlineExpression<&str>| {
+        !matches!(
+            inline,
+            InlineExpression::VariableReference { .. }
+                | InlineExpression::StringLiteral { .. }
+                | InlineExpression::NumberLiteral { .. }
+        )
+    };
     pattern.elements.iter().any(|element| match element {
-        PatternElement::Placeable {
-            expression: Expression::Select { variants, .. },
-        } => variants.iter().any(|variant| {
-            let above = match &variant.key {
-                VariantKey::NumberLiteral { value } => {
-                    value.parse::<f64>().map_or(true, |n| n > most as f64)
-                }
-                VariantKey::Identifier { .. } => false,
-            };
-            above || names_a_number_above(&variant.value, most)
-        }),
-        _ => false,
+        PatternElement::TextElement { .. } => false,
+        PatternElement::Placeable { expression } => match expression {
+            Expression::Inline(inline) => opaque(inline),
+            Expression::Select { selector, variants } => {
+                opaque(selector)
+                    || variants.iter().any(|variant| {
+                        let above = match &variant.key {
+                            VariantKey::NumberLiteral { value } => {
+                                value.parse::<f64>().map_or(true, |n| n > most as f64)
+                            }
+                            VariantKey::Identifier { .. } => false,
+                        };
+                        above || names_a_number_above(&variant.value, most)
+                    })
+            }
+        },
     })
 }
 
@@ -935,14 +949,15 @@ mod tests {
 
     #[test]
     fn a_counted_message_with_a_variant_for_a_number_above_its_bound_is_left_to_fluent() {
-        let source =
-            "tries = { $n ->\n    [12] a dozen\n    [one] one\n   *[other] { $n } left\n}\n";
+        let source = "tries = { $n ->\n    [12] a dozen\n    [one] one\n   *[other] { $n } left\n}\nthrough = { tries }\n";
         let mut bundle = FluentBundle::new_concurrent(vec![lang("en").loaded().id.clone()]);
         bundle.set_use_isolating(false);
         let resource = FluentResource::try_new(source.to_owned()).expect("parses");
         bundle.add_resource(resource).expect("adds");
         let rules = cardinal_rules(&lang("en").loaded().id).expect("rules");
         assert!(beyond_forms(&bundle, &rules, "tries", "n", 10).is_empty());
+        // Nor one that could reach such a variant through another message.
+        assert!(beyond_forms(&bundle, &rules, "through", "n", 12).is_empty());
         // Above 12, English has only `other`.
         let forms = beyond_forms(&bundle, &rules, "tries", "n", 12);
         assert_eq!(forms.len(), 1);

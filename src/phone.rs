@@ -89,8 +89,11 @@ fn line_type(metadata: &phonenumber::Metadata, national: &str) -> Type {
 
 /// A pattern of the metadata, compiled as the crate compiles it.
 fn pattern(source: &str) -> Option<Regex> {
+    // Without Unicode classes: the numbers are ASCII digits, so `\d` means
+    // the same, and the automata are smaller.
     RegexBuilder::new(source)
         .ignore_whitespace(true)
+        .unicode(false)
         .build()
         .ok()
 }
@@ -315,9 +318,13 @@ fn found_by_calling_code(compact: &str) -> Option<FoundRegion> {
 /// it starts with a literal 0 that is neither optional nor repeated, and
 /// has no alternative outside its groups.
 fn begins_with_a_zero(pattern: &str) -> bool {
-    let mut depth = 0u32;
+    let (mut depth, mut in_class) = (0u32, false);
     for c in pattern.chars() {
         match c {
+            // Inside `[...]`, brackets and bars are characters.
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '[' => in_class = true,
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
             '|' if depth == 0 => return false,
@@ -1016,6 +1023,7 @@ mod tests {
             assert!(begins_with_a_zero(safe), "{safe}");
         }
         for unsafe_ in [
+            "0[(]|8",
             "810",
             "8~10",
             "0?1",
