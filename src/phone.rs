@@ -59,16 +59,7 @@ fn line_type(metadata: &phonenumber::Metadata, national: &str) -> Type {
     if !rules.general().is_match(national) {
         return Type::Unknown;
     }
-    for (descriptor, kind) in [
-        (rules.premium_rate(), Type::PremiumRate),
-        (rules.toll_free(), Type::TollFree),
-        (rules.shared_cost(), Type::SharedCost),
-        (rules.voip(), Type::Voip),
-        (rules.personal_number(), Type::PersonalNumber),
-        (rules.pager(), Type::Pager),
-        (rules.uan(), Type::Uan),
-        (rules.voicemail(), Type::Voicemail),
-    ] {
+    for (descriptor, kind) in special_rules(rules) {
         if matches(descriptor) {
             return kind;
         }
@@ -85,6 +76,23 @@ fn line_type(metadata: &phonenumber::Metadata, national: &str) -> Type {
         return Type::Mobile;
     }
     Type::Unknown
+}
+
+/// The rules of the special kinds of line, in the order the crate tries
+/// them, before fixed line and mobile.
+fn special_rules(
+    rules: &phonenumber::metadata::Descriptors,
+) -> [(Option<&phonenumber::metadata::Descriptor>, Type); 8] {
+    [
+        (rules.premium_rate(), Type::PremiumRate),
+        (rules.toll_free(), Type::TollFree),
+        (rules.shared_cost(), Type::SharedCost),
+        (rules.voip(), Type::Voip),
+        (rules.personal_number(), Type::PersonalNumber),
+        (rules.pager(), Type::Pager),
+        (rules.uan(), Type::Uan),
+        (rules.voicemail(), Type::Voicemail),
+    ]
 }
 
 /// A pattern of the metadata, compiled as the crate compiles it.
@@ -148,16 +156,7 @@ impl RegionRules {
             None => Some(None),
         };
         let mut special = vec![];
-        for (descriptor, kind) in [
-            (rules.premium_rate(), Type::PremiumRate),
-            (rules.toll_free(), Type::TollFree),
-            (rules.shared_cost(), Type::SharedCost),
-            (rules.voip(), Type::Voip),
-            (rules.personal_number(), Type::PersonalNumber),
-            (rules.pager(), Type::Pager),
-            (rules.uan(), Type::Uan),
-            (rules.voicemail(), Type::Voicemail),
-        ] {
+        for (descriptor, kind) in special_rules(rules) {
             if let Some(rule) = optional(descriptor)? {
                 special.push((rule, kind));
             }
