@@ -901,32 +901,24 @@ mod tests {
         assert_eq!(parse("+44 7400 123456"), Ok("+447400123456".to_owned()));
     }
 
+    /// The example numbers of every rule of a region.
+    fn example_numbers(metadata: &'static phonenumber::Metadata) -> Vec<&'static str> {
+        let rules = metadata.descriptors();
+        [Some(rules.general()), rules.fixed_line(), rules.mobile()]
+            .into_iter()
+            .chain(special_rules(rules).into_iter().map(|(rule, _)| rule))
+            .flatten()
+            .filter_map(|d| d.example())
+            .collect()
+    }
+
     #[test]
     fn one_pass_of_the_rules_classifies_every_example_number_as_the_crate_does() {
         let default: DefaultCountry = "+1".parse().expect("+1 is a calling code");
         let mut compared = 0;
         for code in 1..=999u16 {
             for metadata in DATABASE.by_code(&code).unwrap_or_default() {
-                let rules = metadata.descriptors();
-                let examples = [rules.general()]
-                    .into_iter()
-                    .chain(
-                        [
-                            rules.fixed_line(),
-                            rules.mobile(),
-                            rules.toll_free(),
-                            rules.premium_rate(),
-                            rules.shared_cost(),
-                            rules.personal_number(),
-                            rules.voip(),
-                            rules.pager(),
-                            rules.uan(),
-                            rules.voicemail(),
-                        ]
-                        .into_iter()
-                        .flatten(),
-                    )
-                    .filter_map(|d| d.example());
+                let examples = example_numbers(metadata);
                 let prefix = metadata.national_prefix().unwrap_or_default();
                 for example in examples {
                     for national in [
@@ -967,24 +959,7 @@ mod tests {
         for code in 1..=999u16 {
             for metadata in DATABASE.by_code(&code).unwrap_or_default() {
                 let rules = compiled(metadata).expect("every region's patterns compile");
-                let descriptors = metadata.descriptors();
-                let examples: Vec<&str> = [
-                    descriptors.fixed_line(),
-                    descriptors.mobile(),
-                    descriptors.toll_free(),
-                    descriptors.premium_rate(),
-                    descriptors.shared_cost(),
-                    descriptors.personal_number(),
-                    descriptors.voip(),
-                    descriptors.pager(),
-                    descriptors.uan(),
-                    descriptors.voicemail(),
-                ]
-                .into_iter()
-                .flatten()
-                .filter_map(|d| d.example())
-                .collect();
-                for example in examples {
+                for example in example_numbers(metadata) {
                     for national in [
                         example.to_owned(),
                         format!("{example}9"),
