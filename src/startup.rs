@@ -382,7 +382,10 @@ async fn sweep_expired(state: Weak<AppState>, every: Duration) {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
         match state.verifier.sweep().await {
-            Ok(verifications) => tracing::debug!(verifications, "swept expired state"),
+            Ok(verifications) => {
+                tracing::debug!(verifications, "swept expired state");
+                crate::give_back_freed_memory();
+            }
             Err(error) => tracing::warn!("could not sweep expired verifications: {error}"),
         }
     }
