@@ -23,7 +23,7 @@ use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
 use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
 use telnyx_2fa::measured::{MemoryStore, Opening, Store};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
-use telnyx_2fa::measured::{Status, Verification, VerificationId};
+use telnyx_2fa::measured::{Status, Verification, VerificationId, resident_kib};
 use telnyx_2fa::settings::{ConfigFile, Settings};
 
 const FORMAT: CodeFormat = CodeFormat {
@@ -40,16 +40,6 @@ const FORMAT: CodeFormat = CodeFormat {
 fn settled_resident_kib() -> u64 {
     telnyx_2fa::give_back_freed_memory();
     resident_kib()
-}
-
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-            line.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
 }
 
 struct World {

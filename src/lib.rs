@@ -69,11 +69,9 @@ pub mod measured {
     pub use crate::session::Session;
     pub use crate::store::{MemoryStore, Opening, Store};
     pub use crate::verification::{Status, Verification, VerificationId};
-}
 
-#[cfg(test)]
-mod tests {
-    fn resident_kib() -> u64 {
+    /// This process's resident size in KiB (`VmRSS`), 0 where unknown.
+    pub fn resident_kib() -> u64 {
         std::fs::read_to_string("/proc/self/status")
             .ok()
             .and_then(|status| {
@@ -82,6 +80,11 @@ mod tests {
             })
             .unwrap_or(0)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::measured::resident_kib;
 
     #[test]
     fn freed_memory_is_given_back_to_the_system_when_asked() {
