@@ -6,6 +6,7 @@
 //! 502 (503 when Telnyx asks us to slow down). Responses that leave a layer
 //! without a page (a CSRF refusal, a timeout) get one from `status_page`.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
@@ -117,20 +118,16 @@ impl From<VerifyError> for AppError {
 /// A page with a title and a message, each a message id of `locales/`.
 fn problem(status: StatusCode, title: &str, message: &str) -> Response {
     let language = i18n::current();
-    problem_html(
-        status,
-        title,
-        i18n::escape(&language.text(message)).into_owned(),
-    )
+    problem_html(status, title, i18n::escaped(language.text(message)))
 }
 
 /// A page with a title (a message id) and a message already worded.
 fn problem_saying(status: StatusCode, title: &str, message: String) -> Response {
-    problem_html(status, title, i18n::escape(&message).into_owned())
+    problem_html(status, title, i18n::escaped(message.into()))
 }
 
 /// A page with a title (a message id) and a message in HTML.
-fn problem_html(status: StatusCode, title: &str, message_html: String) -> Response {
+fn problem_html(status: StatusCode, title: &str, message_html: Cow<'static, str>) -> Response {
     let page = ProblemPage {
         title: i18n::current().text(title),
         message_html,
@@ -275,10 +272,12 @@ impl IntoResponse for AppError {
             AppError::AlreadyVerified { masked_phone } => problem_html(
                 StatusCode::CONFLICT,
                 "already-verified-title",
-                language.html(
-                    "already-verified-body-html",
-                    &[("phone", &i18n::left_to_right(&masked_phone))],
-                ),
+                language
+                    .html(
+                        "already-verified-body-html",
+                        &[("phone", &i18n::left_to_right(&masked_phone))],
+                    )
+                    .into(),
             ),
             AppError::Locked => {
                 problem(StatusCode::TOO_MANY_REQUESTS, "locked-title", "locked-body")

@@ -537,7 +537,7 @@ pub fn is_direction_mark(c: char) -> bool {
 
 /// Text made safe to put in HTML.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    if !needs_escaping(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -552,6 +552,22 @@ pub fn escape(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// As `escape`, for text that may live as long as the app (a message
+/// without arguments): kept as it came when nothing needs escaping.
+pub fn escaped(text: Cow<'static, str>) -> Cow<'static, str> {
+    if needs_escaping(&text) {
+        Cow::Owned(escape(&text).into_owned())
+    } else {
+        text
+    }
+}
+
+/// Byte by byte: every character `escape` replaces is ASCII.
+fn needs_escaping(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
 }
 
 /// The languages this app offers (`[i18n] languages`) and the one it

@@ -386,7 +386,7 @@ pub fn support_link() -> Option<String> {
 pub struct ProblemPage {
     pub title: Cow<'static, str>,
     /// HTML: the message, escaped, or a markup message.
-    pub message_html: String,
+    pub message_html: Cow<'static, str>,
 }
 
 #[cfg(test)]
