@@ -108,11 +108,16 @@ fn pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(csrf)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            language::speak,
-        ))
+        // One `Router::layer`, as in `router`: the language outermost, then
+        // the cross-site check.
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    language::speak,
+                ))
+                .layer(csrf),
+        )
 }
 
 /// The fingerprinted files of `assets`, cached for a year.
