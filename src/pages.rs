@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::i18n;
 use crate::otp::{Alphabet, CodeFormat};
@@ -73,8 +74,14 @@ const RESPONSE_HEADERS: usize = 12;
 /// A page's HTML as a response, with room for every header it gets on its
 /// way out: grown by doubling, the map would be copied several times.
 fn html_response(html: String) -> Response {
-    let mut response = Html(html).into_response();
-    response.headers_mut().reserve(RESPONSE_HEADERS);
+    // Made at its size, not grown after: growing moves what is in it.
+    let mut headers = HeaderMap::with_capacity(RESPONSE_HEADERS);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let mut response = Response::new(Body::from(html));
+    *response.headers_mut() = headers;
     response
 }
 
