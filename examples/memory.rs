@@ -38,7 +38,7 @@ const FORMAT: CodeFormat = CodeFormat {
 /// verification instead of 233 at 1,000,000, by how fast the loop ran.
 /// The app gives freed memory back the same way after each sweep.
 fn settled_resident_kib() -> u64 {
-    telnyx_2fa::give_back_freed_memory();
+    telnyx_2fa::give_back_freed_memory(telnyx_2fa::GiveBack::Everything);
     resident_kib()
 }
 

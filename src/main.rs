@@ -69,7 +69,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telnyx_2fa::give_back_freed_memory();
+    telnyx_2fa::give_back_freed_memory(telnyx_2fa::GiveBack::Everything);
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

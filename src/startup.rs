@@ -384,7 +384,7 @@ async fn sweep_expired(state: Weak<AppState>, every: Duration) {
         match state.verifier.sweep().await {
             Ok(verifications) => {
                 tracing::debug!(verifications, "swept expired state");
-                crate::give_back_freed_memory();
+                crate::give_back_freed_memory(crate::GiveBack::WhatIsDue);
             }
             Err(error) => tracing::warn!("could not sweep expired verifications: {error}"),
         }
