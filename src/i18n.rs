@@ -8,6 +8,7 @@
 //! ending in `-html` may hold markup; their arguments are escaped.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -48,6 +49,9 @@ struct Loaded {
     /// `FILLED`'s messages, made once around their arguments: `filled[i]`
     /// (`None` where this file lacks the message: English then answers).
     filled: Vec<Option<Vec<Piece>>>,
+    /// Every message of plain text (no placeable), escaped for HTML once:
+    /// what the templates put in most (`h`).
+    html: HashMap<Box<str>, Box<str>>,
 }
 
 /// Messages of text arguments put in as they are (no selector reads them:
@@ -131,6 +135,7 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                     resource
                 },
             );
+            let plain_ids = plain_messages(&resource);
             let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
             // No invisible isolation marks: they would make every SMS
             // UCS-2. The pages isolate what needs it (`left_to_right`, and
@@ -145,6 +150,10 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 let text = bundle.format_pattern(message.value()?, None, &mut errors);
                 Some(text.into_owned())
             };
+            let html = plain_ids
+                .iter()
+                .filter_map(|id| Some((id.as_str().into(), escape(&plain(id)?).into())))
+                .collect();
             let name = plain("language-name").unwrap_or_else(|| (*tag).to_owned());
             let rtl = plain("language-direction").as_deref() == Some("rtl");
             let countdown = countdown_forms(&bundle, &id);
@@ -188,10 +197,33 @@ static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
                 beyond,
                 plurals,
                 filled,
+                html,
             }
         })
         .collect()
 });
+
+/// The ids of `resource`'s messages whose value is text alone: the same
+/// whatever the arguments, so they can be escaped once.
+fn plain_messages(resource: &FluentResource) -> Vec<String> {
+    use fluent_syntax::ast::{Entry, PatternElement};
+    resource
+        .entries()
+        .filter_map(|entry| match entry {
+            Entry::Message(message) => Some(message),
+            _ => None,
+        })
+        .filter(|message| {
+            message.value.as_ref().is_some_and(|value| {
+                value
+                    .elements
+                    .iter()
+                    .all(|element| matches!(element, PatternElement::TextElement { .. }))
+            })
+        })
+        .map(|message| message.id.name.to_owned())
+        .collect()
+}
 
 /// The duration messages as the page's script needs them: for each unit
 /// and each CLDR plural category of the language (found by trying counts
@@ -386,6 +418,23 @@ impl Language {
     /// A plain message is borrowed from the catalog, not copied.
     pub fn text(self, id: &str) -> Cow<'static, str> {
         self.format(id, None)
+    }
+
+    /// A message without arguments, escaped for HTML: the copy made at
+    /// start for a message of plain text, else escaped now.
+    pub fn text_as_html(self, id: &str) -> Cow<'static, str> {
+        for language in [self, Language::ENGLISH] {
+            if let Some(html) = language.loaded().html.get(id) {
+                return Cow::Borrowed(html);
+            }
+            if language.loaded().bundle.has_message(id) {
+                break;
+            }
+        }
+        match self.text(id) {
+            Cow::Borrowed(text) => escape(text),
+            Cow::Owned(text) => Cow::Owned(escape(&text).into_owned()),
+        }
     }
 
     /// A message with arguments.
@@ -786,6 +835,12 @@ pub fn t(id: &str) -> Cow<'static, str> {
     current().text(id)
 }
 
+/// A message in the current page's language, escaped for HTML: for
+/// templates, which then leave it as it is.
+pub fn h(id: &str) -> askama::filters::Safe<Cow<'static, str>> {
+    askama::filters::Safe(current().text_as_html(id))
+}
+
 /// The current page's language switcher, as HTML.
 pub fn switcher() -> Arc<str> {
     PAGE.try_with(|page| page.switcher.clone())
@@ -862,6 +917,27 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_plain_message_escaped_once_at_start_reads_as_escaping_it_now() {
+        let mut escaped_something = false;
+        for language in Language::all() {
+            for (id, text) in &language.loaded().html {
+                assert_eq!(
+                    **text,
+                    *escape(&language.text(id)),
+                    "{id} in {}",
+                    language.tag()
+                );
+                escaped_something |= **text != *language.text(id);
+            }
+        }
+        assert!(
+            escaped_something,
+            "no message needed escaping: the test proves nothing"
+        );
+        assert!(Language::ENGLISH.loaded().html.contains_key("code-submit"));
     }
 
     #[test]
