@@ -937,7 +937,20 @@ mod tests {
             escaped_something,
             "no message needed escaping: the test proves nothing"
         );
-        assert!(Language::ENGLISH.loaded().html.contains_key("code-submit"));
+        // What the templates ask for: the copy, in the page's language.
+        for language in Language::all() {
+            for (id, text) in &language.loaded().html {
+                assert_eq!(language.text_as_html(id), **text, "{id}");
+            }
+            let page = PageLanguage {
+                language,
+                switcher: Arc::from(""),
+            };
+            assert_eq!(
+                speaking_now(page, || h("phone-lead").to_string()),
+                *escape(&language.text("phone-lead"))
+            );
+        }
     }
 
     #[test]

@@ -64,7 +64,8 @@ fn new_id() -> HeaderValue {
 pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // Nothing behind this layer reads the id from the request: it goes on
-    // the span and back out on the response.
+    // the span and back out on the response. The request's own header is
+    // left as the client sent it, so it must not be trusted further in.
     let id = given_id(&request).unwrap_or_else(new_id);
     // A template such as `/v2/verifications/{id}`, never the path itself;
     // what no route matched is one label.
