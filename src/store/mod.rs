@@ -10,6 +10,7 @@
 
 mod connection;
 mod memory;
+mod packed;
 mod redis;
 
 pub use connection::{RedisConnection, StoreUnavailable};

@@ -1,8 +1,9 @@
 //! The store in Redis, shared by every instance.
 //!
 //! Keys, under `store.key_prefix`:
-//! - `v:{id}`: a verification, a hash of `FIELDS` that expires at its
-//!   `kept_until`;
+//! - `ver:{id}`: a verification, one string laid out as `packed.rs` says,
+//!   that expires at its `kept_until` (the hashes an earlier version kept
+//!   under `v:{id}` are not read: they expire by themselves);
 //! - `held`: a sorted set of verification ids scored by `kept_until`, which
 //!   counts them for `limits.max_pending` and is trimmed by the sweep;
 //! - `phone:{e164}`: a sorted set of the number's verification ids (the
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use redis::Script;
 
+use super::packed::{self, Field};
 use super::{
     Answer, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, RedisConnection,
     Refusal, SecretHash, StoreUnavailable,
@@ -36,32 +38,11 @@ use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{
-    CheckOutcome, Delivery, Ended, MessageId, ProfileId, Status, Verification, VerificationId,
+    CheckOutcome, Delivery, Ended, MessageId, Status, Verification, VerificationId,
 };
 
-/// The fields of a verification's hash, in the order the scripts read them:
-/// `v[1]` is the phone number, `v[5]` the expiry, `v[8]` the status, `v[10]`
-/// whether the caller chose the code, `v[11]` when it last changed, `v[12]`
-/// the number's country, `v[13]` its last Telnyx message, `v[14]` that
-/// message's delivery.
-const FIELDS: [&str; 14] = [
-    "phone", "cc", "digest", "created", "expires", "sent", "wrong", "status", "profile", "custom",
-    "updated", "region", "msg", "delivery",
-];
-const SENT_FIELD: &str = FIELDS[5];
-const WRONG_FIELD: &str = FIELDS[6];
-const STATUS_FIELD: &str = FIELDS[7];
-const UPDATED_FIELD: &str = FIELDS[10];
-const MESSAGE_FIELD: &str = FIELDS[12];
-const DELIVERY_FIELD: &str = FIELDS[13];
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Pending => "pending",
-        Status::Used => "used",
-        Status::Locked => "locked",
-    }
-}
+/// What a verification's key starts with, after `store.key_prefix`.
+const VERIFICATION_KEYS: &str = "ver:";
 
 fn kind_name(kind: LimitKind) -> &'static str {
     match kind {
@@ -107,8 +88,21 @@ end
 local function equal(a, b)
     return redis.sha1hex(a) == redis.sha1hex(b)
 end
+-- A verification is one string (see packed.rs): `field(v, $STATUS)`
+-- reads its status, `put(v, $STATUS, text)` is `v` with `text` (as wide as
+-- the field) in its place.
+local function field(v, at, width)
+    return string.sub(v, at, at + width - 1)
+end
+local function put(v, at, width, text)
+    return string.sub(v, 1, at - 1) .. text .. string.sub(v, at + width)
+end
+local function trimmed(text)
+    return (string.gsub(text, ' ', ''))
+end
+-- Now in milliseconds, as wide as a verification's times.
 local function millis(now)
-    return string.format('%.0f', math.floor(now / 1000))
+    return string.format('$FORMAT_OF_MILLIS', math.floor(now / 1000))
 end
 -- The pumping breaker's counts of one destination, as in pumping.rs.
 local function pump_read(key)
@@ -169,29 +163,56 @@ local function pump_count(k, a, now, step)
     return tripped
 end
 local function ended(v, now)
-    if not v[1] then return 'missing' end
-    if math.floor(now / 1000) >= tonumber(v[5]) then return 'expired' end
-    if v[8] == '$USED' then return 'used' end
-    if v[8] == '$LOCKED' then return 'locked' end
+    if not v then return 'missing' end
+    if math.floor(now / 1000) >= tonumber(field(v, $EXPIRES)) then return 'expired' end
+    local status = field(v, $STATUS)
+    if status == '$IS_USED' then return 'used' end
+    if status == '$IS_LOCKED' then return 'locked' end
     return nil
 end
 ";
 
-/// A script: the prelude and `body`, with the field and status names of
-/// this file put in for `$FIELDS`, `$STATUS`, `$USED` and so on.
+/// What the scripts' `$` names stand for: each field's place and width,
+/// the letters of the statuses and deliveries, and the formats of the
+/// numbers that are written into a verification.
+fn substitutions() -> Vec<(&'static str, String)> {
+    let letter = |l: u8| char::from(l).to_string();
+    let mut names: Vec<(&str, String)> = Field::ALL.iter().map(|f| (f.token(), f.lua())).collect();
+    names.extend([
+        ("$IS_USED", letter(packed::status_letter(Status::Used))),
+        ("$IS_LOCKED", letter(packed::status_letter(Status::Locked))),
+        (
+            "$IS_UNKNOWN",
+            letter(packed::delivery_letter(Delivery::Unknown)),
+        ),
+        ("$IS_SENT", letter(packed::delivery_letter(Delivery::Sent))),
+        (
+            "$IS_DELIVERED",
+            letter(packed::delivery_letter(Delivery::Delivered)),
+        ),
+        (
+            "$IS_FAILED",
+            letter(packed::delivery_letter(Delivery::Failed)),
+        ),
+        ("$NO_MESSAGE", " ".repeat(Field::Message.width())),
+        (
+            "$FORMAT_OF_MILLIS",
+            format!("%0{}.0f", Field::Updated.width()),
+        ),
+        (
+            "$FORMAT_OF_WRONG",
+            format!("%0{}d", Field::WrongTries.width()),
+        ),
+    ]);
+    names
+}
+
+/// A script: the prelude and `body`, with what `substitutions` names put in.
 fn script(body: &str) -> Script {
-    let fields: Vec<String> = FIELDS.iter().map(|f| format!("'{f}'")).collect();
-    let source = format!("{PRELUDE}{body}")
-        .replace("$FIELDS", &fields.join(", "))
-        .replace("$STATUS", STATUS_FIELD)
-        .replace("$SENT", SENT_FIELD)
-        .replace("$WRONG", WRONG_FIELD)
-        .replace("$UPDATED", UPDATED_FIELD)
-        .replace("$MESSAGE", MESSAGE_FIELD)
-        .replace("$DELIVERY", DELIVERY_FIELD)
-        .replace("$UNKNOWN", Delivery::Unknown.name())
-        .replace("$USED", status_name(Status::Used))
-        .replace("$LOCKED", status_name(Status::Locked));
+    let mut source = format!("{PRELUDE}{body}");
+    for (name, value) in substitutions() {
+        source = source.replace(name, &value);
+    }
     Script::new(&source)
 }
 
@@ -200,7 +221,7 @@ fn script(body: &str) -> Script {
 /// ARGV[4] names one. ARGV: now (µs), most held, id, replaced id or '',
 /// kept until (ms), the number of limits, 1 to index it by number, the
 /// breaker's eight (see `pump_args`), each limit's interval and window
-/// (µs), then the verification's fields and values.
+/// (µs), then the verification, packed.
 static OPEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -217,12 +238,9 @@ static OPEN: LazyLock<Script> = LazyLock::new(|| {
             redis.call('DEL', KEYS[6 + n])
             redis.call('ZREM', KEYS[2], replaced)
         end
-        local fields = {}
-        for i = 16 + 2 * n, #ARGV do fields[#fields + 1] = ARGV[i] end
-        redis.call('HSET', KEYS[1], unpack(fields))
         local kept = tonumber(ARGV[5])
         local life = math.max(kept - now_ms, 1)
-        redis.call('PEXPIRE', KEYS[1], life)
+        redis.call('SET', KEYS[1], ARGV[16 + 2 * n], 'PX', life)
         redis.call('ZADD', KEYS[2], kept, ARGV[3])
         if ARGV[7] == '1' then
             redis.call('ZADD', KEYS[3], now_ms, ARGV[3])
@@ -236,25 +254,27 @@ static OPEN: LazyLock<Script> = LazyLock::new(|| {
 /// KEYS: the verification, its two pumping destinations, then the limits.
 /// ARGV: now (µs), the breaker's eight, then each limit's interval and
 /// window (µs). Answers `ok`, how many destinations it blocked, which,
-/// then the verification's fields.
+/// then the verification.
 static REOPEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now = tonumber(ARGV[1])
         local now_ms = math.floor(now / 1000)
-        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
         if why then return {why} end
         local blocked = pump_blocked(1, 1, now_ms)
         if blocked then return blocked end
         local refused = take_limits(3, 9, #KEYS - 3, now)
         if refused then return refused end
-        v[6], v[11], v[13], v[14] = millis(now), millis(now), '', '$UNKNOWN'
-        redis.call('HSET', KEYS[1], '$SENT', v[6], '$UPDATED', v[11], '$MESSAGE', '', '$DELIVERY', v[14])
+        local stamp = millis(now)
+        v = put(put(v, $SENT, stamp), $UPDATED, stamp)
+        v = put(put(v, $MESSAGE, '$NO_MESSAGE'), $DELIVERY, '$IS_UNKNOWN')
+        redis.call('SET', KEYS[1], v, 'KEEPTTL')
         local tripped = pump_count(1, 1, now_ms, 1)
         local answer = {'ok', tostring(#tripped)}
         for _, t in ipairs(tripped) do answer[#answer + 1] = t end
-        for _, field in ipairs(v) do answer[#answer + 1] = field end
+        answer[#answer + 1] = v
         return answer
         ",
     )
@@ -288,30 +308,31 @@ static SETTLE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now = tonumber(ARGV[1])
-        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
         if why then return {why} end
-        if v[10] ~= '1' then return {'not_custom'} end
-        if ARGV[2] == '1' then v[8] = '$USED' else v[8] = '$LOCKED' end
-        v[11] = millis(now)
-        redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
-        return {'ok', unpack(v)}
+        if field(v, $CUSTOM) ~= '1' then return {'not_custom'} end
+        local status = '$IS_LOCKED'
+        if ARGV[2] == '1' then status = '$IS_USED' end
+        v = put(put(v, $STATUS, status), $UPDATED, millis(now))
+        redis.call('SET', KEYS[1], v, 'KEEPTTL')
+        return {'ok', v}
         ",
     )
 });
 
 /// KEYS: the number's index. ARGV: the prefix of verification keys. Each
-/// verification is its id then its fields; ids whose hash has expired are
-/// dropped from the index.
+/// verification is its id then itself; ids whose verification has expired
+/// are dropped from the index.
 static LIST: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local out = {}
         for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 99)) do
-            local v = redis.call('HMGET', ARGV[1] .. id, $FIELDS)
-            if v[1] then
+            local v = redis.call('GET', ARGV[1] .. id)
+            if v then
                 out[#out + 1] = id
-                for i = 1, #v do out[#out + 1] = v[i] end
+                out[#out + 1] = v
             else
                 redis.call('ZREM', KEYS[1], id)
             end
@@ -332,38 +353,39 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
         local now = tonumber(ARGV[1])
-        local v = redis.call('HMGET', KEYS[1], $FIELDS)
+        local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
         if why then return {why} end
         local interval = tonumber(ARGV[3])
         local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
         if wait > 0 then return {'limited', string.format('%.0f', wait)} end
-        v[11] = millis(now)
+        local stamp = millis(now)
+        local digest = field(v, $DIGEST)
         local matched = false
-        for i = 7, #ARGV do matched = equal(v[3], ARGV[i]) or matched end
+        for i = 7, #ARGV do matched = equal(digest, ARGV[i]) or matched end
         if matched then
-            v[8] = '$USED'
-            redis.call('HSET', KEYS[1], '$STATUS', v[8], '$UPDATED', v[11])
+            v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
+            redis.call('SET', KEYS[1], v, 'KEEPTTL')
             local window = tonumber(ARGV[5])
             if window > 0 then
-                local country = v[12]
+                local phone, country = trimmed(field(v, $PHONE)), trimmed(field(v, $REGION))
                 if country == '' then country = '001' end
                 local now_ms = math.floor(now / 1000)
-                for _, name in ipairs({string.sub(v[1], 1, math.max(#v[1] - 4, 1)), country}) do
+                for _, name in ipairs({string.sub(phone, 1, math.max(#phone - 4, 1)), country}) do
                     local p = pump_read(ARGV[6] .. name)
                     pump_rotate(p, now_ms, window)
                     p.vc = p.vc + 1
                     pump_write(ARGV[6] .. name, p, now_ms, window)
                 end
             end
-            return {'verified', unpack(v)}
+            return {'verified', v}
         end
-        local wrong = tonumber(v[7]) + 1
-        v[7] = tostring(wrong)
-        if wrong >= tonumber(ARGV[2]) then v[8] = '$LOCKED' end
-        redis.call('HSET', KEYS[1], '$WRONG', v[7], '$STATUS', v[8], '$UPDATED', v[11])
+        local wrong = tonumber(field(v, $WRONG)) + 1
+        v = put(put(v, $WRONG, string.format('$FORMAT_OF_WRONG', wrong)), $UPDATED, stamp)
+        if wrong >= tonumber(ARGV[2]) then v = put(v, $STATUS, '$IS_LOCKED') end
+        redis.call('SET', KEYS[1], v, 'KEEPTTL')
         gcra_set(KEYS[2], tat + interval, now)
-        return {'wrong', unpack(v)}
+        return {'wrong', v}
         ",
     )
 });
@@ -406,7 +428,7 @@ static SENT_AS: LazyLock<Script> = LazyLock::new(|| {
         r"
         local life = redis.call('PTTL', KEYS[1])
         if life <= 0 then return 0 end
-        redis.call('HSET', KEYS[1], '$MESSAGE', ARGV[1])
+        redis.call('SET', KEYS[1], put(redis.call('GET', KEYS[1]), $MESSAGE, ARGV[1]), 'KEEPTTL')
         redis.call('SET', KEYS[2], ARGV[2], 'PX', life)
         return 1
         ",
@@ -414,7 +436,7 @@ static SENT_AS: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: the event's key, the message's key. ARGV: how long events are
-/// remembered (ms), the news (a `Delivery` name), the message id, the
+/// remembered (ms), the news (a `Delivery`'s letter), the message id, the
 /// prefix of verification keys, the prefix of cooldown keys. As
 /// `Delivery::after`: a delivery counts whichever send it was for, a
 /// failure or a hand-over only for the last; nothing undoes a delivery. A
@@ -426,18 +448,19 @@ static DELIVER: LazyLock<Script> = LazyLock::new(|| {
         local id = redis.call('GET', KEYS[2])
         if not id then return {'unknown'} end
         local key = ARGV[4] .. id
-        local v = redis.call('HMGET', key, $FIELDS)
-        if not v[1] then return {'unknown'} end
-        local current, news, latest = v[14], ARGV[2], v[13] == ARGV[3]
+        local v = redis.call('GET', key)
+        if not v then return {'unknown'} end
+        local current, news = field(v, $DELIVERY), ARGV[2]
+        local latest = field(v, $MESSAGE) == ARGV[3]
         local changed = false
-        if news == 'delivered' then changed = current ~= 'delivered'
-        elseif news == 'failed' then changed = latest and (current == '$UNKNOWN' or current == 'sent')
-        elseif news == 'sent' then changed = latest and current == '$UNKNOWN' end
-        if not changed then return {'same', id, unpack(v)} end
-        v[14] = news
-        redis.call('HSET', key, '$DELIVERY', news)
-        if news == 'failed' then redis.call('DEL', ARGV[5] .. v[1]) end
-        return {'changed', id, unpack(v)}
+        if news == '$IS_DELIVERED' then changed = current ~= '$IS_DELIVERED'
+        elseif news == '$IS_FAILED' then changed = latest and (current == '$IS_UNKNOWN' or current == '$IS_SENT')
+        elseif news == '$IS_SENT' then changed = latest and current == '$IS_UNKNOWN' end
+        if not changed then return {'same', id, v} end
+        v = put(v, $DELIVERY, news)
+        redis.call('SET', key, v, 'KEEPTTL')
+        if news == '$IS_FAILED' then redis.call('DEL', ARGV[5] .. trimmed(field(v, $PHONE))) end
+        return {'changed', id, v}
         ",
     )
 });
@@ -455,82 +478,19 @@ fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
-fn millis(bytes: &[u8]) -> Option<Timestamp> {
-    text(bytes)?.parse().ok().map(Timestamp::from_millis)
-}
-
-/// A verification from its hash's fields, in `FIELDS` order.
-fn verification(fields: &[Vec<u8>]) -> Option<Verification> {
-    let [
-        phone,
-        cc,
-        digest,
-        created,
-        expires,
-        sent,
-        wrong,
-        status,
-        profile,
-        custom,
-        updated,
-        region,
-        _message,
-        delivery,
-    ] = fields
-    else {
-        return None;
-    };
-    Some(Verification {
-        phone: PhoneNumber::from_stored(text(phone)?, text(cc)?.parse().ok()?, text(region)?)?,
-        digest: CodeDigest::from_bytes(digest)?,
-        created: millis(created)?,
-        expires: millis(expires)?,
-        sent: millis(sent)?,
-        wrong_tries: text(wrong)?.parse().ok()?,
-        status: [Status::Pending, Status::Used, Status::Locked]
-            .into_iter()
-            .find(|s| status_name(*s).as_bytes() == status.as_slice())?,
-        profile: Some(text(profile)?)
-            .filter(|p| !p.is_empty())
-            .map(ProfileId::new),
-        custom_code: custom.as_slice() == b"1",
-        updated: millis(updated)?,
-        delivery: Delivery::ALL
-            .into_iter()
-            .find(|d| d.name().as_bytes() == delivery.as_slice())?,
-    })
-}
-
-/// The fields of `v`, in `FIELDS` order.
-fn fields_of(v: &Verification) -> [Vec<u8>; 14] {
-    [
-        v.phone.e164().into(),
-        v.phone.country_code().to_string().into(),
-        v.digest.as_bytes().to_vec(),
-        v.created.as_millis().to_string().into(),
-        v.expires.as_millis().to_string().into(),
-        v.sent.as_millis().to_string().into(),
-        v.wrong_tries.to_string().into(),
-        status_name(v.status).into(),
-        v.profile
-            .as_ref()
-            .map(|p| p.as_str().as_bytes().to_vec())
-            .unwrap_or_default(),
-        if v.custom_code {
-            b"1".to_vec()
-        } else {
-            b"0".to_vec()
-        },
-        v.updated.as_millis().to_string().into(),
-        v.phone.region_code().into(),
-        // The last message: named by `SENT_AS` once Telnyx took the SMS.
-        Vec::new(),
-        v.delivery.name().into(),
-    ]
-}
-
 fn unreadable() -> StoreUnavailable {
     StoreUnavailable::new("an answer from Redis is not in this app's format")
+}
+
+fn unpackable() -> StoreUnavailable {
+    StoreUnavailable::new("a verification's number does not fit the stored layout")
+}
+
+/// A verification from a reply's packed string.
+fn read(packed: Option<&Vec<u8>>) -> Result<Verification, StoreUnavailable> {
+    packed
+        .and_then(|p| packed::unpack(p))
+        .ok_or_else(unreadable)
 }
 
 /// `missing`, `expired`, `used` or `locked`.
@@ -560,7 +520,8 @@ impl RedisStore {
     }
 
     fn key(&self, id: &VerificationId) -> String {
-        self.connection.key(format_args!("v:{}", id.encode()))
+        self.connection
+            .key(format_args!("{VERIFICATION_KEYS}{}", id.encode()))
     }
 
     fn held_key(&self) -> String {
@@ -691,9 +652,7 @@ impl RedisStore {
         if let Some(old) = replaces {
             invocation.key(self.key(old));
         }
-        for (field, value) in FIELDS.iter().zip(fields_of(v)) {
-            invocation.arg(*field).arg(value);
-        }
+        invocation.arg(packed::pack(v).ok_or_else(unpackable)?);
         let reply = self.run(&invocation).await?;
         match reply.first().map(Vec::as_slice) {
             Some(b"ok") => Ok(Ok(Self::tripped(&reply[1..], watch))),
@@ -742,8 +701,7 @@ impl RedisStore {
                     .and_then(|c| text(c)?.parse().ok())
                     .ok_or_else(unreadable)?;
                 let tripped = reply.get(2..2 + count).ok_or_else(unreadable)?;
-                let fields = reply.get(2 + count..).ok_or_else(unreadable)?;
-                let verification = verification(fields).ok_or_else(unreadable)?;
+                let verification = read(reply.get(2 + count))?;
                 Ok(Ok((verification, Self::tripped(tripped, watch))))
             }
             b"pumping" => Self::pump_refusal(&reply, watch)
@@ -805,7 +763,7 @@ impl RedisStore {
             return Ok(Err(Refusal::Ended(why)));
         }
         match tag {
-            b"ok" => verification(&reply[1..]).map(Ok).ok_or_else(unreadable),
+            b"ok" => read(reply.get(1)).map(Ok),
             b"not_custom" => Ok(Err(Refusal::NotCustomCode)),
             _ => Err(unreadable()),
         }
@@ -818,13 +776,15 @@ impl RedisStore {
         let mut invocation = LIST.prepare_invoke();
         invocation
             .key(self.phone_key(phone))
-            .arg(self.connection.key("v:"));
+            .arg(self.connection.key(VERIFICATION_KEYS));
         let reply = self.run(&invocation).await?;
         reply
-            .chunks(1 + FIELDS.len())
-            .map(|chunk| {
-                let id = text(&chunk[0]).and_then(VerificationId::decode);
-                id.zip(verification(&chunk[1..])).ok_or_else(unreadable)
+            .chunks(2)
+            .map(|pair| {
+                let id = text(&pair[0])
+                    .and_then(VerificationId::decode)
+                    .ok_or_else(unreadable)?;
+                Ok((id, read(pair.get(1))?))
             })
             .collect()
     }
@@ -857,11 +817,10 @@ impl RedisStore {
         if let Some(why) = ended(tag) {
             return Ok(CheckOutcome::Ended(why));
         }
-        let read = || verification(reply.get(1..).unwrap_or_default()).ok_or_else(unreadable);
         Ok(match tag {
-            b"verified" => CheckOutcome::Verified(read()?),
+            b"verified" => CheckOutcome::Verified(read(reply.get(1))?),
             b"wrong" => {
-                let verification = read()?;
+                let verification = read(reply.get(1))?;
                 CheckOutcome::Wrong {
                     tries_left: verification.tries_left(max_attempts),
                     verification,
@@ -886,20 +845,11 @@ impl RedisStore {
         id: &VerificationId,
     ) -> Result<Option<Verification>, StoreUnavailable> {
         let mut connection = self.connection.connection.clone();
-        let fields: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
+        let packed: Option<Vec<u8>> = redis::cmd("GET")
             .arg(self.key(id))
-            .arg(&FIELDS)
             .query_async(&mut connection)
             .await?;
-        if fields.first().is_none_or(Option::is_none) {
-            return Ok(None);
-        }
-        let fields: Option<Vec<Vec<u8>>> = fields.into_iter().collect();
-        fields
-            .as_deref()
-            .and_then(verification)
-            .map(Some)
-            .ok_or_else(unreadable)
+        packed.as_ref().map(|p| read(Some(p))).transpose()
     }
 
     pub(super) async fn hand_off(
@@ -1021,9 +971,9 @@ impl RedisStore {
             )
             .key(self.message_key(receipt.message))
             .arg(EVENTS_REMEMBERED.as_millis() as u64)
-            .arg(receipt.news.name())
+            .arg(&[packed::delivery_letter(receipt.news)][..])
             .arg(receipt.message.to_string())
-            .arg(self.connection.key("v:"))
+            .arg(self.connection.key(VERIFICATION_KEYS))
             .arg(self.connection.key("limit:cooldown:"));
         let reply = self.run(&invocation).await?;
         let (tag, rest) = reply.split_first().ok_or_else(unreadable)?;
@@ -1034,19 +984,47 @@ impl RedisStore {
             b"same" => false,
             _ => return Err(unreadable()),
         };
-        let (id, fields) = rest.split_first().ok_or_else(unreadable)?;
+        let (id, verification) = rest.split_first().ok_or_else(unreadable)?;
         Ok(Delivered::Known {
             id: text(id)
                 .and_then(VerificationId::decode)
                 .ok_or_else(unreadable)?,
-            verification: verification(fields).ok_or_else(unreadable)?,
+            verification: read(verification.first())?,
             changed,
         })
+    }
+
+    /// How long Redis keeps a verification still (ms; -1 for ever, -2 gone).
+    #[cfg(test)]
+    pub(super) async fn life_ms(&self, id: &VerificationId) -> i64 {
+        let mut connection = self.connection.connection.clone();
+        redis::cmd("PTTL")
+            .arg(self.key(id))
+            .query_async(&mut connection)
+            .await
+            .unwrap_or(-3)
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreUnavailable> {
         let mut connection = self.connection.connection.clone();
         let _: String = redis::cmd("PING").query_async(&mut connection).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_name_a_script_is_given_is_the_start_of_another() {
+        // `script` puts them in one after another: `$WRONG` would spoil a
+        // `$WRONG_…` put in after it.
+        let names = substitutions();
+        for (a, _) in &names {
+            for (b, _) in &names {
+                assert!(a == b || !b.starts_with(a), "{a} is the start of {b}");
+            }
+        }
     }
 }

@@ -1052,3 +1052,32 @@ async fn a_message_is_forgotten_with_its_verification() {
         Delivered::Unknown
     );
 }
+
+/// Every script that rewrites a verification in Redis keeps the life that
+/// opening it gave: a `SET` without `KEEPTTL` would keep it for ever.
+#[tokio::test]
+async fn every_change_to_a_verification_in_redis_keeps_the_life_it_was_given() {
+    let Some(store) = redis_store().await else {
+        return;
+    };
+    let Store::Redis(redis) = &store else {
+        panic!("redis_store gives a Redis store");
+    };
+    let given = i64::try_from((TTL + crate::verification::KEPT_AFTER_EXPIRY).as_millis())
+        .expect("a life in milliseconds");
+    let id = api_verification(&store, 126, true, START).await;
+    store.sent_as(&id, message(7)).await.expect("answers");
+    let sent = deliver(&store, receipt(message(7), 70, Delivery::Sent)).await;
+    assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
+    let resent = store.reopen(&id, &[], None, at(1)).await.expect("answers");
+    assert!(resent.is_ok(), "{resent:?}");
+    let wrong = check(&store, &id, "654321", at(2)).await;
+    assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+    let settled = store.settle(&id, true, at(3)).await.expect("answers");
+    assert_eq!(settled.map(|v| v.status), Ok(Status::Used));
+    let left = redis.life_ms(&id).await;
+    assert!(
+        (given - 60_000..=given).contains(&left),
+        "{left} of {given}"
+    );
+}

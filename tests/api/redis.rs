@@ -476,16 +476,11 @@ fn start_up_with_an_unreachable_redis_fails_with_a_clear_line_and_exit_code_2() 
 }
 
 #[tokio::test]
-async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life() {
+async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life_however_it_changes() {
     let Some(url) = redis_url() else { return };
     let cluster = Cluster::start(&url, 1, &[("TWOFA_OTP__TTL_SECS", "300")]).await;
-    assert_eq!(
-        Browser::new(&cluster.address(0))
-            .request_code(PHONE)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    let mut browser = Browser::new(&cluster.address(0));
+    assert_eq!(browser.request_code(PHONE).await.status, StatusCode::OK);
     let prefix = cluster.env["TWOFA_STORE__KEY_PREFIX"].clone();
     let client = redis::Client::open(url.as_str()).expect("a Redis URL");
     let redis = client
@@ -512,9 +507,10 @@ async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life() {
             ttls
         }
     };
-    let verifications = ttl_ms(format!("{prefix}v:*")).await;
+    // Its code's life, then ten minutes in which a late check is told it
+    // expired.
+    let verifications = ttl_ms(format!("{prefix}ver:*")).await;
     assert_eq!(verifications.len(), 1);
-    // Its code's life, then ten minutes in which a late check is told it expired.
     assert!(
         (895_000..=900_000).contains(&verifications[0]),
         "{verifications:?}"
@@ -526,6 +522,20 @@ async fn a_verification_and_its_limits_expire_in_redis_soon_after_their_life() {
     assert!(
         limits.iter().all(|ttl| (1..=3_600_000).contains(ttl)),
         "{limits:?}"
+    );
+    // A wrong code, then the right one, rewrite the verification: it keeps
+    // its life.
+    let code = cluster.last_code().await;
+    assert_eq!(
+        browser.enter_code(&wrong_code(&code)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(browser.enter_code(&code).await.status, StatusCode::OK);
+    let verifications = ttl_ms(format!("{prefix}ver:*")).await;
+    assert_eq!(verifications.len(), 1);
+    assert!(
+        (880_000..=900_000).contains(&verifications[0]),
+        "{verifications:?}"
     );
 }
 
