@@ -46,6 +46,8 @@ const METRICS_UPKEEP_EVERY: Duration = Duration::from_secs(5);
 pub enum StartupError {
     #[error("cannot reach Redis at store.redis_url: {0}")]
     Redis(#[from] StoreUnavailable),
+    #[error("Redis at store.redis_url is {0}: the store needs Redis 6.0 or later, or Valkey")]
+    OldRedis(String),
     #[error("could not listen on {address}: {source}")]
     Listen { address: String, source: io::Error },
     #[error("could not set up the HTTP client for Telnyx: {0}")]
@@ -101,8 +103,11 @@ impl Application {
         let store = match &settings.store {
             StoreSettings::Memory => Store::default(),
             StoreSettings::Redis(redis) => {
-                let connection = RedisConnection::connect(redis).await?;
-                Store::Redis(RedisStore::new(connection))
+                let store = RedisStore::new(RedisConnection::connect(redis).await?);
+                if let Some(version) = store.too_old().await {
+                    return Err(StartupError::OldRedis(version));
+                }
+                Store::Redis(store)
             }
         };
         let webotp_host = settings

@@ -131,11 +131,19 @@ pub(super) fn delivery_letter(delivery: Delivery) -> u8 {
     }
 }
 
-/// `n` in `width` digits, or the largest that fits (a timestamp past the
-/// year 33658, which no clock gives).
-fn digits(out: &mut Vec<u8>, n: u64, width: usize) {
-    let most = 10u64.saturating_pow(width as u32) - 1;
-    out.extend_from_slice(format!("{:0width$}", n.min(most)).as_bytes());
+/// The latest time a verification can hold: 15 digits of milliseconds.
+/// Later ones (past the year 33658, which no clock gives) are written as
+/// this, here and in the scripts' `millis`.
+pub(super) const LAST_MILLIS: u64 = 999_999_999_999_999;
+
+fn time(at: Timestamp) -> u64 {
+    at.as_millis().min(LAST_MILLIS)
+}
+
+/// `n` in `width` digits; `None` if it needs more.
+fn digits(out: &mut Vec<u8>, n: u64, width: usize) -> Option<()> {
+    let text = format!("{n:0width$}");
+    (text.len() == width).then(|| out.extend_from_slice(text.as_bytes()))
 }
 
 /// `text` and spaces to `width`; `None` if it is longer.
@@ -147,22 +155,22 @@ fn padded(out: &mut Vec<u8>, text: &[u8], width: usize) -> Option<()> {
 }
 
 /// `v` as one string, with no message yet. `None` only if a field is
-/// wider than its place, which no number or region is.
+/// wider than its place, which no number, country code or region is.
 pub(super) fn pack(v: &Verification) -> Option<Vec<u8>> {
     let profile = v.profile.as_ref().map_or("", ProfileId::as_str);
     let mut out = Vec::with_capacity(PROFILE_START + profile.len());
     for field in Field::ALL {
         let width = field.width();
         match field {
-            Field::Expires => digits(&mut out, v.expires.as_millis(), width),
+            Field::Expires => digits(&mut out, time(v.expires), width)?,
             Field::Status => out.push(status_letter(v.status)),
-            Field::WrongTries => digits(&mut out, v.wrong_tries.into(), width),
-            Field::Updated => digits(&mut out, v.updated.as_millis(), width),
-            Field::Sent => digits(&mut out, v.sent.as_millis(), width),
-            Field::Created => digits(&mut out, v.created.as_millis(), width),
+            Field::WrongTries => digits(&mut out, v.wrong_tries.into(), width)?,
+            Field::Updated => digits(&mut out, time(v.updated), width)?,
+            Field::Sent => digits(&mut out, time(v.sent), width)?,
+            Field::Created => digits(&mut out, time(v.created), width)?,
             Field::Delivery => out.push(delivery_letter(v.delivery)),
             Field::CustomCode => out.push(if v.custom_code { b'1' } else { b'0' }),
-            Field::CountryCode => digits(&mut out, v.phone.country_code().into(), width),
+            Field::CountryCode => digits(&mut out, v.phone.country_code().into(), width)?,
             Field::Region => padded(&mut out, v.phone.region_code().as_bytes(), width)?,
             Field::Phone => padded(&mut out, v.phone.e164().as_bytes(), width)?,
             Field::Digest => out.extend_from_slice(v.digest.as_bytes()),
@@ -275,8 +283,31 @@ mod tests {
 
     #[test]
     fn a_string_not_in_the_layout_reads_as_nothing() {
-        assert_eq!(unpack(b""), None);
         assert_eq!(unpack(b"pending"), None);
         assert_eq!(unpack(&[b'x'; PROFILE_START]), None);
+        assert_eq!(unpack(&[b' '; PROFILE_START]), None);
+        let packed = pack(&verification(Some("acme"))).expect("fits");
+        for cut in 0..PROFILE_START {
+            assert_eq!(unpack(&packed[..cut]), None, "cut at {cut}");
+        }
+        for field in Field::ALL {
+            if matches!(field, Field::Digest | Field::Message) {
+                continue; // any 32 bytes; not read
+            }
+            let mut spoilt = packed.clone();
+            spoilt[field.start()] = 0xff;
+            assert_eq!(unpack(&spoilt), None, "{field:?}");
+        }
+        let mut spoilt = packed.clone();
+        spoilt.push(0xff);
+        assert_eq!(unpack(&spoilt), None, "a profile that is not UTF-8");
+    }
+
+    #[test]
+    fn a_time_past_what_fits_is_written_as_the_last_that_does() {
+        let mut v = verification(None);
+        v.expires = Timestamp::from_millis(u64::MAX);
+        let read = unpack(&pack(&v).expect("fits")).expect("reads");
+        assert_eq!(read.expires, Timestamp::from_millis(LAST_MILLIS));
     }
 }

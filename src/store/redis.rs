@@ -44,6 +44,24 @@ use crate::verification::{
 /// What a verification's key starts with, after `store.key_prefix`.
 const VERIFICATION_KEYS: &str = "ver:";
 
+/// The oldest Redis with every command the scripts use: `SET … KEEPTTL`
+/// came in 6.0. On an older one a code would be sent that no check could
+/// take, so the app will not start on it.
+const OLDEST_REDIS: (u32, u32) = (6, 0);
+
+/// The version an `INFO server` answer gives (`redis_version`, which
+/// Valkey answers too), if it is older than `OLDEST_REDIS`.
+fn too_old(info: &str) -> Option<&str> {
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))?
+        .trim();
+    let mut numbers = version.split('.').map(|n| n.parse::<u32>().ok());
+    let major = numbers.next().flatten()?;
+    let minor = numbers.next().flatten().unwrap_or(0);
+    ((major, minor) < OLDEST_REDIS).then_some(version)
+}
+
 fn kind_name(kind: LimitKind) -> &'static str {
     match kind {
         LimitKind::ResendCooldown => "cooldown",
@@ -100,9 +118,9 @@ end
 local function trimmed(text)
     return (string.gsub(text, ' ', ''))
 end
--- Now in milliseconds, as wide as a verification's times.
+-- Now in milliseconds, as wide as a verification's times (as packed.rs).
 local function millis(now)
-    return string.format('$FORMAT_OF_MILLIS', math.floor(now / 1000))
+    return string.format('$FORMAT_OF_MILLIS', math.min(math.floor(now / 1000), $LAST_MILLIS))
 end
 -- The pumping breaker's counts of one destination, as in pumping.rs.
 local function pump_read(key)
@@ -195,6 +213,7 @@ fn substitutions() -> Vec<(&'static str, String)> {
             letter(packed::delivery_letter(Delivery::Failed)),
         ),
         ("$NO_MESSAGE", " ".repeat(Field::Message.width())),
+        ("$LAST_MILLIS", packed::LAST_MILLIS.to_string()),
         (
             "$FORMAT_OF_MILLIS",
             format!("%0{}.0f", Field::Updated.width()),
@@ -207,13 +226,17 @@ fn substitutions() -> Vec<(&'static str, String)> {
     names
 }
 
-/// A script: the prelude and `body`, with what `substitutions` names put in.
-fn script(body: &str) -> Script {
+/// The prelude and `body`, with what `substitutions` names put in.
+fn source(body: &str) -> String {
     let mut source = format!("{PRELUDE}{body}");
     for (name, value) in substitutions() {
         source = source.replace(name, &value);
     }
-    Script::new(&source)
+    source
+}
+
+fn script(body: &str) -> Script {
+    Script::new(&source(body))
 }
 
 /// KEYS: the verification, the held set, the number's index, its two
@@ -222,9 +245,7 @@ fn script(body: &str) -> Script {
 /// kept until (ms), the number of limits, 1 to index it by number, the
 /// breaker's eight (see `pump_args`), each limit's interval and window
 /// (µs), then the verification, packed.
-static OPEN: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const OPEN_BODY: &str = r"
         local now, n, replaced = tonumber(ARGV[1]), tonumber(ARGV[6]), ARGV[4]
         local now_ms = math.floor(now / 1000)
         local held = redis.call('ZCARD', KEYS[2])
@@ -247,17 +268,14 @@ static OPEN: LazyLock<Script> = LazyLock::new(|| {
             if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
         end
         return {'ok', unpack(pump_count(3, 7, now_ms, 1))}
-        ",
-    )
-});
+        ";
+static OPEN: LazyLock<Script> = LazyLock::new(|| script(OPEN_BODY));
 
 /// KEYS: the verification, its two pumping destinations, then the limits.
 /// ARGV: now (µs), the breaker's eight, then each limit's interval and
 /// window (µs). Answers `ok`, how many destinations it blocked, which,
 /// then the verification.
-static REOPEN: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const REOPEN_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local now_ms = math.floor(now / 1000)
         local v = redis.call('GET', KEYS[1])
@@ -276,17 +294,14 @@ static REOPEN: LazyLock<Script> = LazyLock::new(|| {
         for _, t in ipairs(tripped) do answer[#answer + 1] = t end
         answer[#answer + 1] = v
         return answer
-        ",
-    )
-});
+        ";
+static REOPEN: LazyLock<Script> = LazyLock::new(|| script(REOPEN_BODY));
 
 /// KEYS: the held set, the number's index, its two pumping destinations,
 /// the limits, then the opened verification if ARGV[3] names one. ARGV:
 /// now (µs), the number of limits, opened id or '', the breaker's eight,
 /// then each limit's interval (µs).
-static UNDO: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const UNDO_BODY: &str = r"
         local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
         for i = 1, n do
             local tat = tonumber(redis.call('GET', KEYS[4 + i]) or 0) - tonumber(ARGV[11 + i])
@@ -299,14 +314,11 @@ static UNDO: LazyLock<Script> = LazyLock::new(|| {
         end
         pump_count(2, 3, math.floor(now / 1000), -1)
         return 0
-        ",
-    )
-});
+        ";
+static UNDO: LazyLock<Script> = LazyLock::new(|| script(UNDO_BODY));
 
 /// KEYS: the verification. ARGV: now (µs), 1 if accepted.
-static SETTLE: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const SETTLE_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
@@ -317,16 +329,13 @@ static SETTLE: LazyLock<Script> = LazyLock::new(|| {
         v = put(put(v, $STATUS, status), $UPDATED, millis(now))
         redis.call('SET', KEYS[1], v, 'KEEPTTL')
         return {'ok', v}
-        ",
-    )
-});
+        ";
+static SETTLE: LazyLock<Script> = LazyLock::new(|| script(SETTLE_BODY));
 
 /// KEYS: the number's index. ARGV: the prefix of verification keys. Each
 /// verification is its id then itself; ids whose verification has expired
 /// are dropped from the index.
-static LIST: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const LIST_BODY: &str = r"
         local out = {}
         for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 99)) do
             local v = redis.call('GET', ARGV[1] .. id)
@@ -338,9 +347,8 @@ static LIST: LazyLock<Script> = LazyLock::new(|| {
             end
         end
         return out
-        ",
-    )
-});
+        ";
+static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 
 /// KEYS: the verification, the address's guessing limit. ARGV: now (µs),
 /// the most wrong tries, the limit's interval and window (µs), the pumping
@@ -349,9 +357,7 @@ static LIST: LazyLock<Script> = LazyLock::new(|| {
 /// that does not depend on where it differs, as in the memory store. A
 /// right code is counted for the number's pumping destinations, whose keys
 /// are made here from the stored number.
-static CHECK: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
@@ -386,16 +392,13 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| {
         redis.call('SET', KEYS[1], v, 'KEEPTTL')
         gcra_set(KEYS[2], tat + interval, now)
         return {'wrong', v}
-        ",
-    )
-});
+        ";
+static CHECK: LazyLock<Script> = LazyLock::new(|| script(CHECK_BODY));
 
 /// KEYS: the hand-off, the token it would issue. ARGV: now (ms), the
 /// binding shown, the token's end (ms). A hand-off's `used` field is absent
 /// until redeemed, then the key of the token it issued, or `-` for none.
-static REDEEM: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const REDEEM_BODY: &str = r"
         local h = redis.call('HMGET', KEYS[1], 'data', 'binding', 'expires', 'used')
         if not h[1] then return {'unknown'} end
         if h[4] then
@@ -416,24 +419,20 @@ static REDEEM: LazyLock<Script> = LazyLock::new(|| {
         redis.call('HSET', KEYS[2], 'data', h[1], 'expires', ARGV[3])
         redis.call('PEXPIRE', KEYS[2], math.max(token_end - now, 1))
         return {'issued', h[1]}
-        ",
-    )
-});
+        ";
+static REDEEM: LazyLock<Script> = LazyLock::new(|| script(REDEEM_BODY));
 
 /// KEYS: the verification, the message's key. ARGV: the message id, the
 /// verification's id.
 /// The message's key lives as long as the verification.
-static SENT_AS: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const SENT_AS_BODY: &str = r"
         local life = redis.call('PTTL', KEYS[1])
         if life <= 0 then return 0 end
         redis.call('SET', KEYS[1], put(redis.call('GET', KEYS[1]), $MESSAGE, ARGV[1]), 'KEEPTTL')
         redis.call('SET', KEYS[2], ARGV[2], 'PX', life)
         return 1
-        ",
-    )
-});
+        ";
+static SENT_AS: LazyLock<Script> = LazyLock::new(|| script(SENT_AS_BODY));
 
 /// KEYS: the event's key, the message's key. ARGV: how long events are
 /// remembered (ms), the news (a `Delivery`'s letter), the message id, the
@@ -441,9 +440,7 @@ static SENT_AS: LazyLock<Script> = LazyLock::new(|| {
 /// `Delivery::after`: a delivery counts whichever send it was for, a
 /// failure or a hand-over only for the last; nothing undoes a delivery. A
 /// failure lifts the number's cooldown.
-static DELIVER: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
+const DELIVER_BODY: &str = r"
         if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {'duplicate'} end
         local id = redis.call('GET', KEYS[2])
         if not id then return {'unknown'} end
@@ -461,9 +458,8 @@ static DELIVER: LazyLock<Script> = LazyLock::new(|| {
         redis.call('SET', key, v, 'KEEPTTL')
         if news == '$IS_FAILED' then redis.call('DEL', ARGV[5] .. trimmed(field(v, $PHONE))) end
         return {'changed', id, v}
-        ",
-    )
-});
+        ";
+static DELIVER: LazyLock<Script> = LazyLock::new(|| script(DELIVER_BODY));
 
 fn hex(hash: &SecretHash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
@@ -517,6 +513,24 @@ fn limit_hit(reply: &[Vec<u8>], limits: &[Limit]) -> Option<LimitHit> {
 impl RedisStore {
     pub fn new(connection: RedisConnection) -> Self {
         Self { connection }
+    }
+
+    /// The server's version, if it is too old for the scripts. A Redis
+    /// that will not say (`INFO` renamed or refused) is given the benefit
+    /// of the doubt.
+    pub async fn too_old(&self) -> Option<String> {
+        let mut connection = self.connection.connection.clone();
+        let info = redis::cmd("INFO")
+            .arg("server")
+            .query_async::<String>(&mut connection)
+            .await;
+        match info {
+            Ok(info) => too_old(&info).map(str::to_owned),
+            Err(error) => {
+                tracing::warn!("could not read the Redis version: {error}");
+                None
+            }
+        }
     }
 
     fn key(&self, id: &VerificationId) -> String {
@@ -700,8 +714,9 @@ impl RedisStore {
                     .get(1)
                     .and_then(|c| text(c)?.parse().ok())
                     .ok_or_else(unreadable)?;
-                let tripped = reply.get(2..2 + count).ok_or_else(unreadable)?;
-                let verification = read(reply.get(2 + count))?;
+                let end = count.checked_add(2).ok_or_else(unreadable)?;
+                let tripped = reply.get(2..end).ok_or_else(unreadable)?;
+                let verification = read(reply.get(end))?;
                 Ok(Ok((verification, Self::tripped(tripped, watch))))
             }
             b"pumping" => Self::pump_refusal(&reply, watch)
@@ -921,7 +936,8 @@ impl RedisStore {
         Ok(data.filter(|_| expires.is_some_and(|end| now.as_millis() < end)))
     }
 
-    /// The hashes expire by themselves; this trims the set that counts them.
+    /// The verifications expire by themselves; this trims the set that
+    /// counts them.
     pub(super) async fn sweep(&self, now: Timestamp) -> Result<usize, StoreUnavailable> {
         let mut connection = self.connection.connection.clone();
         let removed: usize = redis::cmd("ZREMRANGEBYSCORE")
@@ -994,15 +1010,20 @@ impl RedisStore {
         })
     }
 
-    /// How long Redis keeps a verification still (ms; -1 for ever, -2 gone).
+    /// How long Redis keeps a verification still (ms; -1 for ever, -2
+    /// gone), and how long its string is.
     #[cfg(test)]
-    pub(super) async fn life_ms(&self, id: &VerificationId) -> i64 {
+    pub(super) async fn life_and_length(&self, id: &VerificationId) -> (i64, usize) {
         let mut connection = self.connection.connection.clone();
-        redis::cmd("PTTL")
-            .arg(self.key(id))
+        let key = self.key(id);
+        redis::pipe()
+            .cmd("PTTL")
+            .arg(&key)
+            .cmd("STRLEN")
+            .arg(&key)
             .query_async(&mut connection)
             .await
-            .unwrap_or(-3)
+            .unwrap_or((-3, 0))
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreUnavailable> {
@@ -1015,6 +1036,42 @@ impl RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const BODIES: [&str; 9] = [
+        OPEN_BODY,
+        REOPEN_BODY,
+        UNDO_BODY,
+        SETTLE_BODY,
+        LIST_BODY,
+        CHECK_BODY,
+        REDEEM_BODY,
+        SENT_AS_BODY,
+        DELIVER_BODY,
+    ];
+
+    #[test]
+    fn every_name_in_a_script_is_put_in() {
+        // A misspelt `'$IS_DELIVERD'` would be a Lua string that matches
+        // nothing, not an error.
+        for body in BODIES {
+            let source = source(body);
+            assert!(!source.contains('$'), "{source}");
+        }
+    }
+
+    #[test]
+    fn a_redis_older_than_6_0_is_too_old_and_valkey_is_not() {
+        let info = |version: &str| format!("# Server\r\nredis_version:{version}\r\nos:Linux\r\n");
+        assert_eq!(too_old(&info("5.0.7")), Some("5.0.7"));
+        assert_eq!(too_old(&info("4.0.14")), Some("4.0.14"));
+        assert_eq!(too_old(&info("6.0.0")), None);
+        assert_eq!(too_old(&info("7.0.15")), None);
+        assert_eq!(too_old(&info("10.0.1")), None);
+        let valkey =
+            "# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n";
+        assert_eq!(too_old(valkey), None);
+        assert_eq!(too_old("# Server\r\nos:Linux\r\n"), None, "not said");
+    }
 
     #[test]
     fn no_name_a_script_is_given_is_the_start_of_another() {

@@ -676,6 +676,17 @@ async fn api_verification(
     now: Timestamp,
 ) -> VerificationId {
     let id = VerificationId::random();
+    api_verification_as(store, &id, number, custom, now).await;
+    id
+}
+
+async fn api_verification_as(
+    store: &Store,
+    id: &VerificationId,
+    number: u32,
+    custom: bool,
+    now: Timestamp,
+) {
     let verification = Verification {
         phone: phone(number),
         profile: Some(ProfileId::new("acme")),
@@ -685,12 +696,12 @@ async fn api_verification(
         updated: now,
         delivery: crate::verification::Delivery::Unknown,
         expires: now.after(TTL),
-        ..pending(&id, "123456")
+        ..pending(id, "123456")
     };
     let opened = store
         .open(
             &Opening {
-                id: &id,
+                id,
                 verification: &verification,
                 limits: &[],
                 max_pending: 1_000,
@@ -701,7 +712,6 @@ async fn api_verification(
         )
         .await;
     assert_eq!(opened.expect("answers"), Ok(Opened::default()));
-    id
 }
 
 #[tokio::test]
@@ -1053,31 +1063,67 @@ async fn a_message_is_forgotten_with_its_verification() {
     );
 }
 
+/// Changes `settled` (a code its caller chose) and `verified` every way a
+/// verification changes, and gives back what each is then.
+async fn changed_every_way(
+    store: &Store,
+    settled: &VerificationId,
+    verified: &VerificationId,
+) -> (Option<Verification>, Option<Verification>) {
+    api_verification_as(store, settled, 126, true, START).await;
+    store.sent_as(settled, message(7)).await.expect("answers");
+    let sent = deliver(store, receipt(message(7), 70, Delivery::Sent)).await;
+    assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
+    let resent = store.reopen(settled, &[], None, at(1)).await;
+    assert!(resent.expect("answers").is_ok());
+    store.sent_as(settled, message(8)).await.expect("answers");
+    let failed = deliver(store, receipt(message(8), 80, Delivery::Failed)).await;
+    assert_eq!(delivery_of(&failed), Some((Delivery::Failed, true)));
+    let wrong = check(store, settled, "654321", at(2)).await;
+    assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+    let done = store.settle(settled, true, at(3)).await.expect("answers");
+    assert_eq!(done.map(|v| v.status), Ok(Status::Used));
+
+    api_verification_as(store, verified, 127, false, START).await;
+    store.sent_as(verified, message(9)).await.expect("answers");
+    let right = check(store, verified, "123456", at(4)).await;
+    assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+    (
+        store.get(settled).await.expect("answers"),
+        store.get(verified).await.expect("answers"),
+    )
+}
+
 /// Every script that rewrites a verification in Redis keeps the life that
-/// opening it gave: a `SET` without `KEEPTTL` would keep it for ever.
+/// opening it gave (a `SET` without `KEEPTTL` would keep it for ever) and
+/// writes each field in its own place (the string stays as long as packing
+/// made it), and the verification ends as it ends in the memory store.
 #[tokio::test]
-async fn every_change_to_a_verification_in_redis_keeps_the_life_it_was_given() {
+async fn every_change_to_a_verification_in_redis_keeps_its_life_and_its_layout() {
     let Some(store) = redis_store().await else {
         return;
     };
     let Store::Redis(redis) = &store else {
         panic!("redis_store gives a Redis store");
     };
+    let (settled, verified) = (VerificationId::random(), VerificationId::random());
+    let in_memory = changed_every_way(&Store::default(), &settled, &verified).await;
+    let in_redis = changed_every_way(&store, &settled, &verified).await;
+    assert_eq!(in_redis, in_memory);
+    assert!(in_redis.0.is_some() && in_redis.1.is_some());
+
     let given = i64::try_from((TTL + crate::verification::KEPT_AFTER_EXPIRY).as_millis())
         .expect("a life in milliseconds");
-    let id = api_verification(&store, 126, true, START).await;
-    store.sent_as(&id, message(7)).await.expect("answers");
-    let sent = deliver(&store, receipt(message(7), 70, Delivery::Sent)).await;
-    assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
-    let resent = store.reopen(&id, &[], None, at(1)).await.expect("answers");
-    assert!(resent.is_ok(), "{resent:?}");
-    let wrong = check(&store, &id, "654321", at(2)).await;
-    assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
-    let settled = store.settle(&id, true, at(3)).await.expect("answers");
-    assert_eq!(settled.map(|v| v.status), Ok(Status::Used));
-    let left = redis.life_ms(&id).await;
+    let (life, length) = redis.life_and_length(&settled).await;
     assert!(
-        (given - 60_000..=given).contains(&left),
-        "{left} of {given}"
+        (given - 60_000..=given).contains(&life),
+        "{life} of {given}"
     );
+    assert_eq!(length, super::packed::PROFILE_START + "acme".len());
+    let (life, length) = redis.life_and_length(&verified).await;
+    assert!(
+        (given - 60_000..=given).contains(&life),
+        "{life} of {given}"
+    );
+    assert_eq!(length, super::packed::PROFILE_START + "acme".len());
 }
