@@ -629,11 +629,31 @@ pub struct Languages {
 /// Most entries of an `Accept-Language` read: real ones have a handful.
 const MAX_ACCEPTED: usize = 32;
 
-/// The tags of an `Accept-Language` header, most wanted first: by q-value,
-/// then in the order given; an entry whose q is 0 or unreadable (`NaN`,
-/// `1e400`) is left out. (The `accept-language` crate sorts `NaN` with a
-/// partial order, which panics in a sort since Rust 1.81.)
-fn accepted(header: &str) -> Vec<&str> {
+/// An `Accept-Language` header read.
+struct Accepted<'a> {
+    /// Most wanted first: by q-value, then in the order given.
+    wanted: Vec<&'a str>,
+    /// The ranges given `q=0`: "not this one" (RFC 9110, 12.4.2), which
+    /// also refuses the tags under them (`es;q=0` refuses `es-MX`'s
+    /// fallback to `es`).
+    refused: Vec<&'a str>,
+}
+
+impl Accepted<'_> {
+    fn refuses(&self, tag: &str) -> bool {
+        self.refused.iter().any(|range| {
+            tag.get(..range.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(range))
+                && matches!(tag.as_bytes().get(range.len()), None | Some(b'-'))
+        })
+    }
+}
+
+/// The tags of an `Accept-Language` header, most wanted first; an entry
+/// whose q is 0 is refused, one whose q is unreadable (`NaN`, `1e400`) is
+/// left out. (The `accept-language` crate sorts `NaN` with a partial order,
+/// which panics in a sort since Rust 1.81.)
+fn accepted(header: &str) -> Accepted<'_> {
     let mut entries: Vec<(&str, f32)> = header
         .split(',')
         .take(MAX_ACCEPTED)
@@ -647,12 +667,16 @@ fn accepted(header: &str) -> Vec<&str> {
                 Some(q) => q.trim().parse::<f32>().ok()?,
                 None => 1.0,
             };
-            (!tag.is_empty() && q.is_finite() && q > 0.0).then_some((tag, q))
+            (!tag.is_empty() && q.is_finite() && q >= 0.0).then_some((tag, q))
         })
         .collect();
     // Stable: equal q-values keep the header's order.
     entries.sort_by(|a, b| b.1.total_cmp(&a.1));
-    entries.into_iter().map(|(tag, _)| tag).collect()
+    let (wanted, refused): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(_, q)| *q > 0.0);
+    Accepted {
+        wanted: wanted.into_iter().map(|(tag, _)| tag).collect(),
+        refused: refused.into_iter().map(|(tag, _)| tag).collect(),
+    }
 }
 
 impl Languages {
@@ -704,6 +728,15 @@ impl Languages {
     /// preference), by Fluent's negotiation: `es-MX` finds `es`, `pt` and
     /// `pt-PT` find `pt-BR`.
     pub fn best<'a>(&self, requested: impl IntoIterator<Item = &'a str>) -> Option<Language> {
+        self.best_allowed(requested, |_| true)
+    }
+
+    /// `best`, among the offered languages `allowed` lets through.
+    fn best_allowed<'a>(
+        &self,
+        requested: impl IntoIterator<Item = &'a str>,
+        allowed: impl Fn(Language) -> bool,
+    ) -> Option<Language> {
         let requested: Vec<LanguageIdentifier> = requested
             .into_iter()
             .take(16)
@@ -713,17 +746,22 @@ impl Languages {
             self.offered.iter().map(|l| &l.loaded().id).collect();
         let found =
             negotiate_languages(&requested, &available, None, NegotiationStrategy::Filtering);
-        let best = **found.first()?;
-        self.offered
-            .iter()
-            .copied()
-            .find(|l| &l.loaded().id == best)
+        found.iter().find_map(|best| {
+            self.offered
+                .iter()
+                .copied()
+                .find(|l| &l.loaded().id == **best)
+                .filter(|l| allowed(*l))
+        })
     }
 
     /// From an `Accept-Language` header: by its q-values (`q=0` is "not
-    /// this one"), then the order it lists them in.
+    /// this one", nor any tag under it), then the order it lists them in.
     pub fn for_accept_language(&self, header: &str) -> Option<Language> {
-        self.best(accepted(header))
+        let accepted = accepted(header);
+        self.best_allowed(accepted.wanted.iter().copied(), |l| {
+            !accepted.refuses(l.tag())
+        })
     }
 
     /// From OpenID Connect's `ui_locales`: tags separated by spaces, the
@@ -1295,6 +1333,23 @@ mod tests {
         assert_eq!(pick(&hostile), Some("es"));
         assert_eq!(pick("de;Q=0.1, fr;q=0.05"), Some("de"));
         assert_eq!(all.choose(None, Some("it")).tag(), "en");
+    }
+
+    #[test]
+    fn a_language_given_q_0_is_not_chosen_even_as_the_fallback_of_another() {
+        let all = Languages::default();
+        let pick = |header: &str| all.for_accept_language(header).map(Language::tag);
+        assert_eq!(pick("es-MX, es;q=0"), None);
+        assert_eq!(pick("es-MX, ES;q=0, fr;q=0.5"), Some("fr"));
+        assert_eq!(
+            pick("pt-PT, pt;q=0, en;q=0.1"),
+            Some("en"),
+            "pt refuses pt-BR"
+        );
+        // A narrower range refuses only itself: `es-MX;q=0` leaves `es`.
+        assert_eq!(pick("es-MX;q=0, es"), Some("es"));
+        assert_eq!(pick("e;q=0, es"), Some("es"), "a range is a whole subtag");
+        assert_eq!(all.choose(None, Some("es-MX, es;q=0")).tag(), "en");
     }
 
     #[test]
