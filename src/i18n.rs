@@ -633,25 +633,46 @@ const MAX_ACCEPTED: usize = 32;
 struct Accepted<'a> {
     /// Most wanted first: by q-value, then in the order given.
     wanted: Vec<&'a str>,
-    /// The ranges given `q=0`: "not this one" (RFC 9110, 12.4.2), which
-    /// also refuses the tags under them (`es;q=0` refuses `es-MX`'s
-    /// fallback to `es`).
+    /// The ranges given `q=0`: "not this one" (RFC 9110, 12.4.2).
     refused: Vec<&'a str>,
 }
 
-impl Accepted<'_> {
-    fn refuses(&self, tag: &str) -> bool {
-        self.refused.iter().any(|range| {
-            tag.get(..range.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(range))
-                && matches!(tag.as_bytes().get(range.len()), None | Some(b'-'))
+/// How long `range` is if it matches `tag`: the whole tag, or its first
+/// subtags (`pt` matches `pt-BR`, `p` does not), in any case, `_` read as
+/// `-`; 0 if it does not match.
+fn matched(range: &str, tag: &str) -> usize {
+    let same = |a: &[u8], b: &[u8]| {
+        a.iter().zip(b).all(|(x, y)| {
+            let dash = |c: u8| {
+                if c == b'_' {
+                    b'-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
+            dash(*x) == dash(*y)
         })
+    };
+    let (range, tag) = (range.as_bytes(), tag.as_bytes());
+    let fits = range.len() <= tag.len()
+        && same(range, tag)
+        && matches!(tag.get(range.len()), None | Some(b'-' | b'_'));
+    if fits { range.len() } else { 0 }
+}
+
+impl Accepted<'_> {
+    /// Whether `tag` was refused: the longest range that matches it was
+    /// given `q=0` (`es;q=0` refuses `es`, which `es-MX` would fall back
+    /// to; `pt-BR, pt;q=0` still wants `pt-BR`).
+    fn refuses(&self, tag: &str) -> bool {
+        let longest = |ranges: &[&str]| ranges.iter().map(|r| matched(r, tag)).max().unwrap_or(0);
+        longest(&self.refused) > longest(&self.wanted)
     }
 }
 
 /// The tags of an `Accept-Language` header, most wanted first; an entry
-/// whose q is 0 is refused, one whose q is unreadable (`NaN`, `1e400`) is
-/// left out. (The `accept-language` crate sorts `NaN` with a partial order,
+/// whose q is 0 is refused, one whose q is negative or unreadable (`NaN`,
+/// `1e400`) is left out. (The `accept-language` crate sorts `NaN` with a partial order,
 /// which panics in a sort since Rust 1.81.)
 fn accepted(header: &str) -> Accepted<'_> {
     let mut entries: Vec<(&str, f32)> = header
@@ -1349,6 +1370,11 @@ mod tests {
         // A narrower range refuses only itself: `es-MX;q=0` leaves `es`.
         assert_eq!(pick("es-MX;q=0, es"), Some("es"));
         assert_eq!(pick("e;q=0, es"), Some("es"), "a range is a whole subtag");
+        // The longest range that matches a tag speaks for it.
+        assert_eq!(pick("pt-BR, pt;q=0"), Some("pt-BR"));
+        assert_eq!(pick("pt-br;q=0.5, pt;q=0, en;q=0.1"), Some("pt-BR"));
+        assert_eq!(pick("pt_BR;q=0, pt, en;q=0.1"), Some("en"));
+        assert_eq!(pick("pt_BR, pt;q=0"), Some("pt-BR"));
         assert_eq!(all.choose(None, Some("es-MX, es;q=0")).tag(), "en");
     }
 
