@@ -672,8 +672,8 @@ impl Accepted<'_> {
 
 /// The tags of an `Accept-Language` header, most wanted first; an entry
 /// whose q is 0 is refused, one whose q is negative or unreadable (`NaN`,
-/// `1e400`) is left out. (The `accept-language` crate sorts `NaN` with a partial order,
-/// which panics in a sort since Rust 1.81.)
+/// `1e400`) is left out. (The `accept-language` crate sorts `NaN` with a
+/// partial order, which panics in a sort since Rust 1.81.)
 fn accepted(header: &str) -> Accepted<'_> {
     let mut entries: Vec<(&str, f32)> = header
         .split(',')
@@ -777,7 +777,8 @@ impl Languages {
     }
 
     /// From an `Accept-Language` header: by its q-values (`q=0` is "not
-    /// this one", nor any tag under it), then the order it lists them in.
+    /// this one" for each tag it is the longest match of), then the order
+    /// it lists them in.
     pub fn for_accept_language(&self, header: &str) -> Option<Language> {
         let accepted = accepted(header);
         self.best_allowed(accepted.wanted.iter().copied(), |l| {
