@@ -1114,16 +1114,12 @@ async fn every_change_to_a_verification_in_redis_keeps_its_life_and_its_layout()
 
     let given = i64::try_from((TTL + crate::verification::KEPT_AFTER_EXPIRY).as_millis())
         .expect("a life in milliseconds");
-    let (life, length) = redis.life_and_length(&settled).await;
-    assert!(
-        (given - 60_000..=given).contains(&life),
-        "{life} of {given}"
-    );
-    assert_eq!(length, super::packed::PROFILE_START + "acme".len());
-    let (life, length) = redis.life_and_length(&verified).await;
-    assert!(
-        (given - 60_000..=given).contains(&life),
-        "{life} of {given}"
-    );
-    assert_eq!(length, super::packed::PROFILE_START + "acme".len());
+    for id in [&settled, &verified] {
+        let (life, length) = redis.life_and_length(id).await;
+        assert!(
+            (given - 60_000..=given).contains(&life),
+            "{life} of {given}"
+        );
+        assert_eq!(length, super::packed::PROFILE_START + "acme".len());
+    }
 }
