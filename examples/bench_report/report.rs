@@ -228,9 +228,18 @@ pub fn report(raw: &str) -> Result<Report, String> {
     for extra in &extras {
         if let Some(kib) = extra["idle_rss_kib"].as_f64() {
             let mb = megabytes(kib);
+            let order = match (
+                extra["text_order_found"].as_u64(),
+                extra["text_order_listed"].as_u64(),
+            ) {
+                (Some(found), Some(listed)) => {
+                    format!("; text order: {found} of {listed} functions found")
+                }
+                _ => String::new(),
+            };
             writeln!(
                 targets,
-                "| idle resident size ≤ {MAX_IDLE_MB:.0} MB | {mb:.1} MB ({kib:.0} KiB) | 1 | {} |",
+                "| idle resident size ≤ {MAX_IDLE_MB:.0} MB | {mb:.1} MB ({kib:.0} KiB{order}) | 1 | {} |",
                 met(mb <= MAX_IDLE_MB)
             )
             .map_err(|e| e.to_string())?;
