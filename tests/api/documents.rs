@@ -118,3 +118,40 @@ fn benchmarks_md_holds_exactly_the_tables_the_committed_raw_measurements_give() 
         "summary.md is stale"
     );
 }
+
+#[test]
+fn the_text_order_lists_each_function_once_and_covers_the_pages_and_the_verify_api() {
+    let order = read("text-order.txt");
+    assert!(
+        order.starts_with("# Written by bench/text_order"),
+        "text-order.txt says how it is made"
+    );
+    let names: Vec<&str> = order.lines().filter(|l| !l.starts_with('#')).collect();
+    let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "a function is listed twice");
+    assert!(
+        names
+            .iter()
+            .all(|name| !name.is_empty() && !name.contains(char::is_whitespace)),
+        "one symbol a line"
+    );
+    // Mangled names hold each path segment as it is spelt.
+    for handler in [
+        "show_form",
+        "request_code",
+        "check_code",
+        "trigger_sms",
+        "verify_by_id",
+    ] {
+        assert!(
+            names
+                .iter()
+                .any(|name| name.contains("telnyx_2fa") && name.contains(handler)),
+            "text-order.txt has no `{handler}`: run bench/text_order"
+        );
+    }
+    assert!(
+        read("build.rs").contains("--symbol-ordering-file"),
+        "build.rs hands the file to the linker"
+    );
+}
