@@ -59,12 +59,15 @@ fn main() {
 fn order_the_text(manifest: &Path) {
     println!("cargo::rerun-if-changed=text-order.txt");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
+    println!("cargo::rerun-if-env-changed=RUSTC_LINKER");
     let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
     let lld = env::var("TARGET").is_ok_and(|target| target == "x86_64-unknown-linux-gnu");
     let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-    let own_linker = ["fuse-ld", "linker", "link-self-contained"]
-        .iter()
-        .any(|flag| flags.contains(flag));
+    // A `linker` in Cargo's configuration, or flags that pick one.
+    let own_linker = env::var_os("RUSTC_LINKER").is_some()
+        || ["fuse-ld", "linker", "link-self-contained"]
+            .iter()
+            .any(|flag| flags.contains(flag));
     let order = manifest.join("text-order.txt");
     if release && lld && !own_linker && order.is_file() {
         println!(
