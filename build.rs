@@ -49,31 +49,82 @@ fn main() {
     fs::write(&out, code).unwrap_or_else(|error| panic!("{}: {error}", out.display()));
 }
 
-/// In a release build for x86-64 Linux, where Rust links with its own LLD,
-/// lays out the functions listed in `text-order.txt` (written by
-/// `bench/text_order`: what the app runs to start and serve its first
-/// visitors) together at the start of the text. The kernel maps the 64 KiB
-/// around each page a process touches, so scattered, they kept most of
-/// the 9 MB text resident; together they fill about a third of it. Left
-/// out when the build chooses its own linker, which may not know the flag.
+/// In a release build for x86-64 Linux, where Rust (1.90 and later) links
+/// with its own LLD, lays out the functions listed in `text-order.txt`
+/// (written by `bench/text_order`: what the app runs to start and serve its
+/// first visitors) together at the start of the text. The kernel maps the
+/// 64 KiB around each page a process touches, so scattered, they kept most
+/// of the 9 MB text resident; together they fill about a third of it. Left
+/// out where the linker may be another (GNU ld does not know the flag): an
+/// older Rust, a toolchain without its LLD, a `linker` in Cargo's
+/// configuration, or flags that choose one. Cargo reruns this script when
+/// the flags or the compiler change.
 fn order_the_text(manifest: &Path) {
     println!("cargo::rerun-if-changed=text-order.txt");
-    println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
-    println!("cargo::rerun-if-env-changed=RUSTC_LINKER");
-    let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
-    let lld = env::var("TARGET").is_ok_and(|target| target == "x86_64-unknown-linux-gnu");
-    let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-    // A `linker` in Cargo's configuration, or flags that pick one.
-    let own_linker = env::var_os("RUSTC_LINKER").is_some()
-        || ["fuse-ld", "linker", "link-self-contained"]
-            .iter()
-            .any(|flag| flags.contains(flag));
     let order = manifest.join("text-order.txt");
-    if release && lld && !own_linker && order.is_file() {
-        println!(
-            "cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
-            order.display()
-        );
-        println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
+    let target = env::var("TARGET").is_ok_and(|target| target == "x86_64-unknown-linux-gnu");
+    if release && target && order.is_file() && links_with_rust_lld() {
+        // `-Xlinker` pairs, not `-Wl,`: a path may hold a comma.
+        for arg in [
+            "-Xlinker".to_owned(),
+            format!("--symbol-ordering-file={}", order.display()),
+            "-Xlinker".to_owned(),
+            "--no-warn-symbol-ordering".to_owned(),
+        ] {
+            println!("cargo::rustc-link-arg-bins={arg}");
+        }
     }
+}
+
+/// Whether the binary will be linked by the LLD that ships with Rust: a
+/// Rust of 1.90 or later that has it, with no linker chosen for it.
+fn links_with_rust_lld() -> bool {
+    if env::var_os("RUSTC_LINKER").is_some() {
+        return false;
+    }
+    let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let mut previous = "";
+    for flag in flags.split('\x1f') {
+        // `-C linker=x` arrives as two flags, `-Clinker=x` as one.
+        let option = if previous == "-C" {
+            flag
+        } else {
+            flag.trim_start_matches("-C")
+        };
+        if option.starts_with("linker=")
+            || option.starts_with("linker-flavor")
+            || option.starts_with("link-self-contained")
+            || flag.contains("linker-features")
+            || flag.contains("fuse-ld")
+        {
+            return false;
+        }
+        previous = flag;
+    }
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let ask = |args: &[&str]| {
+        std::process::Command::new(&rustc)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+    };
+    let recent = ask(&["-vV"]).is_some_and(|version| {
+        version
+            .lines()
+            .find_map(|line| line.strip_prefix("release: "))
+            .and_then(|release| {
+                let mut parts = release.split(['.', '-']).map(str::parse::<u32>);
+                Some((parts.next()?.ok()?, parts.next()?.ok()?))
+            })
+            .is_some_and(|version| version >= (1, 90))
+    });
+    let has_lld = ask(&["--print", "sysroot"]).is_some_and(|sysroot| {
+        Path::new(sysroot.trim())
+            .join("lib/rustlib/x86_64-unknown-linux-gnu/bin/gcc-ld/ld.lld")
+            .is_file()
+    });
+    recent && has_lld
 }

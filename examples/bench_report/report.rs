@@ -228,12 +228,25 @@ pub fn report(raw: &str) -> Result<Report, String> {
     for extra in &extras {
         if let Some(kib) = extra["idle_rss_kib"].as_f64() {
             let mb = megabytes(kib);
+            // How much of `text-order.txt` the binary has, and the stretch
+            // of text those functions span (their size, when laid out together).
             let order = match (
                 extra["text_order_found"].as_u64(),
                 extra["text_order_listed"].as_u64(),
             ) {
                 (Some(found), Some(listed)) => {
-                    format!("; text order: {found} of {listed} functions found")
+                    let stretch = match (
+                        extra["text_order_kib"].as_f64(),
+                        extra["text_order_span_kib"].as_f64(),
+                    ) {
+                        (Some(size), Some(span)) => format!(
+                            ", {:.1} MB of them in {:.1} MB",
+                            megabytes(size),
+                            megabytes(span)
+                        ),
+                        _ => String::new(),
+                    };
+                    format!("; text order: {found} of {listed} functions found{stretch}")
                 }
                 _ => String::new(),
             };
