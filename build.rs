@@ -5,9 +5,15 @@
 use std::path::Path;
 use std::{env, fs};
 
+#[path = "build/phone_metadata.rs"]
+mod phone_metadata;
+
 fn main() {
     println!("cargo::rerun-if-changed=locales");
+    println!("cargo::rerun-if-changed=build");
     let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let out_dir = env::var("OUT_DIR").unwrap_or_default();
+    phone_metadata::write(Path::new(&out_dir));
     order_the_text(Path::new(&manifest));
     let dir = Path::new(&manifest).join("locales");
     let mut tags: Vec<String> = fs::read_dir(&dir)
@@ -41,7 +47,7 @@ fn main() {
             )
         })
         .collect();
-    let out = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("locales.rs");
+    let out = Path::new(&out_dir).join("locales.rs");
     let code = format!(
         "/// Each language's tag (its file's name) and messages.\n\
          pub const SOURCES: &[(&str, &str)] = &[\n{entries}];\n"
