@@ -33,6 +33,27 @@ fn plain_calls_align(size: usize, align: usize) -> bool {
 /// mimalloc, through its plain calls wherever they align the block.
 pub struct Mimalloc;
 
+/// A block for `layout` from `plain` where it aligns it, else from `aligned`.
+///
+/// # Safety
+/// As `GlobalAlloc::alloc`: `layout` has a non-zero size.
+#[inline]
+unsafe fn allocate(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    // SAFETY: mimalloc's allocation calls take any size and a power-of-two
+    // alignment, which a `Layout` always has.
+    unsafe {
+        if plain_calls_align(layout.size(), layout.align()) {
+            plain(layout.size()).cast()
+        } else {
+            aligned(layout.size(), layout.align()).cast()
+        }
+    }
+}
+
 // SAFETY: every block comes from mimalloc, aligned as its layout asks
 // (`plain_calls_align`, else the aligned calls), and goes back to it; a
 // null pointer is returned as mimalloc returns it, for an allocation that
@@ -40,27 +61,14 @@ pub struct Mimalloc;
 unsafe impl GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: mimalloc's allocation calls take any size and a
-        // power-of-two alignment, which a `Layout` always has.
-        unsafe {
-            if plain_calls_align(layout.size(), layout.align()) {
-                mi::mi_malloc(layout.size()).cast()
-            } else {
-                mi::mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        // SAFETY: the caller's contract is `allocate`'s.
+        unsafe { allocate(layout, mi::mi_malloc, mi::mi_malloc_aligned) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as `alloc`.
-        unsafe {
-            if plain_calls_align(layout.size(), layout.align()) {
-                mi::mi_zalloc(layout.size()).cast()
-            } else {
-                mi::mi_zalloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        unsafe { allocate(layout, mi::mi_zalloc, mi::mi_zalloc_aligned) }
     }
 
     #[inline]
