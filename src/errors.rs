@@ -103,10 +103,10 @@ impl From<VerifyError> for AppError {
                 retry_after,
             },
             VerifyError::Busy => AppError::Busy,
-            VerifyError::Ended(Ended::Expired) => AppError::Expired,
-            VerifyError::Ended(Ended::Used) => AppError::AlreadyUsed,
-            VerifyError::Ended(Ended::Locked) => AppError::Locked,
-            VerifyError::Ended(Ended::Missing) | VerifyError::NotCustomCode => {
+            VerifyError::Ended(Ended::Expired, _) => AppError::Expired,
+            VerifyError::Ended(Ended::Used, _) => AppError::AlreadyUsed,
+            VerifyError::Ended(Ended::Locked, _) => AppError::Locked,
+            VerifyError::Ended(Ended::Missing, _) | VerifyError::NotCustomCode => {
                 AppError::NoVerification
             }
             VerifyError::Store(unavailable) => AppError::StoreUnavailable(unavailable),

@@ -212,7 +212,13 @@ pub enum CheckOutcome {
     },
     /// The address has typed too many wrong codes: not checked, not counted.
     Limited(LimitHit),
-    Ended(Ended),
+    /// It can take no code: why, and the verification as it stands (none
+    /// when it is missing), so that a caller can name its number without
+    /// asking the store again.
+    Ended {
+        why: Ended,
+        verification: Option<Verification>,
+    },
 }
 
 impl Verification {

@@ -100,7 +100,7 @@ impl From<VerifyError> for ApiError {
                 "/status",
                 "status can be reported only for a verification with a custom_code.",
             ),
-            VerifyError::Ended(_) => ApiError::NotFound { pointer: None },
+            VerifyError::Ended(..) => ApiError::NotFound { pointer: None },
             other @ VerifyError::Store(_) => ApiError::Unavailable(other),
         }
     }

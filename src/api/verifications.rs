@@ -250,8 +250,18 @@ pub async fn verify_by_id(
                 ));
             }
         };
-        let phone = api_verification(&app, &id).await?.phone;
+        // One step of the store, which finds only the API's verifications
+        // and answers an ended one with itself, to name its number.
         let settled = app.verifier.settle(&id, accepted).await;
+        let phone = match &settled {
+            Ok(v) => v.phone,
+            Err(VerifyError::Ended(_, Some(v))) => v.phone,
+            Err(_) => {
+                return Err(settled
+                    .err()
+                    .map_or(ApiError::NotFound { pointer: None }, Into::into));
+            }
+        };
         let verdict = settled.map(|v| {
             if accepted {
                 Checked::Verified(v)
@@ -318,21 +328,28 @@ async fn check(
         .verifier
         .check(id, code, Reading::Loose, requester)
         .await;
-    let phone = match &checked {
+    let named = match &checked {
         Ok(
             Checked::Verified(v)
             | Checked::Wrong {
                 verification: v, ..
             }
             | Checked::Malformed(v),
-        ) => {
-            if v.profile.is_none() {
-                return Err(ApiError::NotFound { pointer: None });
-            }
-            v.phone
+        ) => Some(v),
+        // Nothing was checked, but the store read it: the answer names it.
+        Err(VerifyError::Ended(_, Some(v))) => Some(v.as_ref()),
+        Err(_) => None,
+    };
+    let phone = match named {
+        Some(v) if v.profile.is_none() => return Err(ApiError::NotFound { pointer: None }),
+        Some(v) => v.phone,
+        // Refused before a verification was read: a limit, none at all, or
+        // the store.
+        None => {
+            return Err(checked
+                .err()
+                .map_or(ApiError::NotFound { pointer: None }, Into::into));
         }
-        // Nothing was checked: the answer still names the number.
-        Err(_) => api_verification(app, id).await?.phone,
     };
     answer(&phone, checked)
 }
@@ -350,7 +367,7 @@ fn answer(
                 response_code: ResponseCode::Accepted,
             },
         })),
-        Ok(_) | Err(VerifyError::Ended(Ended::Expired | Ended::Used | Ended::Locked)) => {
+        Ok(_) | Err(VerifyError::Ended(Ended::Expired | Ended::Used | Ended::Locked, _)) => {
             Ok(rejected(phone))
         }
         Err(error) => Err(error.into()),

@@ -47,9 +47,12 @@ pub async fn show_code_page(
 async fn still_pending(app: &AppState, pending: &PendingCode) -> Result<Verification, AppError> {
     let now = app.verifier.clock().now();
     let found = app.verifier.status(&pending.id).await;
-    match found.and_then(|v| v.still_pending(now).map(|()| v).map_err(VerifyError::Ended)) {
+    let ended = |why| VerifyError::Ended(why, None);
+    match found.and_then(|v| v.still_pending(now).map(|()| v).map_err(ended)) {
         Ok(verification) => Ok(verification),
-        Err(VerifyError::Ended(Ended::Missing)) if now >= pending.expires => Err(AppError::Expired),
+        Err(VerifyError::Ended(Ended::Missing, _)) if now >= pending.expires => {
+            Err(AppError::Expired)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -147,7 +150,7 @@ fn not_verified_page(
         },
         // The store forgets a verification a while after it expires; the
         // cookie still knows when it did.
-        Err(VerifyError::Ended(Ended::Missing))
+        Err(VerifyError::Ended(Ended::Missing, _))
             if app.verifier.clock().now() >= pending.expires =>
         {
             AppError::Expired

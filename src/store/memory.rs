@@ -289,9 +289,11 @@ impl MemoryStore {
         let now_us = Gcra::micros(now);
         let mut state = self.state();
         let Some(verification) = state.verifications.get(id) else {
-            return Err(Refusal::Ended(Ended::Missing));
+            return Err(Refusal::Ended(Ended::Missing, None));
         };
-        verification.still_pending(now).map_err(Refusal::Ended)?;
+        verification
+            .still_pending(now)
+            .map_err(|why| Refusal::Ended(why, None))?;
         if let Some(blocked) = state.blocked(watch, now) {
             return Err(blocked);
         }
@@ -302,7 +304,7 @@ impl MemoryStore {
         let verification = state
             .verifications
             .get_mut(id)
-            .ok_or(Refusal::Ended(Ended::Missing))?;
+            .ok_or(Refusal::Ended(Ended::Missing, None))?;
         verification.sent = now;
         verification.updated = now;
         verification.delivery = Delivery::Unknown;
@@ -349,17 +351,24 @@ impl MemoryStore {
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
         let mut state = self.state();
-        let Some(verification) = state.verifications.get(id) else {
-            return CheckOutcome::Ended(Ended::Missing);
+        let missing = CheckOutcome::Ended {
+            why: Ended::Missing,
+            verification: None,
         };
-        if let Err(ended) = verification.still_pending(now) {
-            return CheckOutcome::Ended(ended);
+        let Some(verification) = state.verifications.get(id) else {
+            return missing;
+        };
+        if let Err(why) = verification.still_pending(now) {
+            return CheckOutcome::Ended {
+                why,
+                verification: Some(verification.clone()),
+            };
         }
         if let Some(hit) = state.refusal(limits, &keys, now_us) {
             return CheckOutcome::Limited(hit);
         }
         let Some(verification) = state.verifications.get_mut(id) else {
-            return CheckOutcome::Ended(Ended::Missing);
+            return missing;
         };
         match verification.check(attempts, now, max_attempts) {
             Ok(true) => {
@@ -377,7 +386,10 @@ impl MemoryStore {
                 state.take(limits, &keys, now_us);
                 outcome
             }
-            Err(ended) => CheckOutcome::Ended(ended),
+            Err(why) => CheckOutcome::Ended {
+                why,
+                verification: Some(verification.clone()),
+            },
         }
     }
 
@@ -388,15 +400,21 @@ impl MemoryStore {
         now: Timestamp,
     ) -> Result<Verification, Refusal> {
         let mut state = self.state();
+        // Only the Verify API's verifications: a page's is none of its business.
         let verification = state
             .verifications
             .get_mut(id)
-            .ok_or(Refusal::Ended(Ended::Missing))?;
-        verification.still_pending(now).map_err(Refusal::Ended)?;
+            .filter(|v| v.profile.is_some())
+            .ok_or(Refusal::Ended(Ended::Missing, None))?;
+        if let Err(why) = verification.still_pending(now) {
+            return Err(Refusal::Ended(why, Some(Box::new(verification.clone()))));
+        }
         if !verification.custom_code {
             return Err(Refusal::NotCustomCode);
         }
-        verification.settle(accepted, now).map_err(Refusal::Ended)?;
+        verification
+            .settle(accepted, now)
+            .map_err(|why| Refusal::Ended(why, None))?;
         Ok(verification.clone())
     }
 

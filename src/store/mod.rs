@@ -5,8 +5,14 @@
 //! (capacity, limits and the insert for a send; the address's guessing limit,
 //! the check and the try count for a code), so racing requests on any number
 //! of instances allow together exactly what one allows, and a request costs
-//! one Redis round trip. The same rules are written twice, in Rust and in
-//! Lua; the tests at the end of this file run against both backends.
+//! one Redis round trip. The few requests that take two need what the first
+//! answered: a send notes Telnyx's message id after the SMS (with receipts
+//! on), a code checked by number first reads the number's verifications
+//! (the typed code's digest is keyed by the verification's id), and a right
+//! code during a sign-in then stores the authorization code.
+//! `tests/api/redis.rs` counts what each request sends. The same rules are
+//! written twice, in Rust and in Lua; the tests at the end of this file run
+//! against both backends.
 
 mod connection;
 mod memory;
@@ -63,8 +69,10 @@ pub enum Refusal {
     /// `limits.max_pending` verifications are held already.
     Busy,
     Limit(LimitHit),
-    /// A resend or settlement for a verification that can no longer take a code.
-    Ended(Ended),
+    /// A resend or settlement for a verification that can no longer take a
+    /// code; a settlement gives the verification as it stands (the Verify
+    /// API's answer names its number).
+    Ended(Ended, Option<Box<Verification>>),
     /// A settlement for a verification whose code the caller did not choose.
     NotCustomCode,
     /// The number's prefix or country is blocked by the pumping breaker.

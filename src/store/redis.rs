@@ -214,6 +214,7 @@ fn substitutions() -> Vec<(&'static str, String)> {
         ),
         ("$NO_MESSAGE", " ".repeat(Field::Message.width())),
         ("$LAST_MILLIS", packed::LAST_MILLIS.to_string()),
+        ("$PROFILE_AT", (packed::PROFILE_START + 1).to_string()),
         (
             "$FORMAT_OF_MILLIS",
             format!("%0{}.0f", Field::Updated.width()),
@@ -317,12 +318,15 @@ const UNDO_BODY: &str = r"
         ";
 static UNDO: LazyLock<Script> = LazyLock::new(|| script(UNDO_BODY));
 
-/// KEYS: the verification. ARGV: now (µs), 1 if accepted.
+/// KEYS: the verification. ARGV: now (µs), 1 if accepted. Only the Verify
+/// API's verifications (those with a profile) are found; an ended one is
+/// answered with why and itself.
 const SETTLE_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
+        if v and #v < $PROFILE_AT then v = false end
         local why = ended(v, now)
-        if why then return {why} end
+        if why then return {why, v or nil} end
         if field(v, $CUSTOM) ~= '1' then return {'not_custom'} end
         local status = '$IS_LOCKED'
         if ARGV[2] == '1' then status = '$IS_USED' end
@@ -356,12 +360,14 @@ static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 /// the typed code's digests (one per code key). Each is compared in time
 /// that does not depend on where it differs, as in the memory store. A
 /// right code is counted for the number's pumping destinations, whose keys
-/// are made here from the stored number.
+/// are made here from the stored number. An ended verification is answered
+/// with why and, unless it is missing, itself: the caller names its number
+/// without a second round trip.
 const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         local why = ended(v, now)
-        if why then return {why} end
+        if why then return {why, v or nil} end
         local interval = tonumber(ARGV[3])
         local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
         if wait > 0 then return {'limited', string.format('%.0f', wait)} end
@@ -706,7 +712,7 @@ impl RedisStore {
         let reply = self.run(&invocation).await?;
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
         if let Some(why) = ended(tag) {
-            return Ok(Err(Refusal::Ended(why)));
+            return Ok(Err(Refusal::Ended(why, None)));
         }
         match tag {
             b"ok" => {
@@ -775,7 +781,8 @@ impl RedisStore {
         let reply = self.run(&invocation).await?;
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
         if let Some(why) = ended(tag) {
-            return Ok(Err(Refusal::Ended(why)));
+            let verification = reply.get(1).map(|v| read(Some(v))).transpose()?;
+            return Ok(Err(Refusal::Ended(why, verification.map(Box::new))));
         }
         match tag {
             b"ok" => read(reply.get(1)).map(Ok),
@@ -830,7 +837,8 @@ impl RedisStore {
         let reply = self.run(&invocation).await?;
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
         if let Some(why) = ended(tag) {
-            return Ok(CheckOutcome::Ended(why));
+            let verification = reply.get(1).map(|v| read(Some(v))).transpose()?;
+            return Ok(CheckOutcome::Ended { why, verification });
         }
         Ok(match tag {
             b"verified" => CheckOutcome::Verified(read(reply.get(1))?),

@@ -160,6 +160,22 @@ async fn check(store: &Store, id: &VerificationId, code: &str, now: Timestamp) -
         .expect("the store answers")
 }
 
+/// Why a check found verification `id` ended, holding that the store gave
+/// it back as a read gives it (none when it is missing).
+async fn ended_because(store: &Store, id: &VerificationId, outcome: CheckOutcome) -> Ended {
+    match outcome {
+        CheckOutcome::Ended { why, verification } => {
+            assert_eq!(
+                verification,
+                store.get(id).await.expect("answers"),
+                "{why:?}"
+            );
+            why
+        }
+        other => panic!("not ended: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_verification_reads_back_as_it_was_stored() {
     each_store(|store| async move {
@@ -185,10 +201,8 @@ async fn the_right_code_verifies_once() {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            check(&store, &id, "123456", START).await,
-            CheckOutcome::Ended(Ended::Used)
-        );
+        let again = check(&store, &id, "123456", START).await;
+        assert_eq!(ended_because(&store, &id, again).await, Ended::Used);
     })
     .await;
 }
@@ -214,10 +228,8 @@ async fn wrong_codes_count_down_to_a_lock_that_the_right_code_cannot_open() {
             Some(Status::Locked)
         );
         for code in ["999999", "123456"] {
-            assert_eq!(
-                check(&store, &id, code, START).await,
-                CheckOutcome::Ended(Ended::Locked)
-            );
+            let locked = check(&store, &id, code, START).await;
+            assert_eq!(ended_because(&store, &id, locked).await, Ended::Locked);
         }
     })
     .await;
@@ -227,10 +239,8 @@ async fn wrong_codes_count_down_to_a_lock_that_the_right_code_cannot_open() {
 async fn a_code_is_refused_from_the_moment_it_expires() {
     each_store(|store| async move {
         let id = with_one(&store).await;
-        assert_eq!(
-            check(&store, &id, "123456", START.after(TTL)).await,
-            CheckOutcome::Ended(Ended::Expired)
-        );
+        let late = check(&store, &id, "123456", START.after(TTL)).await;
+        assert_eq!(ended_because(&store, &id, late).await, Ended::Expired);
         assert!(matches!(
             check(
                 &store,
@@ -249,9 +259,11 @@ async fn a_code_is_refused_from_the_moment_it_expires() {
 async fn an_unknown_id_is_missing() {
     each_store(|store| async move {
         with_one(&store).await;
+        let unknown = VerificationId::random();
+        let checked = check(&store, &unknown, "123456", START).await;
         assert_eq!(
-            check(&store, &VerificationId::random(), "123456", START).await,
-            CheckOutcome::Ended(Ended::Missing)
+            ended_because(&store, &unknown, checked).await,
+            Ended::Missing
         );
     })
     .await;
@@ -305,10 +317,8 @@ async fn wrong_codes_spend_the_guessing_limit_and_right_ones_do_not() {
             Some(0)
         );
         // An ended verification is told so before the limit is looked at.
-        assert_eq!(
-            try_code(ids[0].clone(), "123456").await,
-            CheckOutcome::Ended(Ended::Used)
-        );
+        let used = try_code(ids[0].clone(), "123456").await;
+        assert_eq!(ended_because(&store, &ids[0], used).await, Ended::Used);
     })
     .await;
 }
@@ -535,17 +545,20 @@ async fn a_verification_that_ended_cannot_be_resent() {
         let expired = store.reopen(&id, &limits, None, START.after(TTL)).await;
         assert_eq!(
             expired.expect("answers"),
-            Err(Refusal::Ended(Ended::Expired))
+            Err(Refusal::Ended(Ended::Expired, None))
         );
         check(&store, &id, "123456", START).await;
         let used = store.reopen(&id, &limits, None, START).await;
-        assert_eq!(used.expect("answers"), Err(Refusal::Ended(Ended::Used)));
+        assert_eq!(
+            used.expect("answers"),
+            Err(Refusal::Ended(Ended::Used, None))
+        );
         let missing = store
             .reopen(&VerificationId::random(), &limits, None, START)
             .await;
         assert_eq!(
             missing.expect("answers"),
-            Err(Refusal::Ended(Ended::Missing))
+            Err(Refusal::Ended(Ended::Missing, None))
         );
         assert_eq!(
             take(&store, &limits, START).await,
@@ -575,10 +588,8 @@ async fn verifications_are_held_until_swept_after_their_keep_time() {
         assert_eq!(opened.expect("answers"), Ok(Opened::default()));
         let kept_until = pending(&id, "123456").kept_until();
         // Expired, but kept: a late check is told it expired.
-        assert_eq!(
-            check(&store, &id, "123456", kept_until).await,
-            CheckOutcome::Ended(Ended::Expired)
-        );
+        let late = check(&store, &id, "123456", kept_until).await;
+        assert_eq!(ended_because(&store, &id, late).await, Ended::Expired);
         assert_eq!(store.sweep(START.after(TTL)).await.expect("answers"), 0);
         assert_eq!(store.held().await.expect("answers"), 2);
         assert_eq!(store.sweep(kept_until).await.expect("answers"), 1);
@@ -765,7 +776,9 @@ async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending()
         let settled = settled.expect("settled");
         assert_eq!((settled.status, settled.updated), (Status::Used, at(5)));
         let again = store.settle(&chosen, false, at(6)).await.expect("answers");
-        assert_eq!(again, Err(Refusal::Ended(Ended::Used)));
+        // Refused, with the verification as it stands.
+        let stood = store.get(&chosen).await.expect("answers").map(Box::new);
+        assert_eq!(again, Err(Refusal::Ended(Ended::Used, stood)));
         let rejected = api_verification(&store, 124, true, START).await;
         let settled = store
             .settle(&rejected, false, at(5))
@@ -778,8 +791,12 @@ async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending()
         let missing = store.settle(&VerificationId::random(), true, at(5)).await;
         assert_eq!(
             missing.expect("answers"),
-            Err(Refusal::Ended(Ended::Missing))
+            Err(Refusal::Ended(Ended::Missing, None))
         );
+        // A page's verification is none of the Verify API's business.
+        let page = with_one(&store).await;
+        let refused = store.settle(&page, true, at(5)).await.expect("answers");
+        assert_eq!(refused, Err(Refusal::Ended(Ended::Missing, None)));
     })
     .await;
 }

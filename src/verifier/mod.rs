@@ -128,8 +128,9 @@ pub enum VerifyError {
     Limited(LimitHit),
     #[error("too many pending verifications")]
     Busy,
+    /// With the verification as it stands, when it was read on the way.
     #[error("the verification cannot take a code: {0:?}")]
-    Ended(Ended),
+    Ended(Ended, Option<Box<Verification>>),
     #[error("only a verification whose code the caller chose can be settled by the caller")]
     NotCustomCode,
     #[error("the pumping breaker blocks {destination} for {retry_after:?}")]
@@ -148,7 +149,7 @@ impl From<Refusal> for VerifyError {
         match refusal {
             Refusal::Busy => VerifyError::Busy,
             Refusal::Limit(hit) => VerifyError::Limited(hit),
-            Refusal::Ended(ended) => VerifyError::Ended(ended),
+            Refusal::Ended(ended, verification) => VerifyError::Ended(ended, verification),
             Refusal::NotCustomCode => VerifyError::NotCustomCode,
             Refusal::Pumping {
                 destination,
@@ -237,7 +238,7 @@ impl Verifier {
             Refusal::Busy => self.metrics.refusal(Refused::Capacity),
             Refusal::Limit(hit) => self.metrics.refusal(Refused::Limit(hit.kind)),
             Refusal::Pumping { .. } => self.metrics.refusal(Refused::Pumping),
-            Refusal::Ended(_) | Refusal::NotCustomCode => {}
+            Refusal::Ended(..) | Refusal::NotCustomCode => {}
         }
         if let Refusal::Limit(hit) = &refusal
             && hit.kind == LimitKind::SmsPerHour
@@ -290,7 +291,7 @@ impl Verifier {
     ) -> Result<Sent, VerifyError> {
         if let Some(previous) = previous.filter(|p| p.phone == phone) {
             match self.resend(previous, requester).await {
-                Err(VerifyError::Ended(_)) => {}
+                Err(VerifyError::Ended(..)) => {}
                 done => return done,
             }
         }
@@ -534,9 +535,9 @@ impl Verifier {
         let Ok(attempt) = attempt else {
             // Not a code at all: say so, without spending a try.
             let verification = self.status(id).await?;
-            verification
-                .still_pending(now)
-                .map_err(VerifyError::Ended)?;
+            if let Err(why) = verification.still_pending(now) {
+                return Err(VerifyError::Ended(why, Some(Box::new(verification))));
+            }
             return Ok(Checked::Malformed(verification));
         };
         let digests: Vec<_> = self
@@ -578,7 +579,9 @@ impl Verifier {
                 })
             }
             CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
-            CheckOutcome::Ended(ended) => Err(VerifyError::Ended(ended)),
+            CheckOutcome::Ended { why, verification } => {
+                Err(VerifyError::Ended(why, verification.map(Box::new)))
+            }
         }
     }
 
@@ -616,7 +619,7 @@ impl Verifier {
         self.store
             .get(id)
             .await?
-            .ok_or(VerifyError::Ended(Ended::Missing))
+            .ok_or(VerifyError::Ended(Ended::Missing, None))
     }
 
     /// How long until `verification`'s code may be texted again, if at all:
@@ -682,10 +685,10 @@ fn check_result(checked: &Result<Checked, VerifyError>) -> Option<CheckResult> {
         Ok(Checked::Verified(_)) => CheckResult::Verified,
         Ok(Checked::Wrong { .. }) => CheckResult::Wrong,
         Ok(Checked::Malformed(_)) => CheckResult::Malformed,
-        Err(VerifyError::Ended(Ended::Expired)) => CheckResult::Expired,
-        Err(VerifyError::Ended(Ended::Used)) => CheckResult::Used,
-        Err(VerifyError::Ended(Ended::Locked)) => CheckResult::Locked,
-        Err(VerifyError::Ended(Ended::Missing)) => CheckResult::None,
+        Err(VerifyError::Ended(Ended::Expired, _)) => CheckResult::Expired,
+        Err(VerifyError::Ended(Ended::Used, _)) => CheckResult::Used,
+        Err(VerifyError::Ended(Ended::Locked, _)) => CheckResult::Locked,
+        Err(VerifyError::Ended(Ended::Missing, _)) => CheckResult::None,
         Err(_) => return None,
     })
 }

@@ -128,7 +128,7 @@ async fn a_code_that_was_texted_verifies_its_number_once() {
             &requester(1),
         )
         .await;
-    assert!(matches!(again, Err(VerifyError::Ended(Ended::Used))));
+    assert!(matches!(again, Err(VerifyError::Ended(Ended::Used, _))));
 }
 
 fn unreachable() -> SmsError {
@@ -298,7 +298,7 @@ async fn a_resend_texts_the_same_code_and_keeps_the_wrong_tries() {
             &requester(1),
         )
         .await;
-    assert!(matches!(locked, Err(VerifyError::Ended(Ended::Locked))));
+    assert!(matches!(locked, Err(VerifyError::Ended(Ended::Locked, _))));
 }
 
 #[tokio::test]
@@ -337,7 +337,7 @@ async fn asking_again_for_the_same_number_resends_and_another_number_replaces() 
             &requester(1),
         )
         .await;
-    assert!(matches!(old, Err(VerifyError::Ended(Ended::Missing))));
+    assert!(matches!(old, Err(VerifyError::Ended(Ended::Missing, _))));
     assert_eq!(memory(&verifier).held(), 1);
 }
 

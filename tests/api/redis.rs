@@ -9,11 +9,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use serde_json::json;
 use wiremock::MockServer;
 
 use crate::helpers::{
-    Browser, PHONE, assert_verified_exactly_once, last_code_received_by, messages_received_by,
-    settings_env, start_instance, submit_at_once, telnyx_accepts, uuid_like, wrong_code,
+    Browser, OWN_ADDRESS, PHONE, assert_verified_exactly_once, last_code_received_by,
+    messages_received_by, settings_env, start_instance, submit_at_once, telnyx_accepts, uuid_like,
+    wrong_code,
 };
 
 fn missing(what: &str) -> Option<String> {
@@ -650,4 +652,245 @@ async fn behind_sentinel_the_app_follows_a_failover_by_itself_and_never_answers_
     );
     let code = cluster.last_code().await;
     assert_eq!(other.enter_code(&code).await.status, StatusCode::OK);
+}
+
+/// A proxy in front of Redis that writes down the name of every command the
+/// app sends through it, so that a test can count what one request costs.
+struct CountingProxy {
+    url: String,
+    commands: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    async fn start(redis_url: &str) -> Self {
+        let upstream = url::Url::parse(redis_url).expect("a Redis URL");
+        let target = format!(
+            "{}:{}",
+            upstream.host_str().expect("a Redis host"),
+            upstream.port().unwrap_or(6379)
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let mut url = upstream.clone();
+        let local = listener.local_addr().expect("an address");
+        url.set_port(Some(local.port())).expect("a port in the URL");
+        let commands = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let noted = commands.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                    continue;
+                };
+                let noted = noted.clone();
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let (mut from_client, mut to_client) = client.into_split();
+                    let (mut from_server, mut to_server) = server.into_split();
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                    });
+                    let (mut pending, mut chunk) = (Vec::new(), vec![0; 64 * 1024]);
+                    while let Ok(read @ 1..) = from_client.read(&mut chunk).await {
+                        pending.extend_from_slice(&chunk[..read]);
+                        while let Some((used, name)) = command_in(&pending) {
+                            noted.lock().expect("the list").push(name);
+                            pending.drain(..used);
+                        }
+                        if to_server.write_all(&chunk[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            url: url.to_string(),
+            commands,
+        }
+    }
+
+    /// The commands sent since the last call.
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.commands.lock().expect("the list"))
+    }
+}
+
+/// The first whole command in `bytes` (a RESP array of bulk strings, as
+/// clients send them): how many bytes it takes, and its name.
+fn command_in(bytes: &[u8]) -> Option<(usize, String)> {
+    fn line(bytes: &[u8], at: usize) -> Option<(usize, &[u8])> {
+        let end = at + bytes.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+        Some((end + 2, &bytes[at..end]))
+    }
+    let number = |text: &[u8]| std::str::from_utf8(text).ok()?.parse::<usize>().ok();
+    let (mut at, head) = line(bytes, 0)?;
+    let count = number(head.strip_prefix(b"*")?)?;
+    let mut name = String::new();
+    for i in 0..count {
+        let (next, length) = line(bytes, at)?;
+        let length = number(length.strip_prefix(b"$")?)?;
+        let value = bytes.get(next..next + length)?;
+        if i == 0 {
+            name = String::from_utf8_lossy(value).to_uppercase();
+        }
+        at = next + length + 2;
+        bytes.get(..at)?;
+    }
+    Some((at, name))
+}
+
+/// The commands each request sends to Redis: one a request. Two paths take
+/// two, each because the second needs what the first answered:
+/// - a send: its limits, capacity and verification are one script before
+///   the SMS; with delivery receipts on, Telnyx's message id is noted after
+///   it (no script can hold what Telnyx has not answered yet);
+/// - a code checked by number: the number's verifications are read first,
+///   since the typed code's digest is keyed by the verification's id.
+///
+/// (Not counted here: a right code during a sign-in, which then stores the
+/// authorization code, a pipelined second step made only once the code has
+/// proved right.)
+#[tokio::test]
+async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_message_id() {
+    let Some(url) = redis_url() else { return };
+    let proxy = CountingProxy::start(&url).await;
+    let key = "api-key-0123456789abcdef";
+    let receipts_key = crate::receipts::telnyx_public_key();
+    let cluster = Cluster::start(
+        &proxy.url,
+        1,
+        &[
+            ("TWOFA_API__KEYS", key),
+            ("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0"),
+            ("TWOFA_OTP__MAX_ATTEMPTS", "2"),
+            ("TWOFA_TELNYX__PUBLIC_KEY", &receipts_key),
+            ("TWOFA_SERVER__PUBLIC_URL", OWN_ADDRESS),
+        ],
+    )
+    .await;
+    let address = cluster.address(0);
+    let api = reqwest::Client::new();
+    // The Verify API: a JSON POST's status, and a new verification's id.
+    let post = |path: &str, body: serde_json::Value| {
+        let request = api
+            .post(format!("{address}{path}"))
+            .bearer_auth(key)
+            .json(&body);
+        async move { request.send().await.expect("an answer").status() }
+    };
+    let start = |body: serde_json::Value| {
+        let request = api
+            .post(format!("{address}/v2/verifications/sms"))
+            .bearer_auth(key)
+            .json(&body);
+        async move {
+            let answer = request.send().await.expect("an answer");
+            let status = answer.status();
+            let body: serde_json::Value = answer.json().await.expect("JSON");
+            let id = body["data"]["id"].as_str().expect("an id").to_owned();
+            (status, id)
+        }
+    };
+    let (script, read) = (&["EVALSHA"][..], &["GET"][..]);
+    // Two scripts: see above.
+    let (send, list_then_check) = (&["EVALSHA", "EVALSHA"][..], &["EVALSHA", "EVALSHA"][..]);
+    let mut measured: Vec<(String, Vec<String>, &[&str])> = Vec::new();
+    // Twice: the first round loads the scripts into Redis.
+    for round in 0..2 {
+        let mut note = |what: &str, status: StatusCode, expected: &'static [&'static str]| {
+            let sent = proxy.take();
+            if round == 1 {
+                measured.push((format!("{what} ({status})"), sent, expected));
+            }
+        };
+        proxy.take();
+        let mut browser = Browser::new(&address);
+        note("GET /", browser.get("/").await.status, &[]);
+        browser.follow_redirects = false;
+        let phone = format!("+1 201 555 01{round}0");
+        note(
+            "POST /request",
+            browser.request_code(&phone).await.status,
+            send,
+        );
+        let code = cluster.last_code().await;
+        browser.follow_redirects = true;
+        let status = browser.get("/verify/status").await.status;
+        note("GET /verify/status", status, read);
+        note("GET /verify", browser.get("/verify").await.status, read);
+        let status = browser.enter_code(&wrong_code(&code)).await.status;
+        note("POST /verify, a wrong code", status, script);
+        browser.follow_redirects = false;
+        note(
+            "POST /resend",
+            browser.ask_for_new_code().await.status,
+            send,
+        );
+        // The code page again, for its form: counted above.
+        browser.follow_redirects = true;
+        browser.get("/verify").await;
+        proxy.take();
+        browser.follow_redirects = false;
+        let status = browser.enter_code(&code).await.status;
+        note("POST /verify, the right code", status, script);
+        let body = crate::receipts::receipt(
+            "message.finalized",
+            "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e",
+            "delivered",
+        );
+        let status = crate::receipts::telnyx_posts(&address, &body).await;
+        note("POST /webhooks/telnyx", status, script);
+
+        let phone = format!("+1201555020{round}");
+        let sms = json!({"phone_number": phone, "verify_profile_id": "default"});
+        let (status, id) = start(sms).await;
+        note("POST /v2/verifications/sms", status, send);
+        let code = cluster.last_code().await;
+        let answer = api
+            .get(format!("{address}/v2/verifications/{id}"))
+            .bearer_auth(key)
+            .send()
+            .await;
+        let status = answer.expect("an answer").status();
+        note("GET /v2/verifications/{id}", status, read);
+        let by_id = format!("/v2/verifications/{id}/actions/verify");
+        let by_number = format!("/v2/verifications/by_phone_number/{phone}/actions/verify");
+        let typed = |code: &str| json!({"code": code, "verify_profile_id": "default"});
+        let status = post(&by_id, typed(&wrong_code(&code))).await;
+        note("POST …/{id}/actions/verify, a wrong code", status, script);
+        let status = post(&by_number, typed(&wrong_code(&code))).await;
+        note(
+            "POST …/by_phone_number/…/actions/verify",
+            status,
+            list_then_check,
+        );
+        // Locked by the two wrong codes: the answer names the number from
+        // the one script's reply.
+        let status = post(&by_id, typed(&code)).await;
+        note("POST …/{id}/actions/verify, locked", status, script);
+
+        // A code the caller chose, and the caller's own verdict on it.
+        let phone = format!("+1201555030{round}");
+        let custom =
+            json!({"phone_number": phone, "verify_profile_id": "default", "custom_code": "424242"});
+        let (status, id) = start(custom).await;
+        note("POST /v2/verifications/sms, a custom code", status, send);
+        let by_id = format!("/v2/verifications/{id}/actions/verify");
+        for verdict in ["the caller's verdict", "a second verdict"] {
+            let status = post(&by_id, json!({"status": "accepted"})).await;
+            note(
+                &format!("POST …/{{id}}/actions/verify, {verdict}"),
+                status,
+                script,
+            );
+        }
+    }
+    let report: Vec<String> = measured
+        .iter()
+        .map(|(what, sent, _)| format!("{what}: {sent:?}"))
+        .collect();
+    for (what, sent, expected) in &measured {
+        assert_eq!(sent, expected, "{what}\n{}", report.join("\n"));
+    }
 }
