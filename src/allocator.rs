@@ -95,9 +95,115 @@ unsafe impl GlobalAlloc for Mimalloc {
     }
 }
 
+/// How much of the freed memory `give_back_freed_memory` looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveBack {
+    /// Every free page of this thread's, found by walking all its pages
+    /// and their free lists, and every range the arenas hold for later:
+    /// once, after start, when the state is small.
+    Everything,
+    /// The ranges whose delay has passed (process-wide) and the pages this
+    /// thread has emptied: after each sweep, when the state may be large
+    /// and the walk would hold up a worker.
+    WhatIsDue,
+}
+
+/// Gives memory that is free back to the system now.
+///
+/// mimalloc returns a freed page only on a later call into it, after a
+/// delay; a process that has gone quiet makes no such call, and kept what
+/// starting up had used and dropped (about 1.5 MB of the idle resident
+/// size, measured). Only the calling thread's pages are collected: what a
+/// sweep frees on pages of another worker goes back when that worker next
+/// allocates.
+pub fn give_back_freed_memory(how: GiveBack) {
+    // SAFETY: `mi_collect` takes no pointers and touches only memory the
+    // allocator holds as free; other threads reach a page only through its
+    // atomic free list, and the arenas are locked: it may be called from
+    // any thread at any time.
+    unsafe { mi::mi_collect(how == GiveBack::Everything) };
+}
+
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_t`, in v2
+/// and v3 alike): how long a freed page waits before it goes back to the
+/// system.
+const PURGE_DELAY: mi::mi_option_t = 15;
+
+/// The app starting up: a page it frees goes back to the system at once,
+/// rather than after mimalloc's delay. Start-up builds and drops tables by
+/// the megabyte, and with the delay the pages it emptied were kept: 0.8 MB
+/// of the resident size at rest (measured, `RssAnon` 6.8-7.1 MB against
+/// 5.9-6.3). Under load the delay stays, where a page emptied is often
+/// filled again (giving pages back at every free cost 2% of a flood's rate).
+#[must_use = "done() puts mimalloc's delay back"]
+pub struct StartingUp {
+    delay: std::ffi::c_long,
+}
+
+/// Frees memory at once until `StartingUp::done`.
+pub fn starting_up() -> StartingUp {
+    // SAFETY: an option is a plain value that mimalloc reads as it goes;
+    // setting one takes no pointers.
+    let delay = unsafe { mi::mi_option_get(PURGE_DELAY) };
+    unsafe { mi::mi_option_set(PURGE_DELAY, 0) };
+    StartingUp { delay }
+}
+
+impl StartingUp {
+    /// Gives back whatever start-up left free, and puts the delay back (as
+    /// it was: `MIMALLOC_PURGE_DELAY` if the operator set one).
+    pub fn done(self) {
+        give_back_freed_memory(GiveBack::Everything);
+        // SAFETY: as in `starting_up`.
+        unsafe { mi::mi_option_set(PURGE_DELAY, self.delay) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measured::resident_kib;
+
+    #[test]
+    fn freed_memory_is_given_back_to_the_system_when_asked() {
+        // Many small blocks, as state is made of: 128 MiB in 64-byte
+        // pieces, so that the other tests running beside this one cannot
+        // hide the difference (the process's resident size is read).
+        let blocks: Vec<Box<[u8; 64]>> = (0..1 << 21).map(|i| Box::new([i as u8; 64])).collect();
+        let held = resident_kib();
+        drop(blocks);
+        give_back_freed_memory(GiveBack::Everything);
+        let after = resident_kib();
+        // Without the call, the blocks stay resident (seen with 64 MiB:
+        // 83.5 MB held, 85.3 MB after the drop, 11.5 MB after the call).
+        assert!(
+            after + 64 * 1024 < held,
+            "held {held} KiB, after {after} KiB"
+        );
+    }
+
+    #[test]
+    fn while_starting_up_freed_memory_goes_back_at_once_and_the_delay_comes_back_after() {
+        // The option is mimalloc's purge delay: 1000 ms is its default.
+        // SAFETY: reading an option.
+        let delay = unsafe { mi::mi_option_get(PURGE_DELAY) };
+        assert_eq!(delay, 1000);
+        let starting = starting_up();
+        // As in the test above, but with no call to give it back.
+        let blocks: Vec<Box<[u8; 64]>> = (0..1 << 21).map(|i| Box::new([i as u8; 64])).collect();
+        let held = resident_kib();
+        drop(blocks);
+        let after = resident_kib();
+        starting.done();
+        // With the delay, the blocks stayed resident until a call
+        // (157.7 MB held, 159.3 MB after the drop); at once, 12.0 MB.
+        assert!(
+            after + 64 * 1024 < held,
+            "held {held} KiB, after {after} KiB"
+        );
+        // SAFETY: reading an option.
+        assert_eq!(unsafe { mi::mi_option_get(PURGE_DELAY) }, delay);
+    }
 
     #[test]
     fn every_block_is_aligned_as_its_layout_asks_through_either_kind_of_call() {

@@ -46,35 +46,7 @@ mod webhooks;
 #[global_allocator]
 static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
-/// How much of the freed memory `give_back_freed_memory` looks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GiveBack {
-    /// Every free page of this thread's, found by walking all its pages
-    /// and their free lists, and every range the arenas hold for later:
-    /// once, after start, when the state is small.
-    Everything,
-    /// The ranges whose delay has passed (process-wide) and the pages this
-    /// thread has emptied: after each sweep, when the state may be large
-    /// and the walk would hold up a worker.
-    WhatIsDue,
-}
-
-/// Gives memory that is free back to the system now.
-///
-/// mimalloc returns a freed page only on a later call into it, after a
-/// delay; a process that has gone quiet makes no such call, and kept what
-/// starting up had used and dropped (about 1.5 MB of the idle resident
-/// size, measured). Only the calling thread's pages are collected: what a
-/// sweep frees on pages of another worker goes back when that worker next
-/// allocates.
-pub fn give_back_freed_memory(how: GiveBack) {
-    // SAFETY: `mi_collect` takes no pointers and touches only memory the
-    // allocator holds as free; other threads reach a page only through its
-    // atomic free list, and the arenas are locked: it may be called from
-    // any thread at any time.
-    unsafe { libmimalloc_sys::mi_collect(how == GiveBack::Everything) };
-}
-
+pub use allocator::{GiveBack, StartingUp, give_back_freed_memory, starting_up};
 pub use assets::stylesheet;
 pub use clock::{Clock, Timestamp};
 
@@ -97,28 +69,5 @@ pub mod measured {
                 line.split_whitespace().nth(1)?.parse().ok()
             })
             .unwrap_or(0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::measured::resident_kib;
-
-    #[test]
-    fn freed_memory_is_given_back_to_the_system_when_asked() {
-        // Many small blocks, as state is made of: 128 MiB in 64-byte
-        // pieces, so that the other tests running beside this one cannot
-        // hide the difference (the process's resident size is read).
-        let blocks: Vec<Box<[u8; 64]>> = (0..1 << 21).map(|i| Box::new([i as u8; 64])).collect();
-        let held = resident_kib();
-        drop(blocks);
-        super::give_back_freed_memory(super::GiveBack::Everything);
-        let after = resident_kib();
-        // Without the call, the blocks stay resident (seen with 64 MiB:
-        // 83.5 MB held, 85.3 MB after the drop, 11.5 MB after the call).
-        assert!(
-            after + 64 * 1024 < held,
-            "held {held} KiB, after {after} KiB"
-        );
     }
 }

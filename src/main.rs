@@ -31,6 +31,9 @@ const EXAMPLE_CONFIG: &str = include_str!("../config.example.toml");
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Settings read and the app built (the phone metadata, the languages)
+    // give back what they drop at once.
+    let starting = telnyx_2fa::starting_up();
     let cli = Cli::parse();
     if cli.print_example_config {
         // Written, not print!ed: a closed pipe (`| head`) is not a panic.
@@ -69,7 +72,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telnyx_2fa::give_back_freed_memory(telnyx_2fa::GiveBack::Everything);
+    starting.done();
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
