@@ -17,8 +17,8 @@ use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::Session;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
 use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
+use telnyx_2fa::measured::{Checking, Opening, Store};
 use telnyx_2fa::measured::{CodeFormPage, PhoneFormPage};
-use telnyx_2fa::measured::{Opening, Store};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
 use telnyx_2fa::settings::{ConfigFile, Settings};
@@ -123,14 +123,15 @@ fn pieces(c: &mut Criterion) {
     c.bench_function("store: check a wrong code among 100k", |b| {
         b.iter(|| {
             next = (next + 1) % ids.len();
-            ready(store.check(
-                &ids[next],
-                std::slice::from_ref(&wrong),
-                &guessing,
-                u32::MAX,
-                None,
-                now,
-            ))
+            let checking = Checking {
+                id: &ids[next],
+                attempts: std::slice::from_ref(&wrong),
+                guessing: &guessing,
+                max_attempts: u32::MAX,
+                pumping_window: None,
+                api_only: false,
+            };
+            ready(store.check(&checking, now))
         })
     });
 

@@ -137,16 +137,23 @@ const PURGE_DELAY: mi::mi_option_t = 15;
 /// filled again (giving pages back at every free cost 2% of a flood's rate).
 #[must_use = "done() puts mimalloc's delay back"]
 pub struct StartingUp {
-    delay: std::ffi::c_long,
+    /// The delay to put back; `None` if purging is off
+    /// (`MIMALLOC_PURGE_DELAY=-1`), which start-up leaves as it is.
+    delay: Option<std::ffi::c_long>,
 }
 
-/// Frees memory at once until `StartingUp::done`.
+/// Frees memory at once until `StartingUp::done`. (Set while the runtime's
+/// workers are parked: mimalloc reads an option as a plain value, and a
+/// stale read only delays a purge.)
 pub fn starting_up() -> StartingUp {
     // SAFETY: an option is a plain value that mimalloc reads as it goes;
-    // setting one takes no pointers.
+    // reading or setting one takes no pointers.
     let delay = unsafe { mi::mi_option_get(PURGE_DELAY) };
+    if delay < 0 {
+        return StartingUp { delay: None };
+    }
     unsafe { mi::mi_option_set(PURGE_DELAY, 0) };
-    StartingUp { delay }
+    StartingUp { delay: Some(delay) }
 }
 
 impl StartingUp {
@@ -154,8 +161,10 @@ impl StartingUp {
     /// it was: `MIMALLOC_PURGE_DELAY` if the operator set one).
     pub fn done(self) {
         give_back_freed_memory(GiveBack::Everything);
-        // SAFETY: as in `starting_up`.
-        unsafe { mi::mi_option_set(PURGE_DELAY, self.delay) };
+        if let Some(delay) = self.delay {
+            // SAFETY: as in `starting_up`.
+            unsafe { mi::mi_option_set(PURGE_DELAY, delay) };
+        }
     }
 }
 
@@ -203,6 +212,16 @@ mod tests {
         );
         // SAFETY: reading an option.
         assert_eq!(unsafe { mi::mi_option_get(PURGE_DELAY) }, delay);
+        // With purging off (`MIMALLOC_PURGE_DELAY=-1`), start-up leaves it off.
+        // SAFETY: setting an option.
+        unsafe { mi::mi_option_set(PURGE_DELAY, -1) };
+        let starting = starting_up();
+        // SAFETY: reading an option.
+        assert_eq!(unsafe { mi::mi_option_get(PURGE_DELAY) }, -1);
+        starting.done();
+        // SAFETY: reading an option, and putting the default back.
+        assert_eq!(unsafe { mi::mi_option_get(PURGE_DELAY) }, -1);
+        unsafe { mi::mi_option_set(PURGE_DELAY, delay) };
     }
 
     #[test]

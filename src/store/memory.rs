@@ -15,11 +15,10 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 use super::{
-    Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, Refusal, SecretHash,
+    Checking, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, Refusal, SecretHash,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
-use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::{self, Counts, Watch};
 use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
@@ -338,15 +337,15 @@ impl MemoryStore {
         }
     }
 
-    pub(super) fn check(
-        &self,
-        id: &VerificationId,
-        attempts: &[CodeDigest],
-        guessing: &Limit,
-        max_attempts: u32,
-        pumping_window: Option<Duration>,
-        now: Timestamp,
-    ) -> CheckOutcome {
+    pub(super) fn check(&self, checking: &Checking<'_>, now: Timestamp) -> CheckOutcome {
+        let Checking {
+            id,
+            attempts,
+            guessing,
+            max_attempts,
+            pumping_window,
+            api_only,
+        } = *checking;
         let limits = std::slice::from_ref(guessing);
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
@@ -355,7 +354,8 @@ impl MemoryStore {
             why: Ended::Missing,
             verification: None,
         };
-        let Some(verification) = state.verifications.get(id) else {
+        let found = state.verifications.get(id);
+        let Some(verification) = found.filter(|v| !api_only || v.profile.is_some()) else {
             return missing;
         };
         if let Err(why) = verification.still_pending(now) {

@@ -93,6 +93,23 @@ pub struct Opening<'a> {
     pub watch: Option<&'a Watch>,
 }
 
+/// A typed code to check, and the rules the check applies.
+#[derive(Debug)]
+pub struct Checking<'a> {
+    pub id: &'a VerificationId,
+    /// The typed code's digest under each code key.
+    pub attempts: &'a [CodeDigest],
+    /// The asker's guessing limit.
+    pub guessing: &'a Limit,
+    pub max_attempts: u32,
+    /// The pumping breaker's window, when it is on: a right code counts.
+    pub pumping_window: Option<Duration>,
+    /// Only the Verify API's verifications (those with a profile) are
+    /// found: a caller with an API key reaches no page's verification, and
+    /// counts no try on one.
+    pub api_only: bool,
+}
+
 /// A send the store took.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Opened {
@@ -195,22 +212,12 @@ impl Store {
     /// `guessing`.
     pub async fn check(
         &self,
-        id: &VerificationId,
-        attempts: &[CodeDigest],
-        guessing: &Limit,
-        max_attempts: u32,
-        pumping_window: Option<Duration>,
+        checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
         match self {
-            Store::Memory(store) => store
-                .ready()
-                .map(|()| store.check(id, attempts, guessing, max_attempts, pumping_window, now)),
-            Store::Redis(store) => {
-                store
-                    .check(id, attempts, guessing, max_attempts, pumping_window, now)
-                    .await
-            }
+            Store::Memory(store) => store.ready().map(|()| store.check(checking, now)),
+            Store::Redis(store) => store.check(checking, now).await,
         }
     }
 

@@ -29,12 +29,11 @@ use redis::Script;
 
 use super::packed::{self, Field};
 use super::{
-    Answer, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, RedisConnection,
-    Refusal, SecretHash, StoreUnavailable,
+    Answer, Checking, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed,
+    RedisConnection, Refusal, SecretHash, StoreUnavailable,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
-use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{
@@ -356,8 +355,9 @@ static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 
 /// KEYS: the verification, the address's guessing limit. ARGV: now (µs),
 /// the most wrong tries, the limit's interval and window (µs), the pumping
-/// breaker's window (ms, 0 when it is off), the prefix of its keys, then
-/// the typed code's digests (one per code key). Each is compared in time
+/// breaker's window (ms, 0 when it is off), the prefix of its keys, 1 if
+/// only the Verify API's verifications are to be found, then the typed
+/// code's digests (one per code key). Each is compared in time
 /// that does not depend on where it differs, as in the memory store. A
 /// right code is counted for the number's pumping destinations, whose keys
 /// are made here from the stored number. An ended verification is answered
@@ -366,6 +366,7 @@ static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
+        if v and ARGV[7] == '1' and #v < $PROFILE_AT then v = false end
         local why = ended(v, now)
         if why then return {why, v or nil} end
         local interval = tonumber(ARGV[3])
@@ -374,7 +375,7 @@ const CHECK_BODY: &str = r"
         local stamp = millis(now)
         local digest = field(v, $DIGEST)
         local matched = false
-        for i = 7, #ARGV do matched = equal(digest, ARGV[i]) or matched end
+        for i = 8, #ARGV do matched = equal(digest, ARGV[i]) or matched end
         if matched then
             v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
             redis.call('SET', KEYS[1], v, 'KEEPTTL')
@@ -813,13 +814,17 @@ impl RedisStore {
 
     pub(super) async fn check(
         &self,
-        id: &VerificationId,
-        attempts: &[CodeDigest],
-        guessing: &Limit,
-        max_attempts: u32,
-        pumping_window: Option<Duration>,
+        checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
+        let Checking {
+            id,
+            attempts,
+            guessing,
+            max_attempts,
+            pumping_window,
+            api_only,
+        } = *checking;
         let gcra = Gcra::of(guessing);
         let mut invocation = CHECK.prepare_invoke();
         invocation
@@ -830,7 +835,8 @@ impl RedisStore {
             .arg(gcra.interval)
             .arg(gcra.window)
             .arg(pumping_window.map_or(0, crate::pumping::millis))
-            .arg(self.connection.key("pump:"));
+            .arg(self.connection.key("pump:"))
+            .arg(u8::from(api_only));
         for attempt in attempts {
             invocation.arg(attempt.as_bytes());
         }

@@ -153,9 +153,26 @@ async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<Opened,
         .expect("the store answers")
 }
 
+/// A check as the pages ask it: at most 5 wrong tries, no breaker.
+fn checking<'a>(
+    id: &'a VerificationId,
+    attempts: &'a [CodeDigest],
+    guessing: &'a Limit,
+) -> Checking<'a> {
+    Checking {
+        id,
+        attempts,
+        guessing,
+        max_attempts: 5,
+        pumping_window: None,
+        api_only: false,
+    }
+}
+
 async fn check(store: &Store, id: &VerificationId, code: &str, now: Timestamp) -> CheckOutcome {
+    let attempts = [digest(id, code)];
     store
-        .check(id, &[digest(id, code)], &guessing(1_000), 5, None, now)
+        .check(&checking(id, &attempts, &guessing(1_000)), now)
         .await
         .expect("the store answers")
 }
@@ -282,8 +299,9 @@ async fn wrong_codes_spend_the_guessing_limit_and_right_ones_do_not() {
             let store = &store;
             let limit = &limit;
             async move {
+                let attempts = [digest(&id, code)];
                 store
-                    .check(&id, &[digest(&id, code)], limit, 5, None, START)
+                    .check(&checking(&id, &attempts, limit), START)
                     .await
                     .expect("answers")
             }
@@ -769,6 +787,44 @@ async fn api_verifications_are_listed_by_number_newest_first_and_page_ones_are_n
 }
 
 #[tokio::test]
+async fn a_verify_api_check_finds_no_page_verification_and_counts_no_try_on_it() {
+    each_store(|store| async move {
+        let page = with_one(&store).await;
+        let limit = guessing(1_000);
+        let wrong = [digest(&page, "999999")];
+        let from_the_api = Checking {
+            api_only: true,
+            ..checking(&page, &wrong, &limit)
+        };
+        let checked = store.check(&from_the_api, START).await.expect("answers");
+        let missing = CheckOutcome::Ended {
+            why: Ended::Missing,
+            verification: None,
+        };
+        assert_eq!(checked, missing);
+        let tries = store
+            .get(&page)
+            .await
+            .expect("answers")
+            .map(|v| v.wrong_tries);
+        assert_eq!(tries, Some(0));
+        // The API's own verifications are found as ever.
+        let api = api_verification(&store, 126, false, START).await;
+        let wrong = [digest(&api, "999999")];
+        let from_the_api = Checking {
+            api_only: true,
+            ..checking(&api, &wrong, &limit)
+        };
+        let checked = store.check(&from_the_api, START).await.expect("answers");
+        assert!(
+            matches!(checked, CheckOutcome::Wrong { tries_left: 4, .. }),
+            "{checked:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending() {
     each_store(|store| async move {
         let chosen = api_verification(&store, 123, true, START).await;
@@ -808,8 +864,9 @@ async fn a_code_checks_against_any_of_the_digests_under_rotated_keys() {
         let code = FORMAT.read_attempt("123456").expect("a code");
         let new_key = CodeKey::new([8; 32]).digest(id.as_bytes(), &code);
         let old_key = digest(&id, "123456");
+        let (attempts, limit) = ([new_key, old_key], guessing(1_000));
         let checked = store
-            .check(&id, &[new_key, old_key], &guessing(1_000), 5, None, START)
+            .check(&checking(&id, &attempts, &limit), START)
             .await
             .expect("answers");
         assert!(matches!(checked, CheckOutcome::Verified(_)), "{checked:?}");
@@ -922,17 +979,12 @@ async fn codes_that_are_typed_back_keep_a_destination_open() {
             assert_eq!(opened, Ok(Opened::default()), "send {n}");
             // One in four verified: above one in five.
             if n % 4 == 0 {
-                let checked = store
-                    .check(
-                        &id,
-                        &[digest(&id, "123456")],
-                        &guessing(1_000),
-                        5,
-                        Some(watch.window),
-                        now,
-                    )
-                    .await
-                    .expect("answers");
+                let (attempts, limit) = ([digest(&id, "123456")], guessing(1_000));
+                let verifying = Checking {
+                    pumping_window: Some(watch.window),
+                    ..checking(&id, &attempts, &limit)
+                };
+                let checked = store.check(&verifying, now).await.expect("answers");
                 assert!(matches!(checked, CheckOutcome::Verified(_)));
             }
         }

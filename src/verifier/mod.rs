@@ -22,7 +22,9 @@ use crate::otp::{CodeFormat, CodeKey, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
 use crate::pumping::{PumpingRules, Watch};
 use crate::sms::{SmsError, SmsSender, code_message};
-use crate::store::{Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable};
+use crate::store::{
+    Checking, Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable,
+};
 use crate::verification::{
     CheckOutcome, Delivery, Ended, ProfileId, Status, Verification, VerificationId,
 };
@@ -549,17 +551,16 @@ impl Verifier {
             .rules
             .limits
             .for_guessing(&requester.asker, self.rules.max_attempts);
-        let outcome = self
-            .store
-            .check(
-                id,
-                &digests,
-                &guessing,
-                self.rules.max_attempts,
-                self.rules.pumping.window(),
-                now,
-            )
-            .await?;
+        let checking = Checking {
+            id,
+            attempts: &digests,
+            guessing: &guessing,
+            max_attempts: self.rules.max_attempts,
+            pumping_window: self.rules.pumping.window(),
+            // A caller with an API key reaches only the API's verifications.
+            api_only: matches!(requester.asker, Asker::ApiKey(_)),
+        };
+        let outcome = self.store.check(&checking, now).await?;
         match outcome {
             CheckOutcome::Verified(verification) => {
                 tracing::info!(to = %verification.phone, "phone number verified");
