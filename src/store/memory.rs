@@ -338,15 +338,8 @@ impl MemoryStore {
     }
 
     pub(super) fn check(&self, checking: &Checking<'_>, now: Timestamp) -> CheckOutcome {
-        let Checking {
-            id,
-            attempts,
-            guessing,
-            max_attempts,
-            pumping_window,
-            api_only,
-        } = *checking;
-        let limits = std::slice::from_ref(guessing);
+        let id = checking.id;
+        let limits = std::slice::from_ref(checking.guessing);
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
         let mut state = self.state();
@@ -355,7 +348,7 @@ impl MemoryStore {
             verification: None,
         };
         let found = state.verifications.get(id);
-        let Some(verification) = found.filter(|v| !api_only || v.profile.is_some()) else {
+        let Some(verification) = found.filter(|v| !checking.api_only || v.profile.is_some()) else {
             return missing;
         };
         if let Err(why) = verification.still_pending(now) {
@@ -370,17 +363,17 @@ impl MemoryStore {
         let Some(verification) = state.verifications.get_mut(id) else {
             return missing;
         };
-        match verification.check(attempts, now, max_attempts) {
+        match verification.check(checking.attempts, now, checking.max_attempts) {
             Ok(true) => {
                 let verified = verification.clone();
-                if let Some(window) = pumping_window {
+                if let Some(window) = checking.pumping_window {
                     state.count_verified(&verified.phone, window, now);
                 }
                 CheckOutcome::Verified(verified)
             }
             Ok(false) => {
                 let outcome = CheckOutcome::Wrong {
-                    tries_left: verification.tries_left(max_attempts),
+                    tries_left: verification.tries_left(checking.max_attempts),
                     verification: verification.clone(),
                 };
                 state.take(limits, &keys, now_us);

@@ -817,27 +817,19 @@ impl RedisStore {
         checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
-        let Checking {
-            id,
-            attempts,
-            guessing,
-            max_attempts,
-            pumping_window,
-            api_only,
-        } = *checking;
-        let gcra = Gcra::of(guessing);
+        let gcra = Gcra::of(checking.guessing);
         let mut invocation = CHECK.prepare_invoke();
         invocation
-            .key(self.key(id))
-            .key(self.limit_key(guessing))
+            .key(self.key(checking.id))
+            .key(self.limit_key(checking.guessing))
             .arg(Gcra::micros(now))
-            .arg(max_attempts)
+            .arg(checking.max_attempts)
             .arg(gcra.interval)
             .arg(gcra.window)
-            .arg(pumping_window.map_or(0, crate::pumping::millis))
+            .arg(checking.pumping_window.map_or(0, crate::pumping::millis))
             .arg(self.connection.key("pump:"))
-            .arg(u8::from(api_only));
-        for attempt in attempts {
+            .arg(u8::from(checking.api_only));
+        for attempt in checking.attempts {
             invocation.arg(attempt.as_bytes());
         }
         let reply = self.run(&invocation).await?;
@@ -851,7 +843,7 @@ impl RedisStore {
             b"wrong" => {
                 let verification = read(reply.get(1))?;
                 CheckOutcome::Wrong {
-                    tries_left: verification.tries_left(max_attempts),
+                    tries_left: verification.tries_left(checking.max_attempts),
                     verification,
                 }
             }
@@ -861,7 +853,7 @@ impl RedisStore {
                     .and_then(|w| text(w)?.parse().ok())
                     .ok_or_else(unreadable)?;
                 CheckOutcome::Limited(LimitHit {
-                    kind: guessing.kind,
+                    kind: checking.guessing.kind,
                     retry_after: Duration::from_micros(wait),
                 })
             }

@@ -774,8 +774,8 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
     .await;
     let address = cluster.address(0);
     let api = reqwest::Client::new();
-    // The Verify API: a JSON POST's status and `response_code`, and a new
-    // verification's id.
+    // The Verify API: a JSON POST's status and answer; a new verification's
+    // id; a verdict's `response_code`.
     let post = |path: &str, body: serde_json::Value| {
         let request = api
             .post(format!("{address}{path}"))
@@ -785,25 +785,19 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
             let answer = request.send().await.expect("an answer");
             let status = answer.status();
             let body: serde_json::Value = answer.json().await.expect("JSON");
-            let code = body["data"]["response_code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (status, code)
+            (status, body)
         }
     };
-    let start = |body: serde_json::Value| {
-        let request = api
-            .post(format!("{address}/v2/verifications/sms"))
-            .bearer_auth(key)
-            .json(&body);
-        async move {
-            let answer = request.send().await.expect("an answer");
-            let status = answer.status();
-            let body: serde_json::Value = answer.json().await.expect("JSON");
-            let id = body["data"]["id"].as_str().expect("an id").to_owned();
-            (status, id)
-        }
+    let start = |body| async move {
+        let (status, body) = post("/v2/verifications/sms", body).await;
+        (
+            status,
+            body["data"]["id"].as_str().expect("an id").to_owned(),
+        )
+    };
+    let verdict = |(status, body): (StatusCode, serde_json::Value)| {
+        let code = body["data"]["response_code"].as_str().unwrap_or_default();
+        (status, code.to_owned())
     };
     let (script, read) = (&["EVALSHA"][..], &["GET"][..]);
     // Two scripts: see above.
@@ -877,20 +871,20 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
         let by_number = format!("/v2/verifications/by_phone_number/{phone}/actions/verify");
         let typed = |code: &str| json!({"code": code, "verify_profile_id": "default"});
         let rejected = (ok, "rejected".to_owned());
-        let answer = post(&by_id, typed(&wrong_code(&code))).await;
+        let answer = verdict(post(&by_id, typed(&wrong_code(&code))).await);
         assert_eq!(answer, rejected);
         note(
             "POST …/{id}/actions/verify, a wrong code",
             (answer.0, ok),
             script,
         );
-        let answer = post(&by_number, typed(&wrong_code(&code))).await;
+        let answer = verdict(post(&by_number, typed(&wrong_code(&code))).await);
         assert_eq!(answer, rejected);
         let what = "POST …/by_phone_number/…/actions/verify, a wrong code";
         note(what, (answer.0, ok), list_then_check);
         // Locked by the two wrong codes: the answer names the number from
         // the one script's reply.
-        let answer = post(&by_id, typed(&code)).await;
+        let answer = verdict(post(&by_id, typed(&code)).await);
         assert_eq!(answer, rejected);
         note("POST …/{id}/actions/verify, locked", (answer.0, ok), script);
 
@@ -905,8 +899,8 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
             send,
         );
         let by_id = format!("/v2/verifications/{id}/actions/verify");
-        let verdict = json!({"status": "accepted"});
-        let answer = post(&by_id, verdict.clone()).await;
+        let caller_says = json!({"status": "accepted"});
+        let answer = verdict(post(&by_id, caller_says.clone()).await);
         assert_eq!(answer, (ok, "accepted".to_owned()));
         note(
             "POST …/{id}/actions/verify, the caller's verdict",
@@ -914,7 +908,7 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
             script,
         );
         // Used now: refused, naming the number from the one script's reply.
-        let answer = post(&by_id, verdict).await;
+        let answer = verdict(post(&by_id, caller_says).await);
         assert_eq!(answer, rejected);
         note(
             "POST …/{id}/actions/verify, a second verdict",
