@@ -341,6 +341,8 @@ async fn check(
         Err(_) => None,
     };
     let phone = match named {
+        // The store's check finds no page's verification for an API key,
+        // but a malformed code is answered from a plain read, which does.
         Some(v) if v.profile.is_none() => return Err(ApiError::NotFound { pointer: None }),
         Some(v) => v.phone,
         // Refused before a verification was read: a limit, none at all, or
