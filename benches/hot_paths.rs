@@ -130,6 +130,7 @@ fn pieces(c: &mut Criterion) {
                 max_attempts: u32::MAX,
                 pumping_window: None,
                 api_only: false,
+                hand_off: None,
             };
             ready(store.check(&checking, now))
         })

@@ -5,9 +5,10 @@
 //! - `authorize`: reading an authorization request, and the redirects back;
 //!   the pages keep an accepted request in the session cookie while the
 //!   person goes through the flow (`routes::sign_in`).
-//! - After the right code, `Provider::hand_off` asks the `Verifier` for a
-//!   one-time authorization code bound to the client, its redirect URI and
-//!   its PKCE challenge.
+//! - Before the code is checked, `Provider::hand_off` makes a one-time
+//!   authorization code bound to the client, its redirect URI and its PKCE
+//!   challenge; the `Verifier` keeps it in the same step as a right code,
+//!   and `Provider::back` sends the browser back with it.
 //! - `token`, `userinfo` and `discovery`: the JSON endpoints, with their one
 //!   error mapping in `errors`.
 
@@ -33,11 +34,12 @@ use url::Url;
 
 pub use authorize::{AuthorizationRequest, AuthorizeError, BadLink};
 
+use crate::clock::Timestamp;
+use crate::phone::PhoneNumber;
 use crate::settings::{OidcClient, OidcSettings};
 use crate::signing::SigningKey;
 use crate::state::AppState;
-use crate::verification::Verification;
-use crate::verifier::{Verifier, VerifyError};
+use crate::verifier::HandOff;
 
 /// Authorization codes live this long (RFC 6749 allows ten minutes; one is usual).
 const CODE_TTL: Duration = Duration::from_secs(60);
@@ -122,20 +124,20 @@ impl Provider {
             .is_some_and(|s| s.expose_secret().as_bytes().ct_eq(secret.as_bytes()).into())
     }
 
-    /// After the right code: a one-time authorization code for the client
-    /// that asked, and the address to send the browser to.
-    pub async fn hand_off(
+    /// The authorization code a right code for `phone` is to give the
+    /// client that asked, checked at `now`.
+    pub fn hand_off(
         &self,
-        verifier: &Verifier,
         request: &AuthorizationRequest,
-        verified: &Verification,
-    ) -> Result<Url, VerifyError> {
+        phone: PhoneNumber,
+        now: Timestamp,
+    ) -> HandOff {
         let grant = Grant {
             client_id: request.client_id.clone(),
             nonce: request.nonce.clone(),
-            phone: verified.phone.e164().to_owned(),
+            phone: phone.e164().to_owned(),
             phone_scope: request.phone_scope,
-            auth_time: verifier.clock().now().as_millis() / 1000,
+            auth_time: now.as_millis() / 1000,
         };
         let data = serde_json::to_vec(&grant).unwrap_or_default();
         let binding = binding(
@@ -143,9 +145,14 @@ impl Provider {
             &request.redirect_uri,
             request.code_challenge.as_deref(),
         );
-        let code = verifier.hand_off(&data, &binding, CODE_TTL).await?;
-        tracing::info!(to = %verified.phone, client = %request.client_id, "authorization code issued");
-        Ok(self.redirect(request, &[("code", &code)]))
+        HandOff::new(phone, data, &binding, CODE_TTL)
+    }
+
+    /// After the right code kept `hand_off`: the address that takes the
+    /// browser back to the client with its authorization code.
+    pub fn back(&self, request: &AuthorizationRequest, hand_off: &HandOff) -> Url {
+        tracing::info!(client = %request.client_id, "authorization code issued");
+        self.redirect(request, &[("code", hand_off.secret())])
     }
 
     /// Where a person who cancels is sent: `error=access_denied`.

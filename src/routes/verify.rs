@@ -95,20 +95,31 @@ pub async fn check_code(
             None => AppError::NoVerification,
         });
     };
+    // Signing in to another website: a right code also keeps the
+    // authorization code to send the browser back with, in the same step.
+    let signing_in = app.oidc.as_ref().zip(session.authorization.as_ref());
+    let hand_off = signing_in.map(|(provider, request)| {
+        provider.hand_off(request, pending.phone, app.verifier.clock().now())
+    });
     let checked = app
         .verifier
-        .check(&pending.id, &fields.token, Reading::Strict, &requester)
+        .check_handing_off(
+            &pending.id,
+            &fields.token,
+            Reading::Strict,
+            &requester,
+            hand_off.as_ref(),
+        )
         .await;
     let verification = match checked {
         Ok(Checked::Verified(verification)) => verification,
         not_verified => return Err(not_verified_page(&app, &session, &pending, not_verified)),
     };
     session.pending = None;
-    // Signing in to another website: back to it, with an authorization code.
-    if let (Some(provider), Some(request)) = (&app.oidc, session.authorization.take()) {
-        let back = provider
-            .hand_off(&app.verifier, &request, &verification)
-            .await?;
+    if let (Some(provider), Some(request), Some(hand_off)) =
+        (&app.oidc, session.authorization.take(), hand_off)
+    {
+        let back = provider.back(&request, &hand_off);
         let jar = app.cookies.write(&session);
         return Ok((jar, Redirect::to(back.as_str())).into_response());
     }

@@ -15,7 +15,8 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 use super::{
-    Checking, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed, Refusal, SecretHash,
+    Checking, Delivered, EVENTS_REMEMBERED, HandingOff, Opened, Opening, Receipt, Redeemed,
+    Refusal, SecretHash,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
@@ -138,6 +139,17 @@ struct HandOff {
     expires: Timestamp,
     /// Once redeemed (or refused): the token that use got, if any.
     used: Option<Option<SecretHash>>,
+}
+
+impl From<&HandingOff<'_>> for HandOff {
+    fn from(hand_off: &HandingOff<'_>) -> Self {
+        Self {
+            data: hand_off.data.to_vec(),
+            binding: *hand_off.binding,
+            expires: hand_off.expires,
+            used: None,
+        }
+    }
 }
 
 impl State {
@@ -369,6 +381,13 @@ impl MemoryStore {
                 if let Some(window) = checking.pumping_window {
                     state.count_verified(&verified.phone, window, now);
                 }
+                if let Some(hand_off) = &checking.hand_off
+                    && *hand_off.phone == verified.phone
+                {
+                    state
+                        .hand_offs
+                        .insert(*hand_off.key, HandOff::from(hand_off));
+                }
                 CheckOutcome::Verified(verified)
             }
             Ok(false) => {
@@ -420,22 +439,6 @@ impl MemoryStore {
             .rev()
             .filter_map(|id| Some((id.clone(), state.verifications.get(id)?.clone())))
             .collect()
-    }
-
-    pub(super) fn hand_off(
-        &self,
-        key: &SecretHash,
-        data: &[u8],
-        binding: &SecretHash,
-        expires: Timestamp,
-    ) {
-        let hand_off = HandOff {
-            data: data.to_vec(),
-            binding: *binding,
-            expires,
-            used: None,
-        };
-        self.state().hand_offs.insert(*key, hand_off);
     }
 
     pub(super) fn redeem(

@@ -3,13 +3,13 @@
 //!
 //! Each operation is one atomic step that does everything one request needs
 //! (capacity, limits and the insert for a send; the address's guessing limit,
-//! the check and the try count for a code), so racing requests on any number
-//! of instances allow together exactly what one allows, and a request costs
-//! one Redis round trip. The few requests that take two need what the first
-//! answered: a send notes Telnyx's message id after the SMS (with receipts
-//! on), a code checked by number first reads the number's verifications
-//! (the typed code's digest is keyed by the verification's id), and a right
-//! code during a sign-in then stores the authorization code.
+//! the check, the try count and, during a sign-in, the authorization code for
+//! a code), so racing requests on any number of instances allow together
+//! exactly what one allows, and a request costs one Redis round trip. The
+//! two requests that take two need what the first answered: a send notes
+//! Telnyx's message id after the SMS (with receipts on), and a code checked
+//! by number first reads the number's verifications (the typed code's
+//! digest is keyed by the verification's id).
 //! `tests/api/redis.rs` counts what each request sends. The same rules are
 //! written twice, in Rust and in Lua; the tests at the end of this file run
 //! against both backends.
@@ -108,6 +108,21 @@ pub struct Checking<'a> {
     /// found: a caller with an API key reaches no page's verification, and
     /// counts no try on one.
     pub api_only: bool,
+    /// Kept when the code is right, in the same step (see `redeem`).
+    pub hand_off: Option<HandingOff<'a>>,
+}
+
+/// What a right code hands off: `data`, kept until `expires` for whoever
+/// shows the secret whose hash is `key` together with `binding`, once. An
+/// OpenID Connect authorization code, for one. It is kept only if the
+/// verification is of `phone`, the number the data speaks for.
+#[derive(Debug)]
+pub struct HandingOff<'a> {
+    pub key: &'a SecretHash,
+    pub data: &'a [u8],
+    pub binding: &'a SecretHash,
+    pub expires: Timestamp,
+    pub phone: &'a PhoneNumber,
 }
 
 /// A send the store took.
@@ -266,25 +281,6 @@ impl Store {
         match self {
             Store::Memory(store) => store.ready().map(|()| store.sweep(now)),
             Store::Redis(store) => store.sweep(now).await,
-        }
-    }
-
-    /// Keeps `data` until `expires` for whoever shows the secret whose hash
-    /// is `key` together with `binding` (see `redeem`): a one-time hand-off
-    /// of what a verification proved, such as an OpenID Connect code.
-    pub async fn hand_off(
-        &self,
-        key: &SecretHash,
-        data: &[u8],
-        binding: &SecretHash,
-        expires: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), StoreUnavailable> {
-        match self {
-            Store::Memory(store) => store
-                .ready()
-                .map(|()| store.hand_off(key, data, binding, expires)),
-            Store::Redis(store) => store.hand_off(key, data, binding, expires, now).await,
         }
     }
 

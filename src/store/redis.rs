@@ -353,16 +353,19 @@ const LIST_BODY: &str = r"
         ";
 static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 
-/// KEYS: the verification, the address's guessing limit. ARGV: now (µs),
-/// the most wrong tries, the limit's interval and window (µs), the pumping
-/// breaker's window (ms, 0 when it is off), the prefix of its keys, 1 if
-/// only the Verify API's verifications are to be found, then the typed
-/// code's digests (one per code key). Each is compared in time
-/// that does not depend on where it differs, as in the memory store. A
-/// right code is counted for the number's pumping destinations, whose keys
-/// are made here from the stored number. An ended verification is answered
-/// with why and, unless it is missing, itself: the caller names its number
-/// without a second round trip.
+/// KEYS: the verification, the address's guessing limit, then the hand-off
+/// if a right code makes one. ARGV: now (µs), the most wrong tries, the
+/// limit's interval and window (µs), the pumping breaker's window (ms, 0
+/// when it is off), the prefix of its keys, 1 if only the Verify API's
+/// verifications are to be found, the hand-off's number (E.164), data,
+/// binding and end (ms) (each '' without one), then the typed code's
+/// digests (one per code key). Each is compared in time that does not
+/// depend on where it differs, as in the memory store. A right code is
+/// counted for the number's pumping destinations, whose keys are made here
+/// from the stored number, and keeps the hand-off if it is about that
+/// number, until its end. An ended verification
+/// is answered with why and, unless it is missing, itself: the caller
+/// names its number without a second round trip.
 const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
@@ -375,10 +378,14 @@ const CHECK_BODY: &str = r"
         local stamp = millis(now)
         local digest = field(v, $DIGEST)
         local matched = false
-        for i = 8, #ARGV do matched = equal(digest, ARGV[i]) or matched end
+        for i = 12, #ARGV do matched = equal(digest, ARGV[i]) or matched end
         if matched then
             v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
             redis.call('SET', KEYS[1], v, 'KEEPTTL')
+            if KEYS[3] and ARGV[8] == trimmed(field(v, $PHONE)) then
+                redis.call('HSET', KEYS[3], 'data', ARGV[9], 'binding', ARGV[10], 'expires', ARGV[11])
+                redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ARGV[11]) - math.floor(now / 1000), 1))
+            end
             local window = tonumber(ARGV[5])
             if window > 0 then
                 local phone, country = trimmed(field(v, $PHONE)), trimmed(field(v, $REGION))
@@ -551,6 +558,10 @@ impl RedisStore {
 
     fn phone_key(&self, phone: &PhoneNumber) -> String {
         self.connection.key(format_args!("phone:{}", phone.e164()))
+    }
+
+    fn hand_off_key(&self, key: &SecretHash) -> String {
+        self.connection.key(format_args!("handoff:{}", hex(key)))
     }
 
     fn limit_key(&self, limit: &Limit) -> String {
@@ -829,6 +840,19 @@ impl RedisStore {
             .arg(checking.pumping_window.map_or(0, crate::pumping::millis))
             .arg(self.connection.key("pump:"))
             .arg(u8::from(checking.api_only));
+        match &checking.hand_off {
+            Some(hand_off) => {
+                invocation
+                    .key(self.hand_off_key(hand_off.key))
+                    .arg(hand_off.phone.e164())
+                    .arg(hand_off.data)
+                    .arg(hand_off.binding.as_slice())
+                    .arg(hand_off.expires.as_millis());
+            }
+            None => {
+                invocation.arg("").arg("").arg("").arg("");
+            }
+        }
         for attempt in checking.attempts {
             invocation.arg(attempt.as_bytes());
         }
@@ -873,34 +897,6 @@ impl RedisStore {
         packed.as_ref().map(|p| read(Some(p))).transpose()
     }
 
-    pub(super) async fn hand_off(
-        &self,
-        key: &SecretHash,
-        data: &[u8],
-        binding: &SecretHash,
-        expires: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), StoreUnavailable> {
-        let key = self.connection.key(format_args!("handoff:{}", hex(key)));
-        let ttl = now.until(expires).as_millis().max(1) as i64;
-        let end = expires.as_millis().to_string();
-        let fields: [(&str, &[u8]); 3] = [
-            ("data", data),
-            ("binding", binding),
-            ("expires", end.as_bytes()),
-        ];
-        let mut connection = self.connection.connection.clone();
-        redis::pipe()
-            .atomic()
-            .hset_multiple(&key, &fields)
-            .ignore()
-            .pexpire(&key, ttl)
-            .ignore()
-            .query_async::<()>(&mut connection)
-            .await?;
-        Ok(())
-    }
-
     pub(super) async fn redeem(
         &self,
         key: &SecretHash,
@@ -911,7 +907,7 @@ impl RedisStore {
     ) -> Result<Redeemed, StoreUnavailable> {
         let mut invocation = REDEEM.prepare_invoke();
         invocation
-            .key(self.connection.key(format_args!("handoff:{}", hex(key))))
+            .key(self.hand_off_key(key))
             .key(self.connection.key(format_args!("token:{}", hex(token))))
             .arg(now.as_millis())
             .arg(binding.as_slice())

@@ -166,6 +166,7 @@ fn checking<'a>(
         max_attempts: 5,
         pumping_window: None,
         api_only: false,
+        hand_off: None,
     }
 }
 
@@ -621,11 +622,60 @@ const CODE: SecretHash = [1; 32];
 const BINDING: SecretHash = [2; 32];
 const TOKEN: SecretHash = [3; 32];
 
+/// Checks `code` for a new verification of (201) 555-0123, handing off
+/// `key` about `phone` if it is right; what the check found.
+async fn check_handing_off(
+    store: &Store,
+    key: &SecretHash,
+    code: &str,
+    phone: &PhoneNumber,
+) -> CheckOutcome {
+    let id = with_one(store).await;
+    let attempts = [digest(&id, code)];
+    let limit = guessing(1_000);
+    let hand_off = HandingOff {
+        key,
+        data: b"proof",
+        binding: &BINDING,
+        expires: at(60),
+        phone,
+    };
+    let checking = Checking {
+        hand_off: Some(hand_off),
+        ..checking(&id, &attempts, &limit)
+    };
+    store
+        .check(&checking, START)
+        .await
+        .expect("the store answers")
+}
+
 async fn handed_off(store: &Store) {
-    let stored = store
-        .hand_off(&CODE, b"proof", &BINDING, at(60), START)
-        .await;
-    stored.expect("the store answers");
+    let checked = check_handing_off(store, &CODE, "123456", &phone(123)).await;
+    assert!(matches!(checked, CheckOutcome::Verified(_)), "{checked:?}");
+}
+
+#[tokio::test]
+async fn only_a_right_code_for_the_hand_offs_own_number_keeps_the_hand_off() {
+    each_store(|store| async move {
+        let wrong = check_handing_off(&store, &CODE, "654321", &phone(123)).await;
+        assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+        let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
+        assert_eq!(redeemed.expect("answers"), Redeemed::Unknown);
+
+        let other = check_handing_off(&store, &CODE, "123456", &phone(124)).await;
+        assert!(matches!(other, CheckOutcome::Verified(_)), "{other:?}");
+        let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
+        assert_eq!(redeemed.expect("answers"), Redeemed::Unknown);
+
+        handed_off(&store).await;
+        let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
+        assert_eq!(
+            redeemed.expect("answers"),
+            Redeemed::Issued(b"proof".to_vec())
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -683,10 +733,8 @@ async fn a_hand_off_shown_with_another_binding_or_too_late_is_refused_and_used_u
         assert_eq!(store.token(&TOKEN, START).await.expect("answers"), None);
 
         let late = [8; 32];
-        let stored = store
-            .hand_off(&late, b"proof", &BINDING, at(60), START)
-            .await;
-        stored.expect("answers");
+        let checked = check_handing_off(&store, &late, "123456", &phone(123)).await;
+        assert!(matches!(checked, CheckOutcome::Verified(_)), "{checked:?}");
         let redeemed = store.redeem(&late, &BINDING, &TOKEN, at(300), at(60)).await;
         assert_eq!(redeemed.expect("answers"), Redeemed::Refused);
         let unknown = store

@@ -10,10 +10,13 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::{Verifier, VerifyError};
-use crate::store::{Redeemed, SecretHash};
+use crate::clock::Timestamp;
+use crate::phone::PhoneNumber;
+use crate::store::{HandingOff, Redeemed, SecretHash};
 
 /// 256 random bits, as 43 URL-safe characters.
 fn new_secret() -> String {
@@ -24,6 +27,57 @@ fn new_secret() -> String {
 
 fn hash(bytes: &[u8]) -> SecretHash {
     Sha256::digest(bytes).into()
+}
+
+/// A one-time secret made before a code is checked, and kept by the check
+/// itself when the code is right: one step, so one round trip to the
+/// store. It stands for `data` about `phone`, and only `phone`: a check of
+/// another number's verification keeps nothing and gives no secret.
+#[derive(Debug)]
+pub struct HandOff {
+    secret: SecretString,
+    key: SecretHash,
+    data: Vec<u8>,
+    binding: SecretHash,
+    ttl: Duration,
+    phone: PhoneNumber,
+}
+
+impl HandOff {
+    /// `data` about `phone`, redeemable once within `ttl` of the check and
+    /// only with `binding` (e.g. a client id, redirect URI and PKCE challenge).
+    pub fn new(phone: PhoneNumber, data: Vec<u8>, binding: &[u8], ttl: Duration) -> Self {
+        let secret = new_secret();
+        Self {
+            key: hash(secret.as_bytes()),
+            secret: secret.into(),
+            data,
+            binding: hash(binding),
+            ttl,
+            phone,
+        }
+    }
+
+    /// The secret to give the party, once the check said `Verified`.
+    pub fn secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
+    /// Whether this hand-off speaks for `phone`.
+    pub(super) fn is_for(&self, phone: &PhoneNumber) -> bool {
+        self.phone == *phone
+    }
+
+    /// As the store keeps it, when checked at `now`.
+    pub(super) fn kept(&self, now: Timestamp) -> HandingOff<'_> {
+        HandingOff {
+            key: &self.key,
+            data: &self.data,
+            binding: &self.binding,
+            expires: now.after(self.ttl),
+            phone: &self.phone,
+        }
+    }
 }
 
 /// What redeeming a hand-off gave.
@@ -37,28 +91,6 @@ pub enum Redemption {
 }
 
 impl Verifier {
-    /// Keeps `data` for `ttl` under a new one-time secret, redeemable only
-    /// with `binding` (e.g. a client id, redirect URI and PKCE challenge).
-    pub async fn hand_off(
-        &self,
-        data: &[u8],
-        binding: &[u8],
-        ttl: Duration,
-    ) -> Result<String, VerifyError> {
-        let secret = new_secret();
-        let now = self.clock.now();
-        self.store
-            .hand_off(
-                &hash(secret.as_bytes()),
-                data,
-                &hash(binding),
-                now.after(ttl),
-                now,
-            )
-            .await?;
-        Ok(secret)
-    }
-
     /// Redeems `secret` with `binding`; on success the token is good for
     /// `token_ttl`.
     pub async fn redeem(

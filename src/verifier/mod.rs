@@ -512,7 +512,23 @@ impl Verifier {
         reading: Reading,
         requester: &Requester,
     ) -> Result<Checked, VerifyError> {
-        let checked = self.check_code(id, typed, reading, requester).await;
+        self.check_handing_off(id, typed, reading, requester, None)
+            .await
+    }
+
+    /// `check`, which also keeps `hand_off` when the code is right, in the
+    /// same step: its secret is then good to give.
+    pub async fn check_handing_off(
+        &self,
+        id: &VerificationId,
+        typed: &str,
+        reading: Reading,
+        requester: &Requester,
+        hand_off: Option<&HandOff>,
+    ) -> Result<Checked, VerifyError> {
+        let checked = self
+            .check_code(id, typed, reading, requester, hand_off)
+            .await;
         if let Some(result) = check_result(&checked) {
             self.metrics.code_check(result);
         }
@@ -528,6 +544,7 @@ impl Verifier {
         typed: &str,
         reading: Reading,
         requester: &Requester,
+        hand_off: Option<&HandOff>,
     ) -> Result<Checked, VerifyError> {
         let now = self.clock.now();
         let attempt = match reading {
@@ -559,11 +576,18 @@ impl Verifier {
             pumping_window: self.rules.pumping.window(),
             // A caller with an API key reaches only the API's verifications.
             api_only: matches!(requester.asker, Asker::ApiKey(_)),
+            hand_off: hand_off.map(|hand_off| hand_off.kept(now)),
         };
         let outcome = self.store.check(&checking, now).await?;
         match outcome {
             CheckOutcome::Verified(verification) => {
                 tracing::info!(to = %verification.phone, "phone number verified");
+                // The store kept no hand-off about another number; its
+                // secret is not to be given.
+                if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
+                    tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
+                    return Err(VerifyError::Ended(Ended::Missing, None));
+                }
                 Ok(Checked::Verified(verification))
             }
             CheckOutcome::Wrong {
@@ -698,4 +722,4 @@ mod hand_off;
 #[cfg(test)]
 mod tests;
 
-pub use hand_off::Redemption;
+pub use hand_off::{HandOff, Redemption};

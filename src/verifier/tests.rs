@@ -11,7 +11,7 @@ use crate::phone::CountryPolicy;
 use crate::pumping::PumpingRules;
 use crate::settings::LimitSettings;
 use crate::sms::fake::FakeSms;
-use crate::store::MemoryStore;
+use crate::store::{MemoryStore, Redeemed};
 
 fn limits() -> LimitSettings {
     LimitSettings {
@@ -542,4 +542,59 @@ async fn a_failed_delivery_lets_the_same_code_be_sent_again_at_once() {
     let again = verifier.resend(&sent.pending, &requester(1)).await;
     assert!(again.is_ok(), "{again:?}");
     assert_eq!(fake.texts().len(), 2);
+}
+
+/// Checks the code texted for `sent` with a hand-off about `about`; what
+/// the check said, and what redeeming the hand-off's secret then gives.
+async fn check_handing_off(
+    verifier: &Verifier,
+    sent: &Sent,
+    typed: &str,
+    about: PhoneNumber,
+) -> (Result<Checked, VerifyError>, Redemption) {
+    let hand_off = HandOff::new(about, b"proof".to_vec(), b"client", Duration::from_secs(60));
+    let checked = verifier
+        .check_handing_off(
+            &sent.pending.id,
+            typed,
+            Reading::Strict,
+            &requester(1),
+            Some(&hand_off),
+        )
+        .await;
+    let redeemed = verifier
+        .redeem(hand_off.secret(), b"client", Duration::from_secs(300))
+        .await
+        .expect("the store answers");
+    (checked, redeemed)
+}
+
+#[tokio::test]
+async fn a_right_code_keeps_its_hand_off_in_the_same_step_and_a_wrong_one_does_not() {
+    let (_, verifier, sent) = started(limits()).await;
+    let number = sent.pending.phone;
+    let code = sent.pending.code.as_str().to_owned();
+    let (checked, redeemed) =
+        check_handing_off(&verifier, &sent, &wrong(&sent.pending.code), number).await;
+    assert!(matches!(checked, Ok(Checked::Wrong { .. })), "{checked:?}");
+    assert_eq!(redeemed, Redemption::Refused(Redeemed::Unknown));
+    let (checked, redeemed) = check_handing_off(&verifier, &sent, &code, number).await;
+    assert!(matches!(checked, Ok(Checked::Verified(_))), "{checked:?}");
+    assert!(
+        matches!(&redeemed, Redemption::Issued { data, .. } if data == b"proof"),
+        "{redeemed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_off_about_another_number_is_neither_kept_nor_said_to_be_good() {
+    let (_, verifier, sent) = started(limits()).await;
+    let other = phone(&verifier, "(201) 555-0124");
+    let code = sent.pending.code.as_str().to_owned();
+    let (checked, redeemed) = check_handing_off(&verifier, &sent, &code, other).await;
+    assert!(
+        matches!(checked, Err(VerifyError::Ended(Ended::Missing, None))),
+        "{checked:?}"
+    );
+    assert_eq!(redeemed, Redemption::Refused(Redeemed::Unknown));
 }

@@ -22,7 +22,7 @@ use crate::helpers::{OWN_ADDRESS, PHONE, PHONE_E164, TestApp, spawn_app_with, wr
 
 const WEB_SECRET: &str = "webapp-secret-0123456789abcdef";
 const WEB_CALLBACK: &str = "https://app.example.com/callback";
-const SPA_CALLBACK: &str = "http://127.0.0.1:9/spa/callback";
+pub const SPA_CALLBACK: &str = "http://127.0.0.1:9/spa/callback";
 
 /// openidconnect's HTTP over this project's reqwest, never following redirects.
 struct Rp(reqwest::Client);

@@ -17,6 +17,7 @@ use crate::helpers::{
     messages_received_by, settings_env, start_instance, submit_at_once, telnyx_accepts, uuid_like,
     wrong_code,
 };
+use crate::oidc::SPA_CALLBACK;
 
 fn missing(what: &str) -> Option<String> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -751,9 +752,8 @@ fn command_in(bytes: &[u8]) -> Option<(usize, String)> {
 /// - a code checked by number: the number's verifications are read first,
 ///   since the typed code's digest is keyed by the verification's id.
 ///
-/// (Not counted here: a right code during a sign-in, which then stores the
-/// authorization code, a pipelined second step made only once the code has
-/// proved right.)
+/// A right code during a sign-in keeps the authorization code in the same
+/// script.
 #[tokio::test]
 async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_message_id() {
     let Some(url) = redis_url() else { return };
@@ -769,6 +769,8 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
             ("TWOFA_OTP__MAX_ATTEMPTS", "2"),
             ("TWOFA_TELNYX__PUBLIC_KEY", &receipts_key),
             ("TWOFA_SERVER__PUBLIC_URL", OWN_ADDRESS),
+            ("TWOFA_OIDC__CLIENTS__SPA__NAME", "Single Page App"),
+            ("TWOFA_OIDC__CLIENTS__SPA__REDIRECT_URIS", SPA_CALLBACK),
         ],
     )
     .await;
@@ -915,6 +917,71 @@ async fn every_request_reaches_redis_once_and_a_send_once_more_to_note_telnyxs_m
             (answer.0, ok),
             script,
         );
+
+        // Signing in to another website, with PKCE (RFC 7636's example).
+        browser.follow_redirects = false;
+        let callback = url::form_urlencoded::byte_serialize(SPA_CALLBACK.as_bytes());
+        let authorize = format!(
+            "/authorize?response_type=code&client_id=spa&scope=openid%20phone\
+             &redirect_uri={}&code_challenge_method=S256\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            callback.collect::<String>()
+        );
+        let status = browser.get(&authorize).await.status;
+        note("GET /authorize", (status, see_other), &[]);
+        note(
+            "GET /sign-in",
+            (browser.get("/sign-in").await.status, ok),
+            &[],
+        );
+        let phone = format!("+1 201 555 04{round}0");
+        let status = browser
+            .submit("/request", &[("phone", &phone)])
+            .await
+            .status;
+        note("POST /request, signing in", (status, see_other), send);
+        let code = cluster.last_code().await;
+        browser.get("/verify").await;
+        proxy.take();
+        let back = browser.enter_code(&code).await;
+        let (status, back) = (back.status, back.header("location").to_owned());
+        note(
+            "POST /verify, the right code, signing in",
+            (status, see_other),
+            script,
+        );
+        let back = reqwest::Url::parse(&back).expect("back to the client");
+        let (_, code) = back
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .expect("an authorization code");
+        let exchange = [
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", SPA_CALLBACK),
+            ("client_id", "spa"),
+            (
+                "code_verifier",
+                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            ),
+        ];
+        let answer = api
+            .post(format!("{address}/token"))
+            .form(&exchange)
+            .send()
+            .await
+            .expect("an answer");
+        let status = answer.status();
+        let tokens: serde_json::Value = answer.json().await.expect("JSON");
+        note("POST /token", (status, ok), script);
+        let access = tokens["access_token"].as_str().expect("an access token");
+        let answer = api
+            .get(format!("{address}/userinfo"))
+            .bearer_auth(access)
+            .send()
+            .await;
+        let status = answer.expect("an answer").status();
+        note("GET /userinfo", (status, ok), &["HMGET"]);
     }
     let report: Vec<String> = measured
         .iter()
