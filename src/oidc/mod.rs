@@ -39,6 +39,7 @@ use crate::phone::PhoneNumber;
 use crate::settings::{OidcClient, OidcSettings};
 use crate::signing::SigningKey;
 use crate::state::AppState;
+use crate::verification::Verification;
 use crate::verifier::HandOff;
 
 /// Authorization codes live this long (RFC 6749 allows ten minutes; one is usual).
@@ -150,8 +151,13 @@ impl Provider {
 
     /// After the right code kept `hand_off`: the address that takes the
     /// browser back to the client with its authorization code.
-    pub fn back(&self, request: &AuthorizationRequest, hand_off: &HandOff) -> Url {
-        tracing::info!(client = %request.client_id, "authorization code issued");
+    pub fn back(
+        &self,
+        request: &AuthorizationRequest,
+        hand_off: &HandOff,
+        verified: &Verification,
+    ) -> Url {
+        tracing::info!(to = %verified.phone, client = %request.client_id, "authorization code issued");
         self.redirect(request, &[("code", hand_off.secret())])
     }
 

@@ -119,7 +119,7 @@ pub async fn check_code(
     if let (Some(provider), Some(request), Some(hand_off)) =
         (&app.oidc, session.authorization.take(), hand_off)
     {
-        let back = provider.back(&request, &hand_off);
+        let back = provider.back(&request, &hand_off, &verification);
         let jar = app.cookies.write(&session);
         return Ok((jar, Redirect::to(back.as_str())).into_response());
     }

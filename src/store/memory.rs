@@ -382,7 +382,7 @@ impl MemoryStore {
                     state.count_verified(&verified.phone, window, now);
                 }
                 if let Some(hand_off) = &checking.hand_off
-                    && *hand_off.phone == verified.phone
+                    && hand_off.phone.e164() == verified.phone.e164()
                 {
                     state
                         .hand_offs

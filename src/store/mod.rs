@@ -115,7 +115,8 @@ pub struct Checking<'a> {
 /// What a right code hands off: `data`, kept until `expires` for whoever
 /// shows the secret whose hash is `key` together with `binding`, once. An
 /// OpenID Connect authorization code, for one. It is kept only if the
-/// verification is of `phone`, the number the data speaks for.
+/// verification is of `phone` (the same E.164), the number the data speaks
+/// for.
 #[derive(Debug)]
 pub struct HandingOff<'a> {
     pub key: &'a SecretHash,

@@ -1028,6 +1028,17 @@ impl RedisStore {
             .unwrap_or((-3, 0))
     }
 
+    /// How long Redis keeps hand-off `key` still (ms; -2 gone).
+    #[cfg(test)]
+    pub(super) async fn hand_off_life(&self, key: &SecretHash) -> i64 {
+        let mut connection = self.connection.connection.clone();
+        redis::cmd("PTTL")
+            .arg(self.hand_off_key(key))
+            .query_async(&mut connection)
+            .await
+            .unwrap_or(-3)
+    }
+
     pub(super) async fn ping(&self) -> Result<(), StoreUnavailable> {
         let mut connection = self.connection.connection.clone();
         let _: String = redis::cmd("PING").query_async(&mut connection).await?;

@@ -631,21 +631,34 @@ async fn check_handing_off(
     phone: &PhoneNumber,
 ) -> CheckOutcome {
     let id = with_one(store).await;
-    let attempts = [digest(&id, code)];
+    check_handing_off_for(store, &id, key, code, phone, START).await
+}
+
+/// Checks `code` for verification `id` at `now`, handing off `key` about
+/// `phone` for 60 s if it is right.
+async fn check_handing_off_for(
+    store: &Store,
+    id: &VerificationId,
+    key: &SecretHash,
+    code: &str,
+    phone: &PhoneNumber,
+    now: Timestamp,
+) -> CheckOutcome {
+    let attempts = [digest(id, code)];
     let limit = guessing(1_000);
     let hand_off = HandingOff {
         key,
         data: b"proof",
         binding: &BINDING,
-        expires: at(60),
+        expires: now.after(Duration::from_secs(60)),
         phone,
     };
     let checking = Checking {
         hand_off: Some(hand_off),
-        ..checking(&id, &attempts, &limit)
+        ..checking(id, &attempts, &limit)
     };
     store
-        .check(&checking, START)
+        .check(&checking, now)
         .await
         .expect("the store answers")
 }
@@ -668,7 +681,24 @@ async fn only_a_right_code_for_the_hand_offs_own_number_keeps_the_hand_off() {
         let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
         assert_eq!(redeemed.expect("answers"), Redeemed::Unknown);
 
+        // A verification that can take no code keeps nothing either.
+        let id = with_one(&store).await;
+        check(&store, &id, "123456", START).await;
+        let used = check_handing_off_for(&store, &id, &CODE, "123456", &phone(123), START).await;
+        assert_eq!(ended_because(&store, &id, used).await, Ended::Used);
+        let late = START.after(TTL);
+        let id = with_one(&store).await;
+        let expired = check_handing_off_for(&store, &id, &CODE, "123456", &phone(123), late).await;
+        assert_eq!(ended_because(&store, &id, expired).await, Ended::Expired);
+        let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
+        assert_eq!(redeemed.expect("answers"), Redeemed::Unknown);
+
         handed_off(&store).await;
+        // Redis forgets it a minute after the check, by the app's clock.
+        if let Store::Redis(redis) = &store {
+            let life = redis.hand_off_life(&CODE).await;
+            assert!((1..=60_000).contains(&life), "{life}");
+        }
         let redeemed = store.redeem(&CODE, &BINDING, &TOKEN, at(300), at(1)).await;
         assert_eq!(
             redeemed.expect("answers"),

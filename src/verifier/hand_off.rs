@@ -63,9 +63,10 @@ impl HandOff {
         self.secret.expose_secret()
     }
 
-    /// Whether this hand-off speaks for `phone`.
+    /// Whether this hand-off speaks for `phone` (the same E.164, as both
+    /// stores compare it).
     pub(super) fn is_for(&self, phone: &PhoneNumber) -> bool {
-        self.phone == *phone
+        self.phone.e164() == phone.e164()
     }
 
     /// As the store keeps it, when checked at `now`.

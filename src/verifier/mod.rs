@@ -581,13 +581,13 @@ impl Verifier {
         let outcome = self.store.check(&checking, now).await?;
         match outcome {
             CheckOutcome::Verified(verification) => {
-                tracing::info!(to = %verification.phone, "phone number verified");
                 // The store kept no hand-off about another number; its
                 // secret is not to be given.
                 if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
                     tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
                     return Err(VerifyError::Ended(Ended::Missing, None));
                 }
+                tracing::info!(to = %verification.phone, "phone number verified");
                 Ok(Checked::Verified(verification))
             }
             CheckOutcome::Wrong {
