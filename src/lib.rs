@@ -24,6 +24,7 @@ mod otp;
 mod pages;
 mod phone;
 mod pumping;
+mod resident;
 mod routes;
 mod session;
 pub mod settings;
@@ -49,6 +50,7 @@ static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 pub use allocator::{GiveBack, StartingUp, give_back_freed_memory, starting_up};
 pub use assets::stylesheet;
 pub use clock::{Clock, Timestamp};
+pub use resident::let_go_of_start_up_pages;
 
 /// What the benchmarks and the memory example measure.
 pub mod measured {

@@ -73,6 +73,7 @@ async fn main() -> ExitCode {
         }
     };
     starting.done();
+    telnyx_2fa::let_go_of_start_up_pages();
     match app.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -62,6 +62,9 @@ pub struct Application {
     /// Where `/metrics` is served, if anywhere.
     admin: Option<TcpListener>,
     state: Arc<AppState>,
+    /// Built with the rest, so that serving runs no more of start-up's code
+    /// (see `resident`).
+    router: axum::Router,
     client_timeout: Duration,
     sweep_every: Duration,
     max_connections: usize,
@@ -167,6 +170,7 @@ impl Application {
         Ok(Self {
             listener,
             admin,
+            router: router(state.clone()),
             state,
             client_timeout: settings.server.client_timeout,
             sweep_every: settings.otp.ttl.min(SWEEP_EVERY),
@@ -187,7 +191,7 @@ impl Application {
 
     /// The app as a service, for driving it without a socket.
     pub fn router(&self) -> axum::Router {
-        router(self.state.clone())
+        self.router.clone()
     }
 
     /// The clock the app reads; tests move it forward to expire codes.
@@ -210,6 +214,7 @@ impl Application {
             listener,
             admin,
             state,
+            router: app,
             client_timeout,
             sweep_every,
             max_connections,
@@ -220,8 +225,7 @@ impl Application {
         let connection_slots = Arc::new(Semaphore::new(max_connections));
         tokio::spawn(sweep_expired(Arc::downgrade(&state), sweep_every));
         tokio::spawn(metrics_upkeep(Arc::downgrade(&state)));
-        let admin = admin.map(|admin| serve_admin(admin, state.clone()));
-        let app = router(state);
+        let admin = admin.map(|admin| serve_admin(admin, state));
         let connections = GracefulShutdown::new();
         let mut shutdown = pin!(stop);
         tracing::info!("listening on http://{}", listener.local_addr()?);
@@ -369,10 +373,16 @@ fn serve_admin(listener: TcpListener, state: Arc<AppState>) -> tokio::task::Join
     })
 }
 
+/// Ticks every `period`, the first time once one has passed: at start
+/// there is nothing to do yet.
+fn every_after_one(period: Duration) -> tokio::time::Interval {
+    tokio::time::interval_at(tokio::time::Instant::now() + period, period)
+}
+
 /// Folds histogram samples into buckets now and then, so they stay small
 /// however rarely `/metrics` is scraped.
 async fn metrics_upkeep(state: Weak<AppState>) {
-    let mut ticks = tokio::time::interval(METRICS_UPKEEP_EVERY);
+    let mut ticks = every_after_one(METRICS_UPKEEP_EVERY);
     loop {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
@@ -382,7 +392,7 @@ async fn metrics_upkeep(state: Weak<AppState>) {
 
 /// Runs until the app that owns the state is gone.
 async fn sweep_expired(state: Weak<AppState>, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
+    let mut ticks = every_after_one(every);
     loop {
         ticks.tick().await;
         let Some(state) = state.upgrade() else { return };
