@@ -526,9 +526,72 @@ impl Verifier {
         requester: &Requester,
         hand_off: Option<&HandOff>,
     ) -> Result<Checked, VerifyError> {
-        let checked = self
-            .check_code(id, typed, reading, requester, hand_off)
-            .await;
+        // One body, whose every way out the metrics then count.
+        let checked: Result<Checked, VerifyError> = async {
+            let now = self.clock.now();
+            let attempt = match reading {
+                Reading::Strict => self.rules.code.read_attempt(typed),
+                Reading::Loose => OtpCode::read_loosely(typed),
+            };
+            let Ok(attempt) = attempt else {
+                // Not a code at all: say so, without spending a try.
+                let verification = self.status(id).await?;
+                if let Err(why) = verification.still_pending(now) {
+                    return Err(VerifyError::Ended(why, Some(Box::new(verification))));
+                }
+                return Ok(Checked::Malformed(verification));
+            };
+            let digests: Vec<_> = self
+                .code_keys
+                .iter()
+                .map(|key| key.digest(id.as_bytes(), &attempt))
+                .collect();
+            let guessing = self
+                .rules
+                .limits
+                .for_guessing(&requester.asker, self.rules.max_attempts);
+            let checking = Checking {
+                id,
+                attempts: &digests,
+                guessing: &guessing,
+                max_attempts: self.rules.max_attempts,
+                pumping_window: self.rules.pumping.window(),
+                // A caller with an API key reaches only the API's verifications.
+                api_only: matches!(requester.asker, Asker::ApiKey(_)),
+                hand_off: hand_off.map(|hand_off| hand_off.kept(now)),
+            };
+            let outcome = self.store.check(&checking, now).await?;
+            match outcome {
+                CheckOutcome::Verified(verification) => {
+                    // The store kept no hand-off about another number; its
+                    // secret is not to be given.
+                    if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
+                        tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
+                        return Err(VerifyError::Ended(Ended::Missing, None));
+                    }
+                    tracing::info!(to = %verification.phone, "phone number verified");
+                    Ok(Checked::Verified(verification))
+                }
+                CheckOutcome::Wrong {
+                    verification,
+                    tries_left,
+                } => {
+                    // Once, when it happens; the refusals after it are debug.
+                    if tries_left == 0 {
+                        tracing::info!(to = %verification.phone, "verification locked: too many wrong codes");
+                    }
+                    Ok(Checked::Wrong {
+                        verification,
+                        tries_left,
+                    })
+                }
+                CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
+                CheckOutcome::Ended { why, verification } => {
+                    Err(VerifyError::Ended(why, verification.map(Box::new)))
+                }
+            }
+        }
+        .await;
         if let Some(result) = check_result(&checked) {
             self.metrics.code_check(result);
         }
@@ -536,78 +599,6 @@ impl Verifier {
             self.metrics.refusal(Refused::Limit(hit.kind));
         }
         checked
-    }
-
-    async fn check_code(
-        &self,
-        id: &VerificationId,
-        typed: &str,
-        reading: Reading,
-        requester: &Requester,
-        hand_off: Option<&HandOff>,
-    ) -> Result<Checked, VerifyError> {
-        let now = self.clock.now();
-        let attempt = match reading {
-            Reading::Strict => self.rules.code.read_attempt(typed),
-            Reading::Loose => OtpCode::read_loosely(typed),
-        };
-        let Ok(attempt) = attempt else {
-            // Not a code at all: say so, without spending a try.
-            let verification = self.status(id).await?;
-            if let Err(why) = verification.still_pending(now) {
-                return Err(VerifyError::Ended(why, Some(Box::new(verification))));
-            }
-            return Ok(Checked::Malformed(verification));
-        };
-        let digests: Vec<_> = self
-            .code_keys
-            .iter()
-            .map(|key| key.digest(id.as_bytes(), &attempt))
-            .collect();
-        let guessing = self
-            .rules
-            .limits
-            .for_guessing(&requester.asker, self.rules.max_attempts);
-        let checking = Checking {
-            id,
-            attempts: &digests,
-            guessing: &guessing,
-            max_attempts: self.rules.max_attempts,
-            pumping_window: self.rules.pumping.window(),
-            // A caller with an API key reaches only the API's verifications.
-            api_only: matches!(requester.asker, Asker::ApiKey(_)),
-            hand_off: hand_off.map(|hand_off| hand_off.kept(now)),
-        };
-        let outcome = self.store.check(&checking, now).await?;
-        match outcome {
-            CheckOutcome::Verified(verification) => {
-                // The store kept no hand-off about another number; its
-                // secret is not to be given.
-                if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
-                    tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
-                    return Err(VerifyError::Ended(Ended::Missing, None));
-                }
-                tracing::info!(to = %verification.phone, "phone number verified");
-                Ok(Checked::Verified(verification))
-            }
-            CheckOutcome::Wrong {
-                verification,
-                tries_left,
-            } => {
-                // Once, when it happens; the refusals after it are debug.
-                if tries_left == 0 {
-                    tracing::info!(to = %verification.phone, "verification locked: too many wrong codes");
-                }
-                Ok(Checked::Wrong {
-                    verification,
-                    tries_left,
-                })
-            }
-            CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
-            CheckOutcome::Ended { why, verification } => {
-                Err(VerifyError::Ended(why, verification.map(Box::new)))
-            }
-        }
     }
 
     /// The caller that chose the code checked it itself (the API's `status:
