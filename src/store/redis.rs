@@ -357,9 +357,9 @@ static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 /// if a right code makes one. ARGV: now (µs), the most wrong tries, the
 /// limit's interval and window (µs), the pumping breaker's window (ms, 0
 /// when it is off), the prefix of its keys, 1 if only the Verify API's
-/// verifications are to be found, the hand-off's number (E.164), data,
-/// binding and end (ms) (each '' without one), then the typed code's
-/// digests (one per code key). Each is compared in time that does not
+/// verifications are to be found, the typed code's digests (one per code
+/// key), then, with a hand-off, its number (E.164), data, binding and end
+/// (ms). Each is compared in time that does not
 /// depend on where it differs, as in the memory store. A right code is
 /// counted for the number's pumping destinations, whose keys are made here
 /// from the stored number, and keeps the hand-off if it is about that
@@ -378,13 +378,16 @@ const CHECK_BODY: &str = r"
         local stamp = millis(now)
         local digest = field(v, $DIGEST)
         local matched = false
-        for i = 12, #ARGV do matched = equal(digest, ARGV[i]) or matched end
+        local last = #ARGV
+        if KEYS[3] then last = last - 4 end
+        for i = 8, last do matched = equal(digest, ARGV[i]) or matched end
         if matched then
             v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
             redis.call('SET', KEYS[1], v, 'KEEPTTL')
-            if KEYS[3] and ARGV[8] == trimmed(field(v, $PHONE)) then
-                redis.call('HSET', KEYS[3], 'data', ARGV[9], 'binding', ARGV[10], 'expires', ARGV[11])
-                redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ARGV[11]) - math.floor(now / 1000), 1))
+            if KEYS[3] and ARGV[last + 1] == trimmed(field(v, $PHONE)) then
+                local ends = ARGV[last + 4]
+                redis.call('HSET', KEYS[3], 'data', ARGV[last + 2], 'binding', ARGV[last + 3], 'expires', ends)
+                redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ends) - math.floor(now / 1000), 1))
             end
             local window = tonumber(ARGV[5])
             if window > 0 then
@@ -840,21 +843,16 @@ impl RedisStore {
             .arg(checking.pumping_window.map_or(0, crate::pumping::millis))
             .arg(self.connection.key("pump:"))
             .arg(u8::from(checking.api_only));
-        match &checking.hand_off {
-            Some(hand_off) => {
-                invocation
-                    .key(self.hand_off_key(hand_off.key))
-                    .arg(hand_off.phone.e164())
-                    .arg(hand_off.data)
-                    .arg(hand_off.binding.as_slice())
-                    .arg(hand_off.expires.as_millis());
-            }
-            None => {
-                invocation.arg("").arg("").arg("").arg("");
-            }
-        }
         for attempt in checking.attempts {
             invocation.arg(attempt.as_bytes());
+        }
+        if let Some(hand_off) = &checking.hand_off {
+            invocation
+                .key(self.hand_off_key(hand_off.key))
+                .arg(hand_off.phone.e164())
+                .arg(hand_off.data)
+                .arg(hand_off.binding.as_slice())
+                .arg(hand_off.expires.as_millis());
         }
         let reply = self.run(&invocation).await?;
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
