@@ -359,13 +359,13 @@ static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 /// when it is off), the prefix of its keys, 1 if only the Verify API's
 /// verifications are to be found, the typed code's digests (one per code
 /// key), then, with a hand-off, its number (E.164), data, binding and end
-/// (ms). Each is compared in time that does not
-/// depend on where it differs, as in the memory store. A right code is
-/// counted for the number's pumping destinations, whose keys are made here
-/// from the stored number, and keeps the hand-off if it is about that
-/// number, until its end. An ended verification
-/// is answered with why and, unless it is missing, itself: the caller
-/// names its number without a second round trip.
+/// (ms). Each digest is compared in time that does not depend on where it
+/// differs, as in the memory store. A right code is counted for the
+/// number's pumping destinations, whose keys are made here from the stored
+/// number, and keeps the hand-off if it is about that number, until its
+/// end. An ended verification is answered with why and, unless it is
+/// missing, itself: the caller names its number without a second round
+/// trip.
 const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
@@ -384,14 +384,15 @@ const CHECK_BODY: &str = r"
         if matched then
             v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
             redis.call('SET', KEYS[1], v, 'KEEPTTL')
-            if KEYS[3] and ARGV[last + 1] == trimmed(field(v, $PHONE)) then
+            local phone = trimmed(field(v, $PHONE))
+            if KEYS[3] and ARGV[last + 1] == phone then
                 local ends = ARGV[last + 4]
                 redis.call('HSET', KEYS[3], 'data', ARGV[last + 2], 'binding', ARGV[last + 3], 'expires', ends)
                 redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ends) - math.floor(now / 1000), 1))
             end
             local window = tonumber(ARGV[5])
             if window > 0 then
-                local phone, country = trimmed(field(v, $PHONE)), trimmed(field(v, $REGION))
+                local country = trimmed(field(v, $REGION))
                 if country == '' then country = '001' end
                 local now_ms = math.floor(now / 1000)
                 for _, name in ipairs({string.sub(phone, 1, math.max(#phone - 4, 1)), country}) do

@@ -561,35 +561,7 @@ impl Verifier {
                 hand_off: hand_off.map(|hand_off| hand_off.kept(now)),
             };
             let outcome = self.store.check(&checking, now).await?;
-            match outcome {
-                CheckOutcome::Verified(verification) => {
-                    // The store kept no hand-off about another number; its
-                    // secret is not to be given.
-                    if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
-                        tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
-                        return Err(VerifyError::Ended(Ended::Missing, None));
-                    }
-                    tracing::info!(to = %verification.phone, "phone number verified");
-                    Ok(Checked::Verified(verification))
-                }
-                CheckOutcome::Wrong {
-                    verification,
-                    tries_left,
-                } => {
-                    // Once, when it happens; the refusals after it are debug.
-                    if tries_left == 0 {
-                        tracing::info!(to = %verification.phone, "verification locked: too many wrong codes");
-                    }
-                    Ok(Checked::Wrong {
-                        verification,
-                        tries_left,
-                    })
-                }
-                CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
-                CheckOutcome::Ended { why, verification } => {
-                    Err(VerifyError::Ended(why, verification.map(Box::new)))
-                }
-            }
+            checked(outcome, hand_off)
         }
         .await;
         if let Some(result) = check_result(&checked) {
@@ -691,6 +663,40 @@ impl Verifier {
             Err(error) => tracing::debug!("cannot count held verifications: {error}"),
         }
         self.metrics.render()
+    }
+}
+
+/// What the store's answer to a check means, with the log lines it calls
+/// for. A right code's verification of another number than `hand_off`'s
+/// is refused: the store kept no hand-off, and its secret is not to be
+/// given.
+fn checked(outcome: CheckOutcome, hand_off: Option<&HandOff>) -> Result<Checked, VerifyError> {
+    match outcome {
+        CheckOutcome::Verified(verification) => {
+            if hand_off.is_some_and(|hand_off| !hand_off.is_for(&verification.phone)) {
+                tracing::warn!(to = %verification.phone, "a hand-off about another number was refused");
+                return Err(VerifyError::Ended(Ended::Missing, None));
+            }
+            tracing::info!(to = %verification.phone, "phone number verified");
+            Ok(Checked::Verified(verification))
+        }
+        CheckOutcome::Wrong {
+            verification,
+            tries_left,
+        } => {
+            // Once, when it happens; the refusals after it are debug.
+            if tries_left == 0 {
+                tracing::info!(to = %verification.phone, "verification locked: too many wrong codes");
+            }
+            Ok(Checked::Wrong {
+                verification,
+                tries_left,
+            })
+        }
+        CheckOutcome::Limited(hit) => Err(VerifyError::Limited(hit)),
+        CheckOutcome::Ended { why, verification } => {
+            Err(VerifyError::Ended(why, verification.map(Box::new)))
+        }
     }
 }
 
