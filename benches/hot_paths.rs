@@ -17,7 +17,7 @@ use telnyx_2fa::Timestamp;
 use telnyx_2fa::measured::Session;
 use telnyx_2fa::measured::{Alphabet, CodeFormat, CodeKey};
 use telnyx_2fa::measured::{Asker, ClientKey, LimitRules};
-use telnyx_2fa::measured::{Checking, Opening, Store};
+use telnyx_2fa::measured::{Checking, Opening, Store, Which};
 use telnyx_2fa::measured::{CodeFormPage, PhoneFormPage};
 use telnyx_2fa::measured::{PhoneNumber, PhoneRules};
 use telnyx_2fa::measured::{Status, Verification, VerificationId};
@@ -103,6 +103,7 @@ fn pieces(c: &mut Criterion) {
                 max_pending: usize::MAX,
                 replaces: None,
                 watch: None,
+                by_number: None,
             },
             now,
         ));
@@ -124,8 +125,10 @@ fn pieces(c: &mut Criterion) {
         b.iter(|| {
             next = (next + 1) % ids.len();
             let checking = Checking {
-                id: &ids[next],
-                attempts: std::slice::from_ref(&wrong),
+                which: Which::Id {
+                    id: &ids[next],
+                    attempts: std::slice::from_ref(&wrong),
+                },
                 guessing: &guessing,
                 max_attempts: u32::MAX,
                 pumping_window: None,
@@ -153,6 +156,7 @@ fn pieces(c: &mut Criterion) {
                         max_pending: usize::MAX,
                         replaces: None,
                         watch: None,
+                        by_number: None,
                     },
                     now,
                 ))

@@ -104,6 +104,7 @@ impl World {
                     max_pending: usize::MAX,
                     replaces: None,
                     watch: None,
+                    by_number: None,
                 },
                 now,
             )

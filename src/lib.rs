@@ -59,7 +59,7 @@ pub mod measured {
     pub use crate::pages::{CodeFormPage, PhoneFormPage};
     pub use crate::phone::{PhoneNumber, PhoneRules};
     pub use crate::session::Session;
-    pub use crate::store::{Checking, MemoryStore, Opening, Store};
+    pub use crate::store::{Checking, MemoryStore, Opening, Store, Which};
     pub use crate::verification::{Status, Verification, VerificationId};
 
     /// This process's resident size in KiB (`VmRSS`), 0 where unknown.

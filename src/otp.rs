@@ -157,6 +157,49 @@ impl CodeKey {
         mac.update(code.0.as_bytes());
         CodeDigest(mac.finalize().into_bytes().into())
     }
+
+    /// The digest of `code` for the newest verification of number `e164`
+    /// under Verify API profile `profile`: what a check by number can
+    /// compute before it knows which verification that is. Kept beside the
+    /// number's index in Redis, whose scripts cannot compute HMACs. Its
+    /// context starts `number`, which keeps it apart from a digest keyed by
+    /// a verification's (random) id.
+    pub fn number_digest(&self, e164: &str, profile: &str, code: &OtpCode) -> CodeDigest {
+        let mut context = Vec::with_capacity(8 + e164.len() + profile.len());
+        context.extend_from_slice(b"number\0");
+        context.extend_from_slice(e164.as_bytes());
+        context.push(0);
+        context.extend_from_slice(profile.as_bytes());
+        self.digest(&context, code)
+    }
+}
+
+/// A code someone typed, with every key that may have digested it (the
+/// first keys new codes; the others are being rotated out): its digests
+/// for whichever verification the store finds it is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Typed<'a> {
+    keys: &'a [CodeKey],
+    code: &'a OtpCode,
+}
+
+impl<'a> Typed<'a> {
+    pub fn new(keys: &'a [CodeKey], code: &'a OtpCode) -> Self {
+        Self { keys, code }
+    }
+
+    /// Its digests for the verification whose id is `id`.
+    pub fn for_id(&self, id: &[u8]) -> Vec<CodeDigest> {
+        self.keys.iter().map(|k| k.digest(id, self.code)).collect()
+    }
+
+    /// Its digests for a verification found by number (`number_digest`).
+    pub fn for_number(&self, e164: &str, profile: &str) -> Vec<CodeDigest> {
+        self.keys
+            .iter()
+            .map(|k| k.number_digest(e164, profile, self.code))
+            .collect()
+    }
 }
 
 impl CodeDigest {
@@ -345,6 +388,33 @@ mod tests {
             &expected,
             "and again"
         );
+    }
+
+    #[test]
+    fn a_number_digest_speaks_for_one_code_one_number_and_one_profile_and_no_id() {
+        let key = CodeKey::new([3; 32]);
+        let code = |text: &str| OtpCode(text.into());
+        let digest = key.number_digest("+12015550123", "acme", &code("123456"));
+        assert_eq!(
+            digest,
+            key.number_digest("+12015550123", "acme", &code("123456"))
+        );
+        let others = [
+            key.number_digest("+12015550123", "acme", &code("123457")),
+            key.number_digest("+12015550124", "acme", &code("123456")),
+            key.number_digest("+12015550123", "acmf", &code("123456")),
+            key.number_digest("+12015550123", "", &code("123456")),
+            CodeKey::new([4; 32]).number_digest("+12015550123", "acme", &code("123456")),
+            key.digest(b"+12015550123", &code("123456")),
+        ];
+        for other in others {
+            assert_ne!(digest, other);
+        }
+        let typed = code("123456");
+        let keys = [CodeKey::new([4; 32]), key];
+        let typed = Typed::new(&keys, &typed);
+        assert!(typed.for_number("+12015550123", "acme")[1].matches(&digest));
+        assert!(!typed.for_number("+12015550123", "acme")[0].matches(&digest));
     }
 
     proptest::proptest! {

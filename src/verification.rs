@@ -179,6 +179,33 @@ impl ProfileId {
     }
 }
 
+/// Which of a number's verifications, `newest_first`, a code checked by
+/// number is for: the newest made under `profile` that can still take a
+/// code. If none can, why the newest under `profile` cannot (the Verify
+/// API answers `rejected`, naming it); `Missing` if there is none under
+/// `profile`. Both stores apply this rule inside their check's one step.
+pub fn for_code_by_number<'v>(
+    newest_first: impl IntoIterator<Item = (&'v VerificationId, &'v Verification)>,
+    profile: &str,
+    now: Timestamp,
+) -> Result<(&'v VerificationId, &'v Verification), (Ended, Option<&'v Verification>)> {
+    let mut newest_ended = None;
+    for (id, verification) in newest_first {
+        // Past `kept_until` it is forgotten, whether or not swept yet.
+        let of_profile = verification.profile.as_ref().map(ProfileId::as_str) == Some(profile);
+        if !of_profile || verification.kept_until() <= now {
+            continue;
+        }
+        match verification.still_pending(now) {
+            Ok(()) => return Ok((id, verification)),
+            Err(why) => {
+                newest_ended.get_or_insert((why, Some(verification)));
+            }
+        }
+    }
+    Err(newest_ended.unwrap_or((Ended::Missing, None)))
+}
+
 /// Where a verification is in its life; expiry is read from the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

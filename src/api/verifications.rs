@@ -297,23 +297,11 @@ pub async fn verify_by_phone_number(
     let code = required(&request.code, "/code")?;
     let profile_id = required(&request.verify_profile_id, "/verify_profile_id")?;
     let phone = number_in_path(&app, &phone_number)?;
-    let now = app.verifier.clock().now();
-    let listed = app.verifier.list(&phone).await?;
-    let of_profile: Vec<&(VerificationId, Verification)> = listed
-        .iter()
-        .filter(|(_, v)| v.profile.as_ref().is_some_and(|p| p.as_str() == profile_id))
-        .collect();
-    if of_profile.is_empty() {
-        return Err(ApiError::NotFound { pointer: None });
-    }
-    match of_profile
-        .iter()
-        .find(|(_, v)| v.still_pending(now).is_ok())
-    {
-        Some((id, _)) => check(&app, id, &code, &requester).await,
-        // None still pending: the newest says no.
-        None => Ok(rejected(&phone)),
-    }
+    let checked = app
+        .verifier
+        .check_by_number(&phone, &profile_id, &code, &requester)
+        .await;
+    answer_check(checked)
 }
 
 /// Checks `code` for verification `id`: a wrong code, or a verification
@@ -328,6 +316,12 @@ async fn check(
         .verifier
         .check(id, code, Reading::Loose, requester)
         .await;
+    answer_check(checked)
+}
+
+/// A check's answer: `rejected` names the verification's number, so one
+/// that was never read (refused first) is the error that refused it.
+fn answer_check(checked: Result<Checked, VerifyError>) -> Result<Json<VerifyResponse>, ApiError> {
     let named = match &checked {
         Ok(
             Checked::Verified(v)

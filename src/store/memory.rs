@@ -6,6 +6,7 @@
 //! verification causes three (its number's hourly count and cooldown, its
 //! client's hourly count).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -16,13 +17,15 @@ use subtle::ConstantTimeEq;
 
 use super::{
     Checking, Delivered, EVENTS_REMEMBERED, HandingOff, Opened, Opening, Receipt, Redeemed,
-    Refusal, SecretHash,
+    Refusal, SecretHash, Which,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::phone::PhoneNumber;
 use crate::pumping::{self, Counts, Watch};
-use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
+use crate::verification::{
+    CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId, for_code_by_number,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -262,6 +265,8 @@ impl MemoryStore {
             max_pending,
             replaces,
             watch,
+            // Digested for the verification found, at the check.
+            by_number: _,
         } = *opening;
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
@@ -350,7 +355,6 @@ impl MemoryStore {
     }
 
     pub(super) fn check(&self, checking: &Checking<'_>, now: Timestamp) -> CheckOutcome {
-        let id = checking.id;
         let limits = std::slice::from_ref(checking.guessing);
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
@@ -359,23 +363,50 @@ impl MemoryStore {
             why: Ended::Missing,
             verification: None,
         };
-        let found = state.verifications.get(id);
-        let Some(verification) = found.filter(|v| !checking.api_only || v.profile.is_some()) else {
-            return missing;
+        let (id, attempts) = match checking.which {
+            Which::Id { id, attempts } => {
+                let found = state.verifications.get(id);
+                let Some(verification) =
+                    found.filter(|v| !checking.api_only || v.profile.is_some())
+                else {
+                    return missing;
+                };
+                if let Err(why) = verification.still_pending(now) {
+                    return CheckOutcome::Ended {
+                        why,
+                        verification: Some(verification.clone()),
+                    };
+                }
+                (id.clone(), Cow::Borrowed(attempts))
+            }
+            Which::Newest {
+                phone,
+                profile,
+                typed,
+            } => {
+                let ids = state.by_phone.get(phone).map_or(&[][..], Vec::as_slice);
+                let newest_first = ids
+                    .iter()
+                    .rev()
+                    .filter_map(|id| Some((id, state.verifications.get(id)?)));
+                match for_code_by_number(newest_first, profile, now) {
+                    Ok((id, _)) => (id.clone(), Cow::Owned(typed.for_id(id.as_bytes()))),
+                    Err((why, verification)) => {
+                        return CheckOutcome::Ended {
+                            why,
+                            verification: verification.cloned(),
+                        };
+                    }
+                }
+            }
         };
-        if let Err(why) = verification.still_pending(now) {
-            return CheckOutcome::Ended {
-                why,
-                verification: Some(verification.clone()),
-            };
-        }
         if let Some(hit) = state.refusal(limits, &keys, now_us) {
             return CheckOutcome::Limited(hit);
         }
-        let Some(verification) = state.verifications.get_mut(id) else {
+        let Some(verification) = state.verifications.get_mut(&id) else {
             return missing;
         };
-        match verification.check(checking.attempts, now, checking.max_attempts) {
+        match verification.check(&attempts, now, checking.max_attempts) {
             Ok(true) => {
                 let verified = verification.clone();
                 if let Some(window) = checking.pumping_window {
@@ -638,6 +669,7 @@ mod tests {
             max_pending: usize::MAX,
             replaces: None,
             watch: None,
+            by_number: None,
         };
         store.open(&opening, now).map(|_| ())
     }

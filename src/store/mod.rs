@@ -6,10 +6,11 @@
 //! the check, the try count and, during a sign-in, the authorization code for
 //! a code), so racing requests on any number of instances allow together
 //! exactly what one allows, and a request costs one Redis round trip. The
-//! two requests that take two need what the first answered: a send notes
-//! Telnyx's message id after the SMS (with receipts on), and a code checked
-//! by number first reads the number's verifications (the typed code's
-//! digest is keyed by the verification's id).
+//! one request that takes two needs what the SMS answered: with receipts
+//! on, a send notes Telnyx's message id after it. (A code checked by number
+//! takes one: the Verify API's verifications keep a second digest of their
+//! code, keyed by number and profile, which the typed code's can be
+//! compared with before anyone knows which verification it is for.)
 //! `tests/api/redis.rs` counts what each request sends. The same rules are
 //! written twice, in Rust and in Lua; the tests at the end of this file run
 //! against both backends.
@@ -27,7 +28,7 @@ use std::time::Duration;
 
 use crate::clock::Timestamp;
 use crate::limits::{Limit, LimitHit};
-use crate::otp::CodeDigest;
+use crate::otp::{CodeDigest, Typed};
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
@@ -91,14 +92,17 @@ pub struct Opening<'a> {
     pub max_pending: usize,
     pub replaces: Option<&'a VerificationId>,
     pub watch: Option<&'a Watch>,
+    /// For a Verify API verification (one with a profile): its code's
+    /// `CodeKey::number_digest`, for checks by number. Redis keeps it
+    /// beside the number's index; the memory store digests the typed code
+    /// for the verification it finds instead, in its one step.
+    pub by_number: Option<&'a CodeDigest>,
 }
 
 /// A typed code to check, and the rules the check applies.
 #[derive(Debug)]
 pub struct Checking<'a> {
-    pub id: &'a VerificationId,
-    /// The typed code's digest under each code key.
-    pub attempts: &'a [CodeDigest],
+    pub which: Which<'a>,
     /// The asker's guessing limit.
     pub guessing: &'a Limit,
     pub max_attempts: u32,
@@ -110,6 +114,25 @@ pub struct Checking<'a> {
     pub api_only: bool,
     /// Kept when the code is right, in the same step (see `redeem`).
     pub hand_off: Option<HandingOff<'a>>,
+}
+
+/// Which verification a typed code is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    /// Verification `id`, with the typed code's digests for it (one per
+    /// code key).
+    Id {
+        id: &'a VerificationId,
+        attempts: &'a [CodeDigest],
+    },
+    /// The newest verification of `phone` under Verify API profile
+    /// `profile` that can take a code (`verification::for_code_by_number`),
+    /// found in the check's own step.
+    Newest {
+        phone: &'a PhoneNumber,
+        profile: &'a str,
+        typed: Typed<'a>,
+    },
 }
 
 /// What a right code hands off: `data`, kept until `expires` for whoever
@@ -221,11 +244,12 @@ impl Store {
         }
     }
 
-    /// Checks a typed code's digests (one per code key), in one atomic step:
-    /// unless `guessing` (the address's wrong-code limit) is spent, a right
-    /// code is used up (and counted for the pumping breaker, when it is on),
-    /// and a wrong one counted against the verification and taken from
-    /// `guessing`.
+    /// Checks a typed code against the verification `which` names (by id,
+    /// or the newest of a number under a profile that can take a code), in
+    /// one atomic step: unless `guessing` (the address's wrong-code limit)
+    /// is spent, a right code is used up (and counted for the pumping
+    /// breaker, when it is on), and a wrong one counted against the
+    /// verification and taken from `guessing`.
     pub async fn check(
         &self,
         checking: &Checking<'_>,

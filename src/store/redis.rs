@@ -7,7 +7,10 @@
 //! - `held`: a sorted set of verification ids scored by `kept_until`, which
 //!   counts them for `limits.max_pending` and is trimmed by the sweep;
 //! - `phone:{e164}`: a sorted set of the number's verification ids (the
-//!   Verify API's `by_phone_number`), expiring with the newest;
+//!   Verify API's `by_phone_number`), expiring with the newest, and
+//!   `phone:{e164}:codes`: a hash of each one's code digest keyed by number
+//!   and profile (`CodeKey::number_digest`), so that a code checked by
+//!   number is compared in the same script that finds its verification;
 //! - `limit:{kind}:{subject}`: a limit's GCRA arrival time in microseconds,
 //!   expiring when it no longer matters;
 //! - `pump:{destination}`: the SMS-pumping breaker's counts for a number
@@ -30,14 +33,16 @@ use redis::Script;
 use super::packed::{self, Field};
 use super::{
     Answer, Checking, Delivered, EVENTS_REMEMBERED, Opened, Opening, Receipt, Redeemed,
-    RedisConnection, Refusal, SecretHash, StoreUnavailable,
+    RedisConnection, Refusal, SecretHash, StoreUnavailable, Which,
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
+use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{
-    CheckOutcome, Delivery, Ended, MessageId, Status, Verification, VerificationId,
+    CheckOutcome, Delivery, Ended, KEPT_AFTER_EXPIRY, MessageId, Status, Verification,
+    VerificationId,
 };
 
 /// What a verification's key starts with, after `store.key_prefix`.
@@ -179,6 +184,11 @@ local function pump_count(k, a, now, step)
     end
     return tripped
 end
+-- The hash beside a number's index that holds its verifications' number
+-- digests, by id.
+local function codes_of(index)
+    return index .. ':codes'
+end
 local function ended(v, now)
     if not v then return 'missing' end
     if math.floor(now / 1000) >= tonumber(field(v, $EXPIRES)) then return 'expired' end
@@ -213,6 +223,10 @@ fn substitutions() -> Vec<(&'static str, String)> {
         ),
         ("$NO_MESSAGE", " ".repeat(Field::Message.width())),
         ("$LAST_MILLIS", packed::LAST_MILLIS.to_string()),
+        (
+            "$KEPT_AFTER_EXPIRY",
+            KEPT_AFTER_EXPIRY.as_millis().to_string(),
+        ),
         ("$PROFILE_AT", (packed::PROFILE_START + 1).to_string()),
         (
             "$FORMAT_OF_MILLIS",
@@ -244,7 +258,8 @@ fn script(body: &str) -> Script {
 /// ARGV[4] names one. ARGV: now (µs), most held, id, replaced id or '',
 /// kept until (ms), the number of limits, 1 to index it by number, the
 /// breaker's eight (see `pump_args`), each limit's interval and window
-/// (µs), then the verification, packed.
+/// (µs), the verification, packed, then (indexed by number) its code's
+/// number digest.
 const OPEN_BODY: &str = r"
         local now, n, replaced = tonumber(ARGV[1]), tonumber(ARGV[6]), ARGV[4]
         local now_ms = math.floor(now / 1000)
@@ -264,8 +279,12 @@ const OPEN_BODY: &str = r"
         redis.call('SET', KEYS[1], ARGV[16 + 2 * n], 'PX', life)
         redis.call('ZADD', KEYS[2], kept, ARGV[3])
         if ARGV[7] == '1' then
+            local codes = codes_of(KEYS[3])
             redis.call('ZADD', KEYS[3], now_ms, ARGV[3])
-            if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
+            redis.call('HSET', codes, ARGV[3], ARGV[17 + 2 * n])
+            for _, key in ipairs({KEYS[3], codes}) do
+                if redis.call('PTTL', key) < life then redis.call('PEXPIRE', key, life) end
+            end
         end
         return {'ok', unpack(pump_count(3, 7, now_ms, 1))}
         ";
@@ -311,6 +330,7 @@ const UNDO_BODY: &str = r"
             redis.call('DEL', KEYS[5 + n])
             redis.call('ZREM', KEYS[1], ARGV[3])
             redis.call('ZREM', KEYS[2], ARGV[3])
+            redis.call('HDEL', codes_of(KEYS[2]), ARGV[3])
         end
         pump_count(2, 3, math.floor(now / 1000), -1)
         return 0
@@ -347,71 +367,114 @@ const LIST_BODY: &str = r"
                 out[#out + 1] = v
             else
                 redis.call('ZREM', KEYS[1], id)
+                redis.call('HDEL', codes_of(KEYS[1]), id)
             end
         end
         return out
         ";
 static LIST: LazyLock<Script> = LazyLock::new(|| script(LIST_BODY));
 
+/// What both checks do once they have found a pending verification `v`
+/// under `key`: compare the typed code's digests, ARGV[first] up to the
+/// hand-off's arguments, with the stored `digest`, in time that does not
+/// depend on where they differ (as in the memory store), within the
+/// address's guessing limit KEYS[2]. ARGV: now (µs), the most wrong tries,
+/// the limit's interval and window (µs), the pumping breaker's window (ms,
+/// 0 when it is off), the prefix of its keys; with a hand-off (KEYS[3]),
+/// the last four are its number (E.164), data, binding and end (ms). A
+/// right code is counted for the number's pumping destinations, whose keys
+/// are made here from the stored number, and keeps the hand-off if it is
+/// about that number, until its end.
+const CHECK_FOUND: &str = r"
+local function check_found(key, v, digest, now, first)
+    local interval = tonumber(ARGV[3])
+    local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
+    if wait > 0 then return {'limited', string.format('%.0f', wait)} end
+    local stamp = millis(now)
+    local matched = false
+    local last = #ARGV
+    if KEYS[3] then last = last - 4 end
+    for i = first, last do matched = equal(digest, ARGV[i]) or matched end
+    if matched then
+        v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
+        redis.call('SET', key, v, 'KEEPTTL')
+        local phone = trimmed(field(v, $PHONE))
+        if KEYS[3] and ARGV[last + 1] == phone then
+            local ends = ARGV[last + 4]
+            redis.call('HSET', KEYS[3], 'data', ARGV[last + 2], 'binding', ARGV[last + 3], 'expires', ends)
+            redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ends) - math.floor(now / 1000), 1))
+        end
+        local window = tonumber(ARGV[5])
+        if window > 0 then
+            local country = trimmed(field(v, $REGION))
+            if country == '' then country = '001' end
+            local now_ms = math.floor(now / 1000)
+            for _, name in ipairs({string.sub(phone, 1, math.max(#phone - 4, 1)), country}) do
+                local p = pump_read(ARGV[6] .. name)
+                pump_rotate(p, now_ms, window)
+                p.vc = p.vc + 1
+                pump_write(ARGV[6] .. name, p, now_ms, window)
+            end
+        end
+        return {'verified', v}
+    end
+    local wrong = tonumber(field(v, $WRONG)) + 1
+    v = put(put(v, $WRONG, string.format('$FORMAT_OF_WRONG', wrong)), $UPDATED, stamp)
+    if wrong >= tonumber(ARGV[2]) then v = put(v, $STATUS, '$IS_LOCKED') end
+    redis.call('SET', key, v, 'KEEPTTL')
+    gcra_set(KEYS[2], tat + interval, now)
+    return {'wrong', v}
+end
+";
+
 /// KEYS: the verification, the address's guessing limit, then the hand-off
-/// if a right code makes one. ARGV: now (µs), the most wrong tries, the
-/// limit's interval and window (µs), the pumping breaker's window (ms, 0
-/// when it is off), the prefix of its keys, 1 if only the Verify API's
-/// verifications are to be found, the typed code's digests (one per code
-/// key), then, with a hand-off, its number (E.164), data, binding and end
-/// (ms). Each digest is compared in time that does not depend on where it
-/// differs, as in the memory store. A right code is counted for the
-/// number's pumping destinations, whose keys are made here from the stored
-/// number, and keeps the hand-off if it is about that number, until its
-/// end. An ended verification is answered with why and, unless it is
-/// missing, itself: the caller names its number without a second round
-/// trip.
+/// if a right code makes one. ARGV: as `check_found` says, with ARGV[7] 1
+/// if only the Verify API's verifications are to be found, and the typed
+/// code's digests (one per code key) from ARGV[8]. An ended verification
+/// is answered with why and, unless it is missing, itself: the caller names
+/// its number without a second round trip.
 const CHECK_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local v = redis.call('GET', KEYS[1])
         if v and ARGV[7] == '1' and #v < $PROFILE_AT then v = false end
         local why = ended(v, now)
         if why then return {why, v or nil} end
-        local interval = tonumber(ARGV[3])
-        local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
-        if wait > 0 then return {'limited', string.format('%.0f', wait)} end
-        local stamp = millis(now)
-        local digest = field(v, $DIGEST)
-        local matched = false
-        local last = #ARGV
-        if KEYS[3] then last = last - 4 end
-        for i = 8, last do matched = equal(digest, ARGV[i]) or matched end
-        if matched then
-            v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
-            redis.call('SET', KEYS[1], v, 'KEEPTTL')
-            local phone = trimmed(field(v, $PHONE))
-            if KEYS[3] and ARGV[last + 1] == phone then
-                local ends = ARGV[last + 4]
-                redis.call('HSET', KEYS[3], 'data', ARGV[last + 2], 'binding', ARGV[last + 3], 'expires', ends)
-                redis.call('PEXPIRE', KEYS[3], math.max(tonumber(ends) - math.floor(now / 1000), 1))
-            end
-            local window = tonumber(ARGV[5])
-            if window > 0 then
-                local country = trimmed(field(v, $REGION))
-                if country == '' then country = '001' end
-                local now_ms = math.floor(now / 1000)
-                for _, name in ipairs({string.sub(phone, 1, math.max(#phone - 4, 1)), country}) do
-                    local p = pump_read(ARGV[6] .. name)
-                    pump_rotate(p, now_ms, window)
-                    p.vc = p.vc + 1
-                    pump_write(ARGV[6] .. name, p, now_ms, window)
-                end
-            end
-            return {'verified', v}
-        end
-        local wrong = tonumber(field(v, $WRONG)) + 1
-        v = put(put(v, $WRONG, string.format('$FORMAT_OF_WRONG', wrong)), $UPDATED, stamp)
-        if wrong >= tonumber(ARGV[2]) then v = put(v, $STATUS, '$IS_LOCKED') end
-        redis.call('SET', KEYS[1], v, 'KEEPTTL')
-        gcra_set(KEYS[2], tat + interval, now)
-        return {'wrong', v}
+        return check_found(KEYS[1], v, field(v, $DIGEST), now, 8)
         ";
-static CHECK: LazyLock<Script> = LazyLock::new(|| script(CHECK_BODY));
+static CHECK: LazyLock<Script> = LazyLock::new(|| script(&format!("{CHECK_FOUND}{CHECK_BODY}")));
+
+/// KEYS: the number's index, the address's guessing limit. ARGV: as
+/// `check_found` says, then the profile, the prefix of verification keys,
+/// and the typed code's number digests (one per code key) from ARGV[9].
+/// The code is for the newest verification of the profile that can take
+/// one (as `verification::for_code_by_number`), and is compared with that
+/// verification's number digest. None of the profile: `missing`; none that
+/// can take a code: why the newest cannot, and itself. One made before
+/// number digests were kept is answered `unindexed` with its id, and
+/// checked by id.
+const CHECK_NUMBER_BODY: &str = r"
+        local now = tonumber(ARGV[1])
+        local now_ms = math.floor(now / 1000)
+        local profile, prefix = ARGV[7], ARGV[8]
+        local newest
+        for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 99)) do
+            local v = redis.call('GET', prefix .. id)
+            -- Past its `kept_until` it is forgotten, expired key or not.
+            if v and now_ms >= tonumber(field(v, $EXPIRES)) + $KEPT_AFTER_EXPIRY then v = false end
+            if v and string.sub(v, $PROFILE_AT) == profile then
+                local why = ended(v, now)
+                if not why then
+                    local digest = redis.call('HGET', codes_of(KEYS[1]), id)
+                    if not digest then return {'unindexed', id} end
+                    return check_found(prefix .. id, v, digest, now, 9)
+                end
+                newest = newest or {why, v}
+            end
+        end
+        return newest or {'missing'}
+        ";
+static CHECK_NUMBER: LazyLock<Script> =
+    LazyLock::new(|| script(&format!("{CHECK_FOUND}{CHECK_NUMBER_BODY}")));
 
 /// KEYS: the hand-off, the token it would issue. ARGV: now (ms), the
 /// binding shown, the token's end (ms). A hand-off's `used` field is absent
@@ -660,6 +723,7 @@ impl RedisStore {
             max_pending,
             replaces,
             watch,
+            by_number,
         } = *opening;
         let mut invocation = OPEN.prepare_invoke();
         let [prefix, country] = self.pump_keys(watch);
@@ -689,6 +753,10 @@ impl RedisStore {
             invocation.key(self.key(old));
         }
         invocation.arg(packed::pack(v).ok_or_else(unpackable)?);
+        if v.profile.is_some() {
+            // None would be a caller's mistake: an empty digest matches no code.
+            invocation.arg(by_number.map_or(&[][..], |d| d.as_bytes().as_slice()));
+        }
         let reply = self.run(&invocation).await?;
         match reply.first().map(Vec::as_slice) {
             Some(b"ok") => Ok(Ok(Self::tripped(&reply[1..], watch))),
@@ -832,19 +900,51 @@ impl RedisStore {
         checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
-        let gcra = Gcra::of(checking.guessing);
+        let (id, attempts) = match checking.which {
+            Which::Id { id, attempts } => (id, attempts),
+            Which::Newest {
+                phone,
+                profile,
+                typed,
+            } => {
+                let by_number = typed.for_number(phone.e164(), profile);
+                let mut invocation = CHECK_NUMBER.prepare_invoke();
+                invocation.key(self.phone_key(phone));
+                self.check_args(&mut invocation, checking, now);
+                invocation
+                    .arg(profile)
+                    .arg(self.connection.key(VERIFICATION_KEYS));
+                for attempt in &by_number {
+                    invocation.arg(attempt.as_bytes());
+                }
+                let reply = self.run(&invocation).await?;
+                if reply.first().map(Vec::as_slice) != Some(b"unindexed") {
+                    return Self::checked(&reply, checking);
+                }
+                // Made before number digests were kept: checked by its id.
+                let id = reply
+                    .get(1)
+                    .and_then(|id| VerificationId::decode(text(id)?))
+                    .ok_or_else(unreadable)?;
+                let attempts = typed.for_id(id.as_bytes());
+                return self.check_id(&id, &attempts, checking, now).await;
+            }
+        };
+        self.check_id(id, attempts, checking, now).await
+    }
+
+    async fn check_id(
+        &self,
+        id: &VerificationId,
+        attempts: &[CodeDigest],
+        checking: &Checking<'_>,
+        now: Timestamp,
+    ) -> Result<CheckOutcome, StoreUnavailable> {
         let mut invocation = CHECK.prepare_invoke();
-        invocation
-            .key(self.key(checking.id))
-            .key(self.limit_key(checking.guessing))
-            .arg(Gcra::micros(now))
-            .arg(checking.max_attempts)
-            .arg(gcra.interval)
-            .arg(gcra.window)
-            .arg(checking.pumping_window.map_or(0, crate::pumping::millis))
-            .arg(self.connection.key("pump:"))
-            .arg(u8::from(checking.api_only));
-        for attempt in checking.attempts {
+        invocation.key(self.key(id));
+        self.check_args(&mut invocation, checking, now);
+        invocation.arg(u8::from(checking.api_only));
+        for attempt in attempts {
             invocation.arg(attempt.as_bytes());
         }
         if let Some(hand_off) = &checking.hand_off {
@@ -856,6 +956,33 @@ impl RedisStore {
                 .arg(hand_off.expires.as_millis());
         }
         let reply = self.run(&invocation).await?;
+        Self::checked(&reply, checking)
+    }
+
+    /// The guessing limit's key, and the six arguments both checks start
+    /// with (see `CHECK_FOUND`).
+    fn check_args(
+        &self,
+        invocation: &mut redis::ScriptInvocation<'_>,
+        checking: &Checking<'_>,
+        now: Timestamp,
+    ) {
+        let gcra = Gcra::of(checking.guessing);
+        invocation
+            .key(self.limit_key(checking.guessing))
+            .arg(Gcra::micros(now))
+            .arg(checking.max_attempts)
+            .arg(gcra.interval)
+            .arg(gcra.window)
+            .arg(checking.pumping_window.map_or(0, crate::pumping::millis))
+            .arg(self.connection.key("pump:"));
+    }
+
+    /// A check's reply, read.
+    fn checked(
+        reply: &[Vec<u8>],
+        checking: &Checking<'_>,
+    ) -> Result<CheckOutcome, StoreUnavailable> {
         let tag = reply.first().map(Vec::as_slice).unwrap_or_default();
         if let Some(why) = ended(tag) {
             let verification = reply.get(1).map(|v| read(Some(v))).transpose()?;
@@ -1027,6 +1154,33 @@ impl RedisStore {
             .unwrap_or((-3, 0))
     }
 
+    /// The ids whose number digests `phone`'s index keeps, and how long it
+    /// keeps them (ms; -2 gone).
+    #[cfg(test)]
+    pub(super) async fn number_digests(&self, phone: &PhoneNumber) -> (Vec<String>, i64) {
+        let mut connection = self.connection.connection.clone();
+        let codes = format!("{}:codes", self.phone_key(phone));
+        redis::pipe()
+            .cmd("HKEYS")
+            .arg(&codes)
+            .cmd("PTTL")
+            .arg(&codes)
+            .query_async(&mut connection)
+            .await
+            .unwrap_or((Vec::new(), -3))
+    }
+
+    /// Forgets `phone`'s number digests, as a version before them kept none.
+    #[cfg(test)]
+    pub(super) async fn forget_number_digests(&self, phone: &PhoneNumber) {
+        let mut connection = self.connection.connection.clone();
+        let codes = format!("{}:codes", self.phone_key(phone));
+        let _: Result<i64, _> = redis::cmd("DEL")
+            .arg(codes)
+            .query_async(&mut connection)
+            .await;
+    }
+
     /// How long Redis keeps hand-off `key` still (ms; -2 gone).
     #[cfg(test)]
     pub(super) async fn hand_off_life(&self, key: &SecretHash) -> i64 {
@@ -1049,13 +1203,15 @@ impl RedisStore {
 mod tests {
     use super::*;
 
-    const BODIES: [&str; 9] = [
+    const BODIES: [&str; 11] = [
         OPEN_BODY,
         REOPEN_BODY,
         UNDO_BODY,
         SETTLE_BODY,
         LIST_BODY,
+        CHECK_FOUND,
         CHECK_BODY,
+        CHECK_NUMBER_BODY,
         REDEEM_BODY,
         SENT_AS_BODY,
         DELIVER_BODY,

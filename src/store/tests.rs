@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::limits::{ClientKey, LimitKind, Subject};
-use crate::otp::{Alphabet, CodeFormat, CodeKey};
+use crate::otp::{Alphabet, CodeFormat, CodeKey, Typed};
 use crate::phone::PhoneNumber;
 use crate::pumping::{Destination, Watch};
 use crate::settings::RedisSettings;
@@ -106,6 +106,7 @@ async fn with_one(store: &Store) -> VerificationId {
                 max_pending: 1_000,
                 replaces: None,
                 watch: None,
+                by_number: None,
             },
             START,
         )
@@ -146,6 +147,7 @@ async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<Opened,
                 max_pending: usize::MAX,
                 replaces: None,
                 watch: None,
+                by_number: None,
             },
             now,
         )
@@ -160,8 +162,7 @@ fn checking<'a>(
     guessing: &'a Limit,
 ) -> Checking<'a> {
     Checking {
-        id,
-        attempts,
+        which: Which::Id { id, attempts },
         guessing,
         max_attempts: 5,
         pumping_window: None,
@@ -456,6 +457,7 @@ async fn an_undone_send_gives_its_limits_back_and_forgets_its_verification() {
                     max_pending: 1_000,
                     replaces: None,
                     watch: None,
+                    by_number: None,
                 },
                 at(1),
             )
@@ -488,6 +490,7 @@ async fn past_max_pending_a_new_verification_is_refused_unless_it_replaces_one()
                     max_pending: 1,
                     replaces: None,
                     watch: None,
+                    by_number: None,
                 },
                 START,
             )
@@ -503,6 +506,7 @@ async fn past_max_pending_a_new_verification_is_refused_unless_it_replaces_one()
                     max_pending: 1,
                     replaces: None,
                     watch: None,
+                    by_number: None,
                 },
                 START,
             )
@@ -518,6 +522,7 @@ async fn past_max_pending_a_new_verification_is_refused_unless_it_replaces_one()
                     max_pending: 1,
                     replaces: Some(&first),
                     watch: None,
+                    by_number: None,
                 },
                 START,
             )
@@ -602,6 +607,7 @@ async fn verifications_are_held_until_swept_after_their_keep_time() {
             max_pending: 10,
             replaces: None,
             watch: None,
+            by_number: None,
         };
         let opened = store.open(&opening, START).await;
         assert_eq!(opened.expect("answers"), Ok(Opened::default()));
@@ -805,6 +811,8 @@ async fn api_verification_as(
         expires: now.after(TTL),
         ..pending(id, "123456")
     };
+    let code = FORMAT.read_attempt("123456").expect("a code");
+    let by_number = key().number_digest(phone(number).e164(), "acme", &code);
     let opened = store
         .open(
             &Opening {
@@ -814,6 +822,7 @@ async fn api_verification_as(
                 max_pending: 1_000,
                 replaces: None,
                 watch: None,
+                by_number: Some(&by_number),
             },
             now,
         )
@@ -836,11 +845,25 @@ async fn api_verifications_are_listed_by_number_newest_first_and_page_ones_are_n
             listed[0].1.profile.as_ref().map(ProfileId::as_str),
             Some("acme")
         );
+        if let Store::Redis(redis) = &store {
+            let (mut kept, life) = redis.number_digests(&phone(123)).await;
+            kept.sort();
+            let mut ids = [first.encode(), second.encode()];
+            ids.sort();
+            assert_eq!(kept, ids);
+            // As long as the newest verification is kept (opened at 1 s).
+            let newest = listed[0].1.kept_until().as_millis() - at(1).as_millis();
+            assert!((1..=newest as i64).contains(&life), "{life}");
+        }
         let limits = [address_limit(3, 5, 60)];
         store
             .undo(Some(&second), &phone(123), &limits, None, at(2))
             .await
             .expect("answers");
+        if let Store::Redis(redis) = &store {
+            let (kept, _) = redis.number_digests(&phone(123)).await;
+            assert_eq!(kept, [first.encode()], "undone, its digest goes too");
+        }
         assert_eq!(
             store.list(&phone(123), START).await.expect("answers").len(),
             1
@@ -900,6 +923,171 @@ async fn a_verify_api_check_finds_no_page_verification_and_counts_no_try_on_it()
         );
     })
     .await;
+}
+
+/// Checks `code` by number: for the newest verification of `number` under
+/// `profile` that can take one.
+async fn check_by_number(
+    store: &Store,
+    number: u32,
+    profile: &str,
+    code: &str,
+    limit: &Limit,
+    now: Timestamp,
+) -> CheckOutcome {
+    let code = FORMAT.read_attempt(code).expect("a code");
+    let (phone, keys, unused) = (phone(number), [key()], VerificationId::random());
+    let checking = Checking {
+        which: Which::Newest {
+            phone: &phone,
+            profile,
+            typed: Typed::new(&keys, &code),
+        },
+        api_only: true,
+        ..checking(&unused, &[], limit)
+    };
+    store.check(&checking, now).await.expect("answers")
+}
+
+/// The verification an outcome speaks of.
+fn spoken_of(outcome: &CheckOutcome) -> Option<&Verification> {
+    match outcome {
+        CheckOutcome::Verified(v)
+        | CheckOutcome::Wrong {
+            verification: v, ..
+        } => Some(v),
+        CheckOutcome::Ended { verification, .. } => verification.as_ref(),
+        CheckOutcome::Limited(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn a_code_by_number_is_for_the_newest_verification_of_its_profile_that_can_take_one() {
+    each_store(|store| async move {
+        let limit = guessing(1_000);
+        let older = api_verification(&store, 123, false, START).await;
+        let newer = api_verification(&store, 123, false, at(1)).await;
+        // Another number's, and a page's: never found by this number.
+        api_verification(&store, 124, false, at(2)).await;
+        with_one(&store).await;
+        let read = |id: VerificationId| {
+            let store = &store;
+            async move { store.get(&id).await.expect("answers") }
+        };
+
+        let wrong = check_by_number(&store, 123, "acme", "999999", &limit, at(3)).await;
+        assert!(
+            matches!(wrong, CheckOutcome::Wrong { tries_left: 4, .. }),
+            "{wrong:?}"
+        );
+        assert_eq!(spoken_of(&wrong), read(newer.clone()).await.as_ref());
+        assert_eq!(read(older.clone()).await.map(|v| v.wrong_tries), Some(0));
+
+        let right = check_by_number(&store, 123, "acme", "123456", &limit, at(4)).await;
+        assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+        assert_eq!(
+            read(newer.clone()).await.map(|v| v.status),
+            Some(Status::Used)
+        );
+        // The newer is used: the older still takes its code.
+        let right = check_by_number(&store, 123, "acme", "123456", &limit, at(5)).await;
+        assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+        assert_eq!(
+            read(older.clone()).await.map(|v| v.status),
+            Some(Status::Used)
+        );
+        // None can take a code now: why the newest cannot, and itself.
+        let ended = check_by_number(&store, 123, "acme", "123456", &limit, at(6)).await;
+        assert_eq!(
+            ended,
+            CheckOutcome::Ended {
+                why: Ended::Used,
+                verification: read(newer.clone()).await,
+            }
+        );
+        // Under another profile, or of a number with none: missing.
+        let missing = CheckOutcome::Ended {
+            why: Ended::Missing,
+            verification: None,
+        };
+        for (number, profile) in [(123, "other"), (125, "acme"), (123, "")] {
+            let none = check_by_number(&store, number, profile, "123456", &limit, at(7)).await;
+            assert_eq!(none, missing, "{number} {profile:?}");
+        }
+        // Expired, then forgotten.
+        let expiring = api_verification(&store, 126, false, START).await;
+        let expired =
+            check_by_number(&store, 126, "acme", "123456", &limit, START.after(TTL)).await;
+        assert_eq!(
+            expired,
+            CheckOutcome::Ended {
+                why: Ended::Expired,
+                verification: read(expiring).await,
+            }
+        );
+        let gone = START.after(TTL + crate::verification::KEPT_AFTER_EXPIRY);
+        let forgotten = check_by_number(&store, 126, "acme", "123456", &limit, gone).await;
+        assert_eq!(forgotten, missing);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_code_by_number_spends_the_askers_guessing_limit_and_locks_as_by_id() {
+    each_store(|store| async move {
+        let id = api_verification(&store, 123, false, START).await;
+        let limit = guessing(1);
+        let wrong = check_by_number(&store, 123, "acme", "999999", &limit, at(1)).await;
+        assert!(
+            matches!(wrong, CheckOutcome::Wrong { tries_left: 4, .. }),
+            "{wrong:?}"
+        );
+        // The one wrong code the limit allows is spent: not even a right
+        // code is checked, and nothing is counted.
+        let limited = check_by_number(&store, 123, "acme", "123456", &limit, at(2)).await;
+        assert!(matches!(limited, CheckOutcome::Limited(_)), "{limited:?}");
+        let stored = store.get(&id).await.expect("answers").expect("kept");
+        assert_eq!((stored.status, stored.wrong_tries), (Status::Pending, 1));
+        let limit = Limit {
+            subject: Subject::Client(ClientKey::from(IpAddr::from([198, 51, 100, 2]))),
+            ..guessing(1_000)
+        };
+        for _ in 0..4 {
+            check_by_number(&store, 123, "acme", "999999", &limit, at(3)).await;
+        }
+        let locked = check_by_number(&store, 123, "acme", "123456", &limit, at(4)).await;
+        let locked_at = store.get(&id).await.expect("answers");
+        assert_eq!(
+            locked,
+            CheckOutcome::Ended {
+                why: Ended::Locked,
+                verification: locked_at,
+            }
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_verification_made_before_number_digests_were_kept_is_checked_by_number_all_the_same() {
+    let Some(store) = redis_store().await else {
+        return;
+    };
+    let Store::Redis(redis) = &store else {
+        return;
+    };
+    let id = api_verification(&store, 123, false, START).await;
+    redis.forget_number_digests(&phone(123)).await;
+    let limit = guessing(1_000);
+    let wrong = check_by_number(&store, 123, "acme", "999999", &limit, at(1)).await;
+    assert!(
+        matches!(wrong, CheckOutcome::Wrong { tries_left: 4, .. }),
+        "{wrong:?}"
+    );
+    let right = check_by_number(&store, 123, "acme", "123456", &limit, at(2)).await;
+    assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+    let status = store.get(&id).await.expect("answers").map(|v| v.status);
+    assert_eq!(status, Some(Status::Used));
 }
 
 #[tokio::test]
@@ -1000,6 +1188,7 @@ async fn send_watched(
                 max_pending: usize::MAX,
                 replaces: None,
                 watch: Some(watch),
+                by_number: None,
             },
             now,
         )

@@ -1,7 +1,7 @@
 //! The flow of a phone verification, as the domain operations every face
 //! calls: `start` (text a new code), `resend` (text the same code again),
-//! `check` (a typed code), `status`, and for the Verify API, `list` and
-//! `settle`.
+//! `check` (a typed code), `status`, and for the Verify API, `list`,
+//! `check_by_number` and `settle`.
 //!
 //! The `Verifier` owns everything the flow touches (the store, the SMS
 //! sender, the code key, the clock and the rules), so the rules hold the same
@@ -18,15 +18,16 @@ use crate::clock::{Clock, Timestamp};
 use crate::i18n::Language;
 use crate::limits::{Asker, Limit, LimitHit, LimitKind, LimitRules};
 use crate::metrics::{CheckResult, Metrics, Refused, SmsResult};
-use crate::otp::{CodeFormat, CodeKey, OtpCode};
+use crate::otp::{CodeFormat, CodeKey, OtpCode, Typed};
 use crate::phone::{PhoneError, PhoneNumber, PhoneRules};
 use crate::pumping::{PumpingRules, Watch};
 use crate::sms::{SmsError, SmsSender, code_message};
 use crate::store::{
-    Checking, Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable,
+    Checking, Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable, Which,
 };
 use crate::verification::{
     CheckOutcome, Delivery, Ended, ProfileId, Status, Verification, VerificationId,
+    for_code_by_number,
 };
 
 /// The rules of the flow, typed from the settings.
@@ -351,6 +352,10 @@ impl Verifier {
             updated: now,
             delivery: crate::verification::Delivery::Unknown,
         };
+        let by_number = verification.profile.as_ref().map(|profile| {
+            self.current_code_key()
+                .number_digest(phone.e164(), profile.as_str(), &new.code)
+        });
         let limits = self.rules.limits.for_sending(&phone, &requester.asker);
         let max_pending = self.rules.limits.max_pending();
         let watch = self.rules.pumping.watch(&phone);
@@ -364,6 +369,7 @@ impl Verifier {
                     max_pending,
                     replaces,
                     watch: watch.as_ref(),
+                    by_number: by_number.as_ref(),
                 },
                 now,
             )
@@ -526,6 +532,33 @@ impl Verifier {
         requester: &Requester,
         hand_off: Option<&HandOff>,
     ) -> Result<Checked, VerifyError> {
+        self.check_sought(Sought::Id(id), typed, reading, requester, hand_off)
+            .await
+    }
+
+    /// Checks a code a program typed against the newest verification of
+    /// `phone` under Verify API profile `profile` that can take one (see
+    /// `verification::for_code_by_number`), found in the check's own step.
+    pub async fn check_by_number(
+        &self,
+        phone: &PhoneNumber,
+        profile: &str,
+        typed: &str,
+        requester: &Requester,
+    ) -> Result<Checked, VerifyError> {
+        let sought = Sought::Newest { phone, profile };
+        self.check_sought(sought, typed, Reading::Loose, requester, None)
+            .await
+    }
+
+    async fn check_sought(
+        &self,
+        sought: Sought<'_>,
+        typed: &str,
+        reading: Reading,
+        requester: &Requester,
+        hand_off: Option<&HandOff>,
+    ) -> Result<Checked, VerifyError> {
         // One body, whose every way out the metrics then count.
         let checked: Result<Checked, VerifyError> = async {
             let now = self.clock.now();
@@ -535,24 +568,30 @@ impl Verifier {
             };
             let Ok(attempt) = attempt else {
                 // Not a code at all: say so, without spending a try.
-                let verification = self.status(id).await?;
-                if let Err(why) = verification.still_pending(now) {
-                    return Err(VerifyError::Ended(why, Some(Box::new(verification))));
-                }
-                return Ok(Checked::Malformed(verification));
+                return Ok(Checked::Malformed(self.sought(sought, now).await?));
             };
-            let digests: Vec<_> = self
-                .code_keys
-                .iter()
-                .map(|key| key.digest(id.as_bytes(), &attempt))
-                .collect();
+            let typed = Typed::new(&self.code_keys, &attempt);
+            let digests;
+            let which = match sought {
+                Sought::Id(id) => {
+                    digests = typed.for_id(id.as_bytes());
+                    Which::Id {
+                        id,
+                        attempts: &digests,
+                    }
+                }
+                Sought::Newest { phone, profile } => Which::Newest {
+                    phone,
+                    profile,
+                    typed,
+                },
+            };
             let guessing = self
                 .rules
                 .limits
                 .for_guessing(&requester.asker, self.rules.max_attempts);
             let checking = Checking {
-                id,
-                attempts: &digests,
+                which,
                 guessing: &guessing,
                 max_attempts: self.rules.max_attempts,
                 pumping_window: self.rules.pumping.window(),
@@ -610,6 +649,33 @@ impl Verifier {
             .ok_or(VerifyError::Ended(Ended::Missing, None))
     }
 
+    /// The verification `sought` names, if it can still take a code;
+    /// if not, why not.
+    async fn sought(
+        &self,
+        sought: Sought<'_>,
+        now: Timestamp,
+    ) -> Result<Verification, VerifyError> {
+        let found = match sought {
+            Sought::Id(id) => {
+                let verification = self.status(id).await?;
+                match verification.still_pending(now) {
+                    Ok(()) => Ok(verification),
+                    Err(why) => Err((why, Some(verification))),
+                }
+            }
+            Sought::Newest { phone, profile } => {
+                let listed = self.store.list(phone, now).await?;
+                let newest_first = listed.iter().map(|(id, v)| (id, v));
+                match for_code_by_number(newest_first, profile, now) {
+                    Ok((_, verification)) => Ok(verification.clone()),
+                    Err((why, verification)) => Err((why, verification.cloned())),
+                }
+            }
+        };
+        found.map_err(|(why, verification)| VerifyError::Ended(why, verification.map(Box::new)))
+    }
+
     /// How long until `verification`'s code may be texted again, if at all:
     /// at once if its last SMS could not be delivered.
     pub fn resend_wait(&self, verification: &Verification) -> Option<Duration> {
@@ -664,6 +730,17 @@ impl Verifier {
         }
         self.metrics.render()
     }
+}
+
+/// Which verification a typed code is for.
+#[derive(Debug, Clone, Copy)]
+enum Sought<'a> {
+    Id(&'a VerificationId),
+    /// As `Verifier::check_by_number` says.
+    Newest {
+        phone: &'a PhoneNumber,
+        profile: &'a str,
+    },
 }
 
 /// What the store's answer to a check means, with the log lines it calls

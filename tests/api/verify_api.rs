@@ -307,6 +307,41 @@ async fn a_numbers_verifications_are_listed_newest_first_with_paging_and_checked
 }
 
 #[tokio::test]
+async fn a_code_by_number_that_is_no_code_or_finds_nothing_to_check_changes_nothing() {
+    let app = api_app(&[]).await;
+    let api = Json::new(&app);
+    let id = trigger(&api, sms_to(PHONE_E164)).await.body["data"]["id"].clone();
+    let code = app.last_code().await;
+    let verify = "/verifications/by_phone_number/+12015550123/actions/verify";
+    let typed = |code: &str, profile: &str| json!({"code": code, "verify_profile_id": profile});
+    let path = format!("/verifications/{}", id.as_str().unwrap_or_default());
+    let before = api.get(&path).await.body["data"].clone();
+    // Not a code at all: rejected, naming the number, and no try spent.
+    let malformed = api.post(verify, typed("?!", "default")).await;
+    assert_eq!(malformed.status, StatusCode::OK);
+    assert_eq!(malformed.body["data"]["response_code"], "rejected");
+    assert_eq!(malformed.body["data"]["phone_number"], PHONE_E164);
+    // Under a profile the number has no verification of: not found.
+    let elsewhere = api.post(verify, typed(&code, "another")).await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "{:?}",
+        elsewhere.body
+    );
+    assert_eq!(api.get(&path).await.body["data"], before);
+    // Used, then nothing can take a code: rejected, naming the number.
+    let accepted = api.post(verify, typed(&code, "default")).await;
+    assert_eq!(accepted.body["data"]["response_code"], "accepted");
+    for again in [code.as_str(), "?!"] {
+        let answer = api.post(verify, typed(again, "default")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{again}");
+        assert_eq!(answer.body["data"]["response_code"], "rejected", "{again}");
+        assert_eq!(answer.body["data"]["phone_number"], PHONE_E164, "{again}");
+    }
+}
+
+#[tokio::test]
 async fn profiles_are_listed_and_their_rules_apply() {
     let app = api_app(&[
         ("TWOFA_VERIFY_PROFILES__ACME__NAME", "Acme"),
