@@ -130,7 +130,8 @@ impl OtpCode {
 #[derive(Clone)]
 pub struct CodeKey(Hmac<Sha256>);
 
-/// HMAC-SHA256 of a code, bound to the verification it was issued for.
+/// HMAC-SHA256 of a code, bound to the verification it was issued for (its
+/// id), or, for a check by number, to its number and profile.
 #[derive(Clone, Copy)]
 pub struct CodeDigest([u8; 32]);
 

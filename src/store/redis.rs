@@ -451,21 +451,29 @@ static CHECK: LazyLock<Script> = LazyLock::new(|| script(&format!("{CHECK_FOUND}
 /// verification's number digest. None of the profile: `missing`; none that
 /// can take a code: why the newest cannot, and itself. One made before
 /// number digests were kept is answered `unindexed` with its id, and
-/// checked by id.
+/// checked by id. Ids whose verification is gone leave the index (as in
+/// LIST), so a number sent to again and again does not fill its newest
+/// hundred with them.
 const CHECK_NUMBER_BODY: &str = r"
         local now = tonumber(ARGV[1])
         local now_ms = math.floor(now / 1000)
         local profile, prefix = ARGV[7], ARGV[8]
         local newest
+        local codes = codes_of(KEYS[1])
         for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, 99)) do
             local v = redis.call('GET', prefix .. id)
+            if not v then
+                -- Gone: out of the index, as LIST does.
+                redis.call('ZREM', KEYS[1], id)
+                redis.call('HDEL', codes, id)
             -- Past its `kept_until` it is forgotten, expired key or not.
-            if v and now_ms >= tonumber(field(v, $EXPIRES)) + $KEPT_AFTER_EXPIRY then v = false end
+            elseif now_ms >= tonumber(field(v, $EXPIRES)) + $KEPT_AFTER_EXPIRY then v = false end
             if v and string.sub(v, $PROFILE_AT) == profile then
                 local why = ended(v, now)
                 if not why then
-                    local digest = redis.call('HGET', codes_of(KEYS[1]), id)
-                    if not digest then return {'unindexed', id} end
+                    local digest = redis.call('HGET', codes, id)
+                    -- None kept (an older build's), or none given: by id.
+                    if not digest or digest == '' then return {'unindexed', id} end
                     return check_found(prefix .. id, v, digest, now, 9)
                 end
                 newest = newest or {why, v}
@@ -1168,6 +1176,16 @@ impl RedisStore {
             .query_async(&mut connection)
             .await
             .unwrap_or((Vec::new(), -3))
+    }
+
+    /// Forgets verification `id`, as Redis does when its key expires.
+    #[cfg(test)]
+    pub(super) async fn forget(&self, id: &VerificationId) {
+        let mut connection = self.connection.connection.clone();
+        let _: Result<i64, _> = redis::cmd("DEL")
+            .arg(self.key(id))
+            .query_async(&mut connection)
+            .await;
     }
 
     /// Forgets `phone`'s number digests, as a version before them kept none.

@@ -800,6 +800,18 @@ async fn api_verification_as(
     custom: bool,
     now: Timestamp,
 ) {
+    api_verification_with(store, id, number, "123456", custom, now).await;
+}
+
+/// As `api_verification_as`, with `code`.
+async fn api_verification_with(
+    store: &Store,
+    id: &VerificationId,
+    number: u32,
+    code: &str,
+    custom: bool,
+    now: Timestamp,
+) {
     let verification = Verification {
         phone: phone(number),
         profile: Some(ProfileId::new("acme")),
@@ -809,9 +821,9 @@ async fn api_verification_as(
         updated: now,
         delivery: crate::verification::Delivery::Unknown,
         expires: now.after(TTL),
-        ..pending(id, "123456")
+        ..pending(id, code)
     };
-    let code = FORMAT.read_attempt("123456").expect("a code");
+    let code = FORMAT.read_attempt(code).expect("a code");
     let by_number = key().number_digest(phone(number).e164(), "acme", &code);
     let opened = store
         .open(
@@ -1033,6 +1045,37 @@ async fn a_code_by_number_is_for_the_newest_verification_of_its_profile_that_can
 }
 
 #[tokio::test]
+async fn a_code_by_number_is_compared_with_the_found_verifications_own_code_only() {
+    each_store(|store| async move {
+        let limit = guessing(1_000);
+        let (older, newer) = (VerificationId::random(), VerificationId::random());
+        api_verification_with(&store, &older, 123, "111111", false, START).await;
+        api_verification_with(&store, &newer, 123, "222222", false, at(1)).await;
+        let tries = |id: VerificationId| {
+            let store = &store;
+            async move {
+                let v = store.get(&id).await.expect("answers").expect("kept");
+                (v.status, v.wrong_tries)
+            }
+        };
+        // The older's code is wrong for the newer, and counted on it.
+        let wrong = check_by_number(&store, 123, "acme", "111111", &limit, at(2)).await;
+        assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+        assert_eq!(tries(newer.clone()).await, (Status::Pending, 1));
+        assert_eq!(tries(older.clone()).await, (Status::Pending, 0));
+        let right = check_by_number(&store, 123, "acme", "222222", &limit, at(3)).await;
+        assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+        // Now the older is the newest that can take a code: its own verifies.
+        let wrong = check_by_number(&store, 123, "acme", "222222", &limit, at(4)).await;
+        assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+        let right = check_by_number(&store, 123, "acme", "111111", &limit, at(5)).await;
+        assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
+        assert_eq!(tries(older).await, (Status::Used, 1));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_code_by_number_spends_the_askers_guessing_limit_and_locks_as_by_id() {
     each_store(|store| async move {
         let id = api_verification(&store, 123, false, START).await;
@@ -1078,7 +1121,31 @@ async fn a_verification_made_before_number_digests_were_kept_is_checked_by_numbe
     };
     let id = api_verification(&store, 123, false, START).await;
     redis.forget_number_digests(&phone(123)).await;
+    // And one opened without its digest, which only a caller's mistake
+    // would make: found by number all the same.
+    let mistaken = VerificationId::random();
+    let verification = Verification {
+        phone: phone(124),
+        profile: Some(ProfileId::new("acme")),
+        ..pending(&mistaken, "123456")
+    };
+    let opening = Opening {
+        id: &mistaken,
+        verification: &verification,
+        limits: &[],
+        max_pending: 1_000,
+        replaces: None,
+        watch: None,
+        by_number: None,
+    };
+    store
+        .open(&opening, START)
+        .await
+        .expect("answers")
+        .expect("opened");
     let limit = guessing(1_000);
+    let right = check_by_number(&store, 124, "acme", "123456", &limit, at(1)).await;
+    assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
     let wrong = check_by_number(&store, 123, "acme", "999999", &limit, at(1)).await;
     assert!(
         matches!(wrong, CheckOutcome::Wrong { tries_left: 4, .. }),
@@ -1088,6 +1155,26 @@ async fn a_verification_made_before_number_digests_were_kept_is_checked_by_numbe
     assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
     let status = store.get(&id).await.expect("answers").map(|v| v.status);
     assert_eq!(status, Some(Status::Used));
+}
+
+#[tokio::test]
+async fn a_code_by_number_takes_verifications_redis_has_forgotten_out_of_the_index() {
+    let Some(store) = redis_store().await else {
+        return;
+    };
+    let Store::Redis(redis) = &store else {
+        return;
+    };
+    // The newer is gone: passed on the way to the older, and dropped.
+    let kept = api_verification(&store, 123, false, START).await;
+    let gone = api_verification(&store, 123, false, at(1)).await;
+    redis.forget(&gone).await;
+    let wrong = check_by_number(&store, 123, "acme", "999999", &guessing(1_000), at(2)).await;
+    assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
+    let (left, _) = redis.number_digests(&phone(123)).await;
+    assert_eq!(left, [kept.encode()]);
+    let listed = store.list(&phone(123), at(2)).await.expect("answers");
+    assert_eq!(listed.len(), 1);
 }
 
 #[tokio::test]
