@@ -41,18 +41,43 @@ fn main() {
         .iter()
         .map(|tag| {
             let path = dir.join(format!("{tag}.ftl"));
+            let text = fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            // What the language switcher and `<html dir>` need of every
+            // offered language, without making its messages ready.
+            let said = |id: &str| {
+                plain_value(&text, id).unwrap_or_else(|| {
+                    panic!("locales/{tag}.ftl must say `{id} = …` on one line")
+                })
+            };
+            let (name, direction) = (said("language-name"), said("language-direction"));
+            assert!(
+                matches!(direction.as_str(), "ltr" | "rtl"),
+                "locales/{tag}.ftl: language-direction is ltr or rtl"
+            );
             format!(
-                "    ({tag:?}, include_str!({:?})),\n",
+                "    super::Source {{ tag: {tag:?}, name: {name:?}, rtl: {}, messages: include_str!({:?}) }},\n",
+                direction == "rtl",
                 path.display().to_string()
             )
         })
         .collect();
     let out = Path::new(&out_dir).join("locales.rs");
     let code = format!(
-        "/// Each language's tag (its file's name) and messages.\n\
-         pub const SOURCES: &[(&str, &str)] = &[\n{entries}];\n"
+        "/// Each language's file: its tag (the file's name), its name for\n\
+         /// itself, its direction and its messages.\n\
+         pub const SOURCES: &[super::Source] = &[\n{entries}];\n"
     );
     fs::write(&out, code).unwrap_or_else(|error| panic!("{}: {error}", out.display()));
+}
+
+/// The text of message `id` in a Fluent file, where it is written on one
+/// line as `id = text`.
+fn plain_value(ftl: &str, id: &str) -> Option<String> {
+    ftl.lines().find_map(|line| {
+        let value = line.strip_prefix(id)?.trim_start().strip_prefix('=')?;
+        Some(value.trim().to_owned())
+    })
 }
 
 /// Links a release build for x86-64 Linux, where Rust (1.90 and later)

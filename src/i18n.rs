@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use askama::Template;
@@ -20,6 +20,17 @@ use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use intl_pluralrules::{PluralCategory, PluralRuleType, PluralRules};
 use unic_langid::LanguageIdentifier;
 
+/// One file of `locales/`, as the build script read it.
+struct Source {
+    tag: &'static str,
+    /// Its `language-name` and `language-direction`: what the language
+    /// switcher and `<html dir>` need of every language offered, without
+    /// its messages being made ready.
+    name: &'static str,
+    rtl: bool,
+    messages: &'static str,
+}
+
 mod sources {
     include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 }
@@ -28,13 +39,11 @@ mod sources {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Language(u8);
 
-/// A language's messages, ready to format.
+/// A language's messages, ready to format: made the first time the
+/// language is spoken (each holds about 80 KB; a process that speaks only
+/// its default language makes one).
 struct Loaded {
-    tag: &'static str,
-    id: LanguageIdentifier,
     bundle: FluentBundle<FluentResource>,
-    name: String,
-    rtl: bool,
     /// For the page's countdown: `("seconds-few", "{n} ثوانٍ")`, one for
     /// each unit and plural category the language uses.
     countdown: Vec<(String, String)>,
@@ -124,84 +133,86 @@ const COUNTED: [(&str, &str, u64); 9] = [
     ("code-field-hint-characters", "length", 10),
 ];
 
-static CATALOG: LazyLock<Vec<Loaded>> = LazyLock::new(|| {
+static CATALOG: [OnceLock<Loaded>; sources::SOURCES.len()] =
+    [const { OnceLock::new() }; sources::SOURCES.len()];
+
+/// Each language's identifier, by `Language::index`: what negotiation
+/// compares, for every offered language on every request that asks.
+static IDS: LazyLock<Vec<LanguageIdentifier>> = LazyLock::new(|| {
     sources::SOURCES
         .iter()
-        .map(|(tag, source)| {
-            let id: LanguageIdentifier = tag.parse().unwrap_or_default();
-            let resource = FluentResource::try_new((*source).to_owned()).unwrap_or_else(
-                |(resource, errors)| {
-                    tracing::error!("locales/{tag}.ftl: {errors:?}");
-                    resource
-                },
-            );
-            let plain_ids = plain_messages(&resource);
-            let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
-            // No invisible isolation marks: they would make every SMS
-            // UCS-2. The pages isolate what needs it (`left_to_right`, and
-            // the stylesheet for names in bold).
-            bundle.set_use_isolating(false);
-            if let Err(errors) = bundle.add_resource(resource) {
-                tracing::error!("locales/{tag}.ftl: {errors:?}");
-            }
-            let plain = |id: &str| {
-                let message = bundle.get_message(id)?;
-                let mut errors = vec![];
-                let text = bundle.format_pattern(message.value()?, None, &mut errors);
-                Some(text.into_owned())
-            };
-            let html = plain_ids
-                .iter()
-                .filter_map(|id| Some((id.as_str().into(), escape(&plain(id)?).into())))
-                .collect();
-            let name = plain("language-name").unwrap_or_else(|| (*tag).to_owned());
-            let rtl = plain("language-direction").as_deref() == Some("rtl");
-            let countdown = countdown_forms(&bundle, &id);
-            let counted = COUNTED
-                .iter()
-                .map(|(message, arg, most)| {
-                    let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
-                        return vec![];
-                    };
-                    (0..=*most)
-                        .map(|n| {
-                            let mut errors = vec![];
-                            let args = args([(*arg, n.into())]);
-                            bundle
-                                .format_pattern(pattern, Some(&args), &mut errors)
-                                .into_owned()
-                        })
-                        .collect()
-                })
-                .collect();
-            let filled = FILLED
-                .iter()
-                .map(|(message, names)| pieces(&bundle, message, names))
-                .collect();
-            let plurals = cardinal_rules(&id);
-            let beyond = COUNTED
-                .iter()
-                .map(|(message, arg, most)| match &plurals {
-                    Some(rules) => beyond_forms(&bundle, rules, message, arg, *most),
-                    None => vec![],
-                })
-                .collect();
-            Loaded {
-                tag,
-                id,
-                bundle,
-                name,
-                rtl,
-                countdown,
-                counted,
-                beyond,
-                plurals,
-                filled,
-                html,
-            }
-        })
+        .map(|source| source.tag.parse().unwrap_or_default())
         .collect()
 });
+
+/// Makes `language`'s messages ready.
+fn load(language: Language) -> Loaded {
+    let Source { tag, messages, .. } = language.source();
+    let id = language.id();
+    let resource =
+        FluentResource::try_new((*messages).to_owned()).unwrap_or_else(|(resource, errors)| {
+            tracing::error!("locales/{tag}.ftl: {errors:?}");
+            resource
+        });
+    let plain_ids = plain_messages(&resource);
+    let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
+    // No invisible isolation marks: they would make every SMS
+    // UCS-2. The pages isolate what needs it (`left_to_right`, and
+    // the stylesheet for names in bold).
+    bundle.set_use_isolating(false);
+    if let Err(errors) = bundle.add_resource(resource) {
+        tracing::error!("locales/{tag}.ftl: {errors:?}");
+    }
+    let plain = |id: &str| {
+        let message = bundle.get_message(id)?;
+        let mut errors = vec![];
+        let text = bundle.format_pattern(message.value()?, None, &mut errors);
+        Some(text.into_owned())
+    };
+    let html = plain_ids
+        .iter()
+        .filter_map(|id| Some((id.as_str().into(), escape(&plain(id)?).into())))
+        .collect();
+    let countdown = countdown_forms(&bundle, id);
+    let counted = COUNTED
+        .iter()
+        .map(|(message, arg, most)| {
+            let Some(pattern) = bundle.get_message(message).and_then(|m| m.value()) else {
+                return vec![];
+            };
+            (0..=*most)
+                .map(|n| {
+                    let mut errors = vec![];
+                    let args = args([(*arg, n.into())]);
+                    bundle
+                        .format_pattern(pattern, Some(&args), &mut errors)
+                        .into_owned()
+                })
+                .collect()
+        })
+        .collect();
+    let filled = FILLED
+        .iter()
+        .map(|(message, names)| pieces(&bundle, message, names))
+        .collect();
+    let plurals = cardinal_rules(id);
+    let beyond = COUNTED
+        .iter()
+        .map(|(message, arg, most)| match &plurals {
+            Some(rules) => beyond_forms(&bundle, rules, message, arg, *most),
+            None => vec![],
+        })
+        .collect();
+    Loaded {
+        bundle,
+        countdown,
+        counted,
+        beyond,
+        plurals,
+        filled,
+        html,
+    }
+}
 
 /// The ids of `resource`'s messages whose value is text alone: the same
 /// whatever the arguments, so they can be escaped once.
@@ -390,23 +401,32 @@ impl Language {
         usize::from(self.0)
     }
 
+    /// Its messages, made ready the first time it is spoken.
     fn loaded(self) -> &'static Loaded {
-        &CATALOG[usize::from(self.0)]
+        CATALOG[self.index()].get_or_init(|| load(self))
+    }
+
+    fn source(self) -> &'static Source {
+        &sources::SOURCES[self.index()]
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        &IDS[self.index()]
     }
 
     /// Its BCP 47 tag, for `<html lang>`: `pt-BR`.
     pub fn tag(self) -> &'static str {
-        self.loaded().tag
+        self.source().tag
     }
 
     /// Its own name for itself: "Español".
     pub fn name(self) -> &'static str {
-        &self.loaded().name
+        self.source().name
     }
 
     /// `rtl` or `ltr`, for `<html dir>`.
     pub fn dir(self) -> &'static str {
-        if self.loaded().rtl { "rtl" } else { "ltr" }
+        if self.source().rtl { "rtl" } else { "ltr" }
     }
 
     /// A message without arguments.
@@ -622,9 +642,14 @@ fn needs_escaping(text: &str) -> bool {
 pub struct Languages {
     offered: Vec<Language>,
     default: Language,
-    /// Each (language, page)'s switcher, rendered once.
-    switchers: Vec<(Language, &'static str, Arc<str>)>,
+    /// Each offered language's switchers, one for each page they come back
+    /// to: the default language's made at start, another's the first time
+    /// a page speaks it (its label is in its own messages).
+    switchers: Vec<(Language, OnceLock<Switchers>)>,
 }
+
+/// A language's switchers: for each page they come back to, its HTML.
+type Switchers = Vec<(&'static str, Arc<str>)>;
 
 /// Most entries of an `Accept-Language` read: real ones have a handful.
 const MAX_ACCEPTED: usize = 32;
@@ -708,22 +733,30 @@ impl Languages {
         }
         offered.sort_by_key(|l| l.0);
         offered.dedup();
-        let switchers = switchers(&offered);
-        Self {
+        let switchers = offered.iter().map(|&l| (l, OnceLock::new())).collect();
+        let languages = Self {
             offered,
             default,
             switchers,
-        }
+        };
+        languages.switchers_of(default);
+        languages
+    }
+
+    /// `language`'s switchers, made the first time it is asked for.
+    fn switchers_of(&self, language: Language) -> Option<&[(&'static str, Arc<str>)]> {
+        let (_, made) = self.switchers.iter().find(|(l, _)| *l == language)?;
+        Some(made.get_or_init(|| switchers(language, &self.offered)))
     }
 
     /// What a page in `language` speaks, with its switcher leading back to
     /// `here` (one of `SWITCHER_PAGES`; else `/verify`).
     pub fn page(&self, language: Language, here: &str) -> PageLanguage {
+        let made = self.switchers_of(language).unwrap_or_default();
         let found = |here: &str| {
-            self.switchers
-                .iter()
-                .find(|(l, page, _)| *l == language && *page == here)
-                .map(|(_, _, html)| html.clone())
+            made.iter()
+                .find(|(page, _)| *page == here)
+                .map(|(_, html)| html.clone())
         };
         PageLanguage {
             language,
@@ -763,15 +796,14 @@ impl Languages {
             .take(16)
             .filter_map(|tag| tag.trim().parse().ok())
             .collect();
-        let available: Vec<&LanguageIdentifier> =
-            self.offered.iter().map(|l| &l.loaded().id).collect();
+        let available: Vec<&LanguageIdentifier> = self.offered.iter().map(|l| l.id()).collect();
         let found =
             negotiate_languages(&requested, &available, None, NegotiationStrategy::Filtering);
         found.iter().find_map(|best| {
             self.offered
                 .iter()
                 .copied()
-                .find(|l| &l.loaded().id == **best)
+                .find(|l| l.id() == **best)
                 .filter(|l| allowed(*l))
         })
     }
@@ -830,13 +862,13 @@ struct SwitchTo {
     current: bool,
 }
 
-/// Every switcher the pages show: for each language offered and each page
-/// it comes back to, its HTML (empty with one language offered). A page
-/// takes its switcher as it is, rather than making it per request.
-fn switchers(offered: &[Language]) -> Vec<(Language, &'static str, Arc<str>)> {
-    let mut all = vec![];
-    for language in offered.iter().copied() {
-        for here in SWITCHER_PAGES {
+/// The switchers the pages show in `language`: for each page it comes back
+/// to, its HTML (empty with one language offered). A page takes its
+/// switcher as it is, rather than making it per request.
+fn switchers(language: Language, offered: &[Language]) -> Switchers {
+    SWITCHER_PAGES
+        .iter()
+        .map(|&here| {
             let html = if offered.len() < 2 {
                 String::new()
             } else {
@@ -852,10 +884,9 @@ fn switchers(offered: &[Language]) -> Vec<(Language, &'static str, Arc<str>)> {
                 let label = language.text("language-switcher");
                 Switcher { label, links }.render().unwrap_or_default()
             };
-            all.push((language, here, Arc::from(html)));
-        }
-    }
-    all
+            (here, Arc::from(html))
+        })
+        .collect()
 }
 
 /// What a page being answered speaks, and its language switcher.
@@ -912,6 +943,35 @@ mod tests {
 
     fn lang(tag: &str) -> Language {
         Language::from_tag(tag).unwrap_or_else(|| panic!("no locales/{tag}.ftl"))
+    }
+
+    #[test]
+    fn each_languages_name_and_direction_as_the_build_read_them_are_its_messages() {
+        for language in Language::all() {
+            assert_eq!(language.name(), language.text("language-name"));
+            assert_eq!(language.dir(), language.text("language-direction"));
+        }
+        assert_eq!((lang("ar").dir(), lang("es").name()), ("rtl", "Español"));
+    }
+
+    #[test]
+    fn the_default_languages_switchers_are_made_at_start_and_anothers_when_a_page_speaks_it() {
+        let languages = Languages::new(Language::all().collect(), lang("es"));
+        let made = |language: Language| {
+            languages
+                .switchers
+                .iter()
+                .any(|(l, made)| *l == language && made.get().is_some())
+        };
+        assert!(made(lang("es")));
+        assert!(!made(lang("en")) && !made(lang("de")));
+        let page = languages.page(lang("de"), "/verify");
+        assert!(made(lang("de")) && !made(lang("fr")));
+        assert!(page.switcher.contains("Español") && page.switcher.contains("العربية"));
+        assert!(
+            page.switcher
+                .contains(lang("de").text("language-switcher").as_ref())
+        );
     }
 
     #[test]
@@ -1008,10 +1068,15 @@ mod tests {
 
     #[test]
     fn every_language_file_parses_and_has_every_message_with_its_variables() {
-        let (_, english) = sources::SOURCES[0];
+        let english = sources::SOURCES[0].messages;
         let reference = messages(english);
         assert!(reference.len() > 80, "{} messages", reference.len());
-        for (tag, source) in sources::SOURCES {
+        for &Source {
+            tag,
+            messages: source,
+            ..
+        } in sources::SOURCES
+        {
             let found = messages(source);
             let ids: BTreeSet<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
             for (id, used) in &reference {
@@ -1047,7 +1112,7 @@ mod tests {
             found
         };
         for language in Language::all() {
-            for (id, _) in messages(sources::SOURCES[0].1) {
+            for (id, _) in messages(sources::SOURCES[0].messages) {
                 let english = Language::ENGLISH.format(&id, Some(&dummy_args()));
                 let theirs = language.format(&id, Some(&dummy_args()));
                 if id.ends_with("-html") {
@@ -1108,11 +1173,11 @@ mod tests {
     #[test]
     fn a_counted_message_with_a_variant_for_a_number_above_its_bound_is_left_to_fluent() {
         let source = "tries = { $n ->\n    [12] a dozen\n    [one] one\n   *[other] { $n } left\n}\nthrough = { tries }\n";
-        let mut bundle = FluentBundle::new_concurrent(vec![lang("en").loaded().id.clone()]);
+        let mut bundle = FluentBundle::new_concurrent(vec![lang("en").id().clone()]);
         bundle.set_use_isolating(false);
         let resource = FluentResource::try_new(source.to_owned()).expect("parses");
         bundle.add_resource(resource).expect("adds");
-        let rules = cardinal_rules(&lang("en").loaded().id).expect("rules");
+        let rules = cardinal_rules(lang("en").id()).expect("rules");
         assert!(beyond_forms(&bundle, &rules, "tries", "n", 10).is_empty());
         // Nor one that could reach such a variant through another message.
         assert!(beyond_forms(&bundle, &rules, "through", "n", 12).is_empty());
@@ -1218,7 +1283,12 @@ mod tests {
 
     #[test]
     fn no_locale_file_chooses_by_or_reformats_an_argument_of_a_filled_message() {
-        for (tag, source) in sources::SOURCES {
+        for &Source {
+            tag,
+            messages: source,
+            ..
+        } in sources::SOURCES
+        {
             let resource = match FluentResource::try_new(source.to_string()) {
                 Ok(resource) => resource,
                 Err((_, errors)) => panic!("{tag} does not parse: {errors:?}"),
@@ -1277,7 +1347,7 @@ mod tests {
     #[test]
     fn the_scripts_countdown_forms_say_every_wait_as_the_page_does() {
         for language in Language::all() {
-            let rules = cardinal_rules(&language.loaded().id).expect("plural rules");
+            let rules = cardinal_rules(language.id()).expect("plural rules");
             let forms = language.countdown_forms();
             let say = |unit: &str, n: u64| {
                 let category = category_name(rules.select(n).expect("a category"));

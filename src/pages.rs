@@ -1,7 +1,7 @@
 //! The pages, one struct per template in `templates/`.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use askama::Template;
@@ -151,15 +151,22 @@ impl IntoResponse for PhoneFormPage {
 const TOKEN_MARK: &str = "CsrfTokenGoesHere0x7f3a";
 
 /// The phone form as a new visitor sees it at `GET /` (nothing typed, no
-/// sign-in under way, no error), rendered once per language at start around
-/// a mark where the CSRF token goes: the page is then three copies, not a
-/// render of a dozen messages. Only its token differs between visitors.
+/// sign-in under way, no error), rendered once per language around a mark
+/// where the CSRF token goes: the page is then three copies, not a render
+/// of a dozen messages. Only its token differs between visitors. The
+/// default language's is rendered at start; another's when the first
+/// visitor speaking it comes, so a language no one speaks costs nothing.
 #[derive(Debug, Default)]
-pub struct FreshPhoneForms(Vec<RenderedAhead>);
+pub struct FreshPhoneForms {
+    ahead: Vec<(i18n::Language, OnceLock<Option<RenderedAhead>>)>,
+    languages: Arc<i18n::Languages>,
+    branding: Arc<Branding>,
+    /// The example number the form shows.
+    example: String,
+}
 
 #[derive(Debug)]
 struct RenderedAhead {
-    language: i18n::Language,
     /// The language switcher it was rendered with (the one for `/`;
     /// compared by address first, then by text).
     switcher: Arc<str>,
@@ -168,36 +175,61 @@ struct RenderedAhead {
 }
 
 impl FreshPhoneForms {
-    pub fn new(languages: &i18n::Languages, branding: Arc<Branding>, rules: &PhoneRules) -> Self {
+    pub fn new(
+        languages: Arc<i18n::Languages>,
+        branding: Arc<Branding>,
+        rules: &PhoneRules,
+    ) -> Self {
+        let forms = Self {
+            ahead: languages
+                .offered()
+                .iter()
+                .map(|&language| (language, OnceLock::new()))
+                .collect(),
+            languages,
+            branding,
+            example: rules.default_country.example().to_owned(),
+        };
+        forms.rendered(forms.languages.default_language());
+        forms
+    }
+
+    /// The form in `language`, rendered the first time it is asked for;
+    /// `None` if it could not be (then it is rendered per request).
+    fn rendered(&self, language: i18n::Language) -> Option<&RenderedAhead> {
+        let (_, cell) = self.ahead.iter().find(|(l, _)| *l == language)?;
+        cell.get_or_init(|| self.render(self.languages.page(language, "/")))
+            .as_ref()
+    }
+
+    /// The form as `speaking` says it, with its switcher, cut where the
+    /// token goes.
+    fn render(&self, speaking: i18n::PageLanguage) -> Option<RenderedAhead> {
         let page = PhoneFormPage {
             csrf: TOKEN_MARK.to_owned(),
             client: None,
             form_target: None,
-            example: rules.default_country.example().to_owned(),
+            example: self.example.clone(),
             typed: String::new(),
             error: None,
         };
-        let rendered = languages.offered().iter().filter_map(|&language| {
-            let speaking = languages.page(language, "/");
-            let switcher = speaking.switcher.clone();
-            let html = BRANDING.sync_scope(branding.clone(), || {
-                i18n::speaking_now(speaking, || page.render())
-            });
-            let html = html.ok()?;
-            // Exactly one mark, or the page is rendered per request.
-            let (before, after) = html.split_once(TOKEN_MARK)?;
-            (!after.contains(TOKEN_MARK)).then(|| RenderedAhead {
-                language,
-                switcher,
-                before: before.to_owned(),
-                after: after.to_owned(),
-            })
+        let switcher = speaking.switcher.clone();
+        let html = BRANDING.sync_scope(self.branding.clone(), || {
+            i18n::speaking_now(speaking, || page.render())
         });
-        Self(rendered.collect())
+        let html = html.ok()?;
+        // Exactly one mark, or the page is rendered per request.
+        let (before, after) = html.split_once(TOKEN_MARK)?;
+        (!after.contains(TOKEN_MARK)).then(|| RenderedAhead {
+            switcher,
+            before: before.to_owned(),
+            after: after.to_owned(),
+        })
     }
 
     /// The page for `session`, if it is the one rendered ahead for the
-    /// current page's language and switcher.
+    /// current page's language and switcher (rendered now, if it is the
+    /// first in its language).
     pub fn answer(&self, session: &Session) -> Option<Response> {
         if session.authorization.is_some() {
             return None;
@@ -210,12 +242,10 @@ impl FreshPhoneForms {
         {
             return None;
         }
-        let language = i18n::current();
         let switcher = i18n::switcher();
         let ahead = self
-            .0
-            .iter()
-            .find(|a| a.language == language && a.switcher == switcher)?;
+            .rendered(i18n::current())
+            .filter(|a| a.switcher == switcher)?;
         let mut html = String::with_capacity(ahead.before.len() + token.len() + ahead.after.len());
         html.push_str(&ahead.before);
         html.push_str(token);
@@ -418,9 +448,19 @@ mod tests {
             name: Some("Acme <Shop> & Co".into()),
             ..Branding::default()
         });
-        let languages = i18n::Languages::default();
-        let ahead = FreshPhoneForms::new(&languages, branding.clone(), &rules);
-        assert_eq!(ahead.0.len(), languages.offered().len(), "one per language");
+        let languages = Arc::new(i18n::Languages::default());
+        let ahead = FreshPhoneForms::new(languages.clone(), branding.clone(), &rules);
+        assert_eq!(
+            ahead.ahead.len(),
+            languages.offered().len(),
+            "one per language"
+        );
+        // The default language's at start; the others' at their first visitor.
+        let rendered = |ahead: &FreshPhoneForms| {
+            let cells = ahead.ahead.iter().filter(|(_, made)| made.get().is_some());
+            cells.map(|(l, _)| *l).collect::<Vec<_>>()
+        };
+        assert_eq!(rendered(&ahead), [languages.default_language()]);
         let session = Session::new();
         for &language in languages.offered() {
             for here in ["/", "/verify"] {
@@ -444,6 +484,7 @@ mod tests {
                 }
             }
         }
+        assert_eq!(rendered(&ahead), languages.offered());
     }
 
     #[tokio::test]
@@ -452,8 +493,8 @@ mod tests {
             default_country: "+1".parse().expect("+1"),
             countries: CountryPolicy::parse(&["US".into()]).expect("US"),
         };
-        let languages = i18n::Languages::default();
-        let ahead = FreshPhoneForms::new(&languages, Arc::default(), &rules);
+        let languages = Arc::new(i18n::Languages::default());
+        let ahead = FreshPhoneForms::new(languages.clone(), Arc::default(), &rules);
         let mut session = Session::new();
         session.authorization = Some(crate::oidc::AuthorizationRequest {
             client_id: "shop".into(),

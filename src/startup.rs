@@ -149,8 +149,9 @@ impl Application {
             SmsSettings::Console => None,
         };
         let branding = Arc::new(settings.branding.clone());
+        let languages = Arc::new(settings.languages.clone());
         let fresh_phone_forms =
-            FreshPhoneForms::new(&settings.languages, branding.clone(), &rules.phone);
+            FreshPhoneForms::new(languages.clone(), branding.clone(), &rules.phone);
         let state = Arc::new(AppState {
             verifier: Verifier::new(store, sms, keys.codes, clock, rules, metrics),
             cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
@@ -164,7 +165,7 @@ impl Application {
             receipts,
             events,
             branding,
-            languages: Arc::new(settings.languages.clone()),
+            languages,
             fresh_phone_forms,
         });
         Ok(Self {
