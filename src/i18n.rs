@@ -40,8 +40,9 @@ mod sources {
 pub struct Language(u8);
 
 /// A language's messages, ready to format: made the first time the
-/// language is spoken (each holds about 80 KB; a process that speaks only
-/// its default language makes one).
+/// language is spoken (about 80 KB each). A process that speaks only its
+/// default language makes that one, and English, which answers for any
+/// message the default lacks and outside a request.
 struct Loaded {
     bundle: FluentBundle<FluentResource>,
     /// For the page's countdown: `("seconds-few", "{n} ثوانٍ")`, one for
