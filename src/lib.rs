@@ -55,7 +55,7 @@ pub use resident::let_go_of_start_up_pages;
 /// What the benchmarks and the memory example measure.
 pub mod measured {
     pub use crate::limits::{Asker, ClientKey, LimitRules};
-    pub use crate::otp::{Alphabet, CodeFormat, CodeKey};
+    pub use crate::otp::{Alphabet, CodeFormat, CodeKey, Typed};
     pub use crate::pages::{CodeFormPage, PhoneFormPage};
     pub use crate::phone::{PhoneNumber, PhoneRules};
     pub use crate::session::Session;

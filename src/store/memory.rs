@@ -6,7 +6,6 @@
 //! verification causes three (its number's hourly count and cooldown, its
 //! client's hourly count).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -358,13 +357,19 @@ impl MemoryStore {
         let limits = std::slice::from_ref(checking.guessing);
         let keys = self.keys(limits);
         let now_us = Gcra::micros(now);
+        // Digested before the lock when the id is known; by number, for
+        // the id found under it.
+        let for_id = match checking.which {
+            Which::Id(id) => checking.typed.for_id(id.as_bytes()),
+            Which::Newest { .. } => Vec::new(),
+        };
         let mut state = self.state();
         let missing = CheckOutcome::Ended {
             why: Ended::Missing,
             verification: None,
         };
         let (id, attempts) = match checking.which {
-            Which::Id { id, attempts } => {
+            Which::Id(id) => {
                 let found = state.verifications.get(id);
                 let Some(verification) =
                     found.filter(|v| !checking.api_only || v.profile.is_some())
@@ -377,20 +382,16 @@ impl MemoryStore {
                         verification: Some(verification.clone()),
                     };
                 }
-                (id.clone(), Cow::Borrowed(attempts))
+                (id.clone(), for_id)
             }
-            Which::Newest {
-                phone,
-                profile,
-                typed,
-            } => {
+            Which::Newest { phone, profile } => {
                 let ids = state.by_phone.get(phone).map_or(&[][..], Vec::as_slice);
                 let newest_first = ids
                     .iter()
                     .rev()
                     .filter_map(|id| Some((id, state.verifications.get(id)?)));
                 match for_code_by_number(newest_first, profile, now) {
-                    Ok((id, _)) => (id.clone(), Cow::Owned(typed.for_id(id.as_bytes()))),
+                    Ok((id, _)) => (id.clone(), checking.typed.for_id(id.as_bytes())),
                     Err((why, verification)) => {
                         return CheckOutcome::Ended {
                             why,

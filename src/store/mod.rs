@@ -103,6 +103,9 @@ pub struct Opening<'a> {
 #[derive(Debug)]
 pub struct Checking<'a> {
     pub which: Which<'a>,
+    /// The code as typed, with the keys that digest it for the
+    /// verification found.
+    pub typed: Typed<'a>,
     /// The asker's guessing limit.
     pub guessing: &'a Limit,
     pub max_attempts: u32,
@@ -119,19 +122,13 @@ pub struct Checking<'a> {
 /// Which verification a typed code is for.
 #[derive(Debug, Clone, Copy)]
 pub enum Which<'a> {
-    /// Verification `id`, with the typed code's digests for it (one per
-    /// code key).
-    Id {
-        id: &'a VerificationId,
-        attempts: &'a [CodeDigest],
-    },
+    Id(&'a VerificationId),
     /// The newest verification of `phone` under Verify API profile
     /// `profile` that can take a code (`verification::for_code_by_number`),
     /// found in the check's own step.
     Newest {
         phone: &'a PhoneNumber,
         profile: &'a str,
-        typed: Typed<'a>,
     },
 }
 

@@ -37,7 +37,6 @@ use super::{
 };
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
-use crate::otp::CodeDigest;
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{
@@ -908,43 +907,34 @@ impl RedisStore {
         checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
-        let (id, attempts) = match checking.which {
-            Which::Id { id, attempts } => (id, attempts),
-            Which::Newest {
-                phone,
-                profile,
-                typed,
-            } => {
-                let by_number = typed.for_number(phone.e164(), profile);
-                let mut invocation = CHECK_NUMBER.prepare_invoke();
-                invocation.key(self.phone_key(phone));
-                self.check_args(&mut invocation, checking, now);
-                invocation
-                    .arg(profile)
-                    .arg(self.connection.key(VERIFICATION_KEYS));
-                for attempt in &by_number {
-                    invocation.arg(attempt.as_bytes());
-                }
-                let reply = self.run(&invocation).await?;
-                if reply.first().map(Vec::as_slice) != Some(b"unindexed") {
-                    return Self::checked(&reply, checking);
-                }
-                // Made before number digests were kept: checked by its id.
-                let id = reply
-                    .get(1)
-                    .and_then(|id| VerificationId::decode(text(id)?))
-                    .ok_or_else(unreadable)?;
-                let attempts = typed.for_id(id.as_bytes());
-                return self.check_id(&id, &attempts, checking, now).await;
-            }
+        let (phone, profile) = match checking.which {
+            Which::Id(id) => return self.check_id(id, checking, now).await,
+            Which::Newest { phone, profile } => (phone, profile),
         };
-        self.check_id(id, attempts, checking, now).await
+        let mut invocation = CHECK_NUMBER.prepare_invoke();
+        invocation.key(self.phone_key(phone));
+        self.check_args(&mut invocation, checking, now);
+        invocation
+            .arg(profile)
+            .arg(self.connection.key(VERIFICATION_KEYS));
+        for attempt in checking.typed.for_number(phone.e164(), profile) {
+            invocation.arg(attempt.as_bytes());
+        }
+        let reply = self.run(&invocation).await?;
+        if reply.first().map(Vec::as_slice) != Some(b"unindexed") {
+            return Self::checked(&reply, checking);
+        }
+        // Made before number digests were kept: checked by its id.
+        let id = reply
+            .get(1)
+            .and_then(|id| VerificationId::decode(text(id)?))
+            .ok_or_else(unreadable)?;
+        self.check_id(&id, checking, now).await
     }
 
     async fn check_id(
         &self,
         id: &VerificationId,
-        attempts: &[CodeDigest],
         checking: &Checking<'_>,
         now: Timestamp,
     ) -> Result<CheckOutcome, StoreUnavailable> {
@@ -952,7 +942,7 @@ impl RedisStore {
         invocation.key(self.key(id));
         self.check_args(&mut invocation, checking, now);
         invocation.arg(u8::from(checking.api_only));
-        for attempt in attempts {
+        for attempt in checking.typed.for_id(id.as_bytes()) {
             invocation.arg(attempt.as_bytes());
         }
         if let Some(hand_off) = &checking.hand_off {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::limits::{ClientKey, LimitKind, Subject};
-use crate::otp::{Alphabet, CodeFormat, CodeKey, Typed};
+use crate::otp::{Alphabet, CodeFormat, CodeKey, OtpCode, Typed};
 use crate::phone::PhoneNumber;
 use crate::pumping::{Destination, Watch};
 use crate::settings::RedisSettings;
@@ -155,14 +155,20 @@ async fn take(store: &Store, limits: &[Limit], now: Timestamp) -> Result<Opened,
         .expect("the store answers")
 }
 
-/// A check as the pages ask it: at most 5 wrong tries, no breaker.
-fn checking<'a>(
-    id: &'a VerificationId,
-    attempts: &'a [CodeDigest],
-    guessing: &'a Limit,
-) -> Checking<'a> {
+/// The key the test verifications' codes are digested with.
+static KEYS: std::sync::LazyLock<[CodeKey; 1]> = std::sync::LazyLock::new(|| [key()]);
+
+/// A code as typed.
+fn attempt(code: &str) -> OtpCode {
+    FORMAT.read_attempt(code).expect("a code")
+}
+
+/// A check of `code` for verification `id` as the pages ask it: at most 5
+/// wrong tries, no breaker.
+fn checking<'a>(id: &'a VerificationId, code: &'a OtpCode, guessing: &'a Limit) -> Checking<'a> {
     Checking {
-        which: Which::Id { id, attempts },
+        which: Which::Id(id),
+        typed: Typed::new(&KEYS[..], code),
         guessing,
         max_attempts: 5,
         pumping_window: None,
@@ -172,9 +178,9 @@ fn checking<'a>(
 }
 
 async fn check(store: &Store, id: &VerificationId, code: &str, now: Timestamp) -> CheckOutcome {
-    let attempts = [digest(id, code)];
+    let code = attempt(code);
     store
-        .check(&checking(id, &attempts, &guessing(1_000)), now)
+        .check(&checking(id, &code, &guessing(1_000)), now)
         .await
         .expect("the store answers")
 }
@@ -301,9 +307,9 @@ async fn wrong_codes_spend_the_guessing_limit_and_right_ones_do_not() {
             let store = &store;
             let limit = &limit;
             async move {
-                let attempts = [digest(&id, code)];
+                let code = attempt(code);
                 store
-                    .check(&checking(&id, &attempts, limit), START)
+                    .check(&checking(&id, &code, limit), START)
                     .await
                     .expect("answers")
             }
@@ -650,7 +656,7 @@ async fn check_handing_off_for(
     phone: &PhoneNumber,
     now: Timestamp,
 ) -> CheckOutcome {
-    let attempts = [digest(id, code)];
+    let code = attempt(code);
     let limit = guessing(1_000);
     let hand_off = HandingOff {
         key,
@@ -661,7 +667,7 @@ async fn check_handing_off_for(
     };
     let checking = Checking {
         hand_off: Some(hand_off),
-        ..checking(id, &attempts, &limit)
+        ..checking(id, &code, &limit)
     };
     store
         .check(&checking, now)
@@ -904,7 +910,7 @@ async fn a_verify_api_check_finds_no_page_verification_and_counts_no_try_on_it()
     each_store(|store| async move {
         let page = with_one(&store).await;
         let limit = guessing(1_000);
-        let wrong = [digest(&page, "999999")];
+        let wrong = attempt("999999");
         let from_the_api = Checking {
             api_only: true,
             ..checking(&page, &wrong, &limit)
@@ -923,7 +929,7 @@ async fn a_verify_api_check_finds_no_page_verification_and_counts_no_try_on_it()
         assert_eq!(tries, Some(0));
         // The API's own verifications are found as ever.
         let api = api_verification(&store, 126, false, START).await;
-        let wrong = [digest(&api, "999999")];
+        let wrong = attempt("999999");
         let from_the_api = Checking {
             api_only: true,
             ..checking(&api, &wrong, &limit)
@@ -947,16 +953,14 @@ async fn check_by_number(
     limit: &Limit,
     now: Timestamp,
 ) -> CheckOutcome {
-    let code = FORMAT.read_attempt(code).expect("a code");
-    let (phone, keys, unused) = (phone(number), [key()], VerificationId::random());
+    let (code, phone, unused) = (attempt(code), phone(number), VerificationId::random());
     let checking = Checking {
         which: Which::Newest {
             phone: &phone,
             profile,
-            typed: Typed::new(&keys, &code),
         },
         api_only: true,
-        ..checking(&unused, &[], limit)
+        ..checking(&unused, &code, limit)
     };
     store.check(&checking, now).await.expect("answers")
 }
@@ -1214,14 +1218,14 @@ async fn only_a_caller_who_chose_the_code_may_settle_it_and_only_while_pending()
 async fn a_code_checks_against_any_of_the_digests_under_rotated_keys() {
     each_store(|store| async move {
         let id = with_one(&store).await;
-        let code = FORMAT.read_attempt("123456").expect("a code");
-        let new_key = CodeKey::new([8; 32]).digest(id.as_bytes(), &code);
-        let old_key = digest(&id, "123456");
-        let (attempts, limit) = ([new_key, old_key], guessing(1_000));
-        let checked = store
-            .check(&checking(&id, &attempts, &limit), START)
-            .await
-            .expect("answers");
+        // Typed under the new key first, then the one it was sent under.
+        let (code, limit) = (attempt("123456"), guessing(1_000));
+        let keys = [CodeKey::new([8; 32]), key()];
+        let rotating = Checking {
+            typed: Typed::new(&keys, &code),
+            ..checking(&id, &code, &limit)
+        };
+        let checked = store.check(&rotating, START).await.expect("answers");
         assert!(matches!(checked, CheckOutcome::Verified(_)), "{checked:?}");
     })
     .await;
@@ -1333,10 +1337,10 @@ async fn codes_that_are_typed_back_keep_a_destination_open() {
             assert_eq!(opened, Ok(Opened::default()), "send {n}");
             // One in four verified: above one in five.
             if n % 4 == 0 {
-                let (attempts, limit) = ([digest(&id, "123456")], guessing(1_000));
+                let (code, limit) = (attempt("123456"), guessing(1_000));
                 let verifying = Checking {
                     pumping_window: Some(watch.window),
-                    ..checking(&id, &attempts, &limit)
+                    ..checking(&id, &code, &limit)
                 };
                 let checked = store.check(&verifying, now).await.expect("answers");
                 assert!(matches!(checked, CheckOutcome::Verified(_)));

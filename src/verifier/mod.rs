@@ -532,7 +532,7 @@ impl Verifier {
         requester: &Requester,
         hand_off: Option<&HandOff>,
     ) -> Result<Checked, VerifyError> {
-        self.check_sought(Sought::Id(id), typed, reading, requester, hand_off)
+        self.check_sought(Which::Id(id), typed, reading, requester, hand_off)
             .await
     }
 
@@ -546,14 +546,14 @@ impl Verifier {
         typed: &str,
         requester: &Requester,
     ) -> Result<Checked, VerifyError> {
-        let sought = Sought::Newest { phone, profile };
-        self.check_sought(sought, typed, Reading::Loose, requester, None)
+        let which = Which::Newest { phone, profile };
+        self.check_sought(which, typed, Reading::Loose, requester, None)
             .await
     }
 
     async fn check_sought(
         &self,
-        sought: Sought<'_>,
+        which: Which<'_>,
         typed: &str,
         reading: Reading,
         requester: &Requester,
@@ -568,23 +568,7 @@ impl Verifier {
             };
             let Ok(attempt) = attempt else {
                 // Not a code at all: say so, without spending a try.
-                return Ok(Checked::Malformed(self.sought(sought, now).await?));
-            };
-            let typed = Typed::new(&self.code_keys, &attempt);
-            let digests;
-            let which = match sought {
-                Sought::Id(id) => {
-                    digests = typed.for_id(id.as_bytes());
-                    Which::Id {
-                        id,
-                        attempts: &digests,
-                    }
-                }
-                Sought::Newest { phone, profile } => Which::Newest {
-                    phone,
-                    profile,
-                    typed,
-                },
+                return Ok(Checked::Malformed(self.sought(which, now).await?));
             };
             let guessing = self
                 .rules
@@ -592,6 +576,7 @@ impl Verifier {
                 .for_guessing(&requester.asker, self.rules.max_attempts);
             let checking = Checking {
                 which,
+                typed: Typed::new(&self.code_keys, &attempt),
                 guessing: &guessing,
                 max_attempts: self.rules.max_attempts,
                 pumping_window: self.rules.pumping.window(),
@@ -649,22 +634,18 @@ impl Verifier {
             .ok_or(VerifyError::Ended(Ended::Missing, None))
     }
 
-    /// The verification `sought` names, if it can still take a code;
-    /// if not, why not.
-    async fn sought(
-        &self,
-        sought: Sought<'_>,
-        now: Timestamp,
-    ) -> Result<Verification, VerifyError> {
-        let found = match sought {
-            Sought::Id(id) => {
+    /// The verification `which` names, if it can still take a code; if
+    /// not, why not.
+    async fn sought(&self, which: Which<'_>, now: Timestamp) -> Result<Verification, VerifyError> {
+        let found = match which {
+            Which::Id(id) => {
                 let verification = self.status(id).await?;
                 match verification.still_pending(now) {
                     Ok(()) => Ok(verification),
                     Err(why) => Err((why, Some(verification))),
                 }
             }
-            Sought::Newest { phone, profile } => {
+            Which::Newest { phone, profile } => {
                 let listed = self.store.list(phone, now).await?;
                 let newest_first = listed.iter().map(|(id, v)| (id, v));
                 match for_code_by_number(newest_first, profile, now) {
@@ -730,17 +711,6 @@ impl Verifier {
         }
         self.metrics.render()
     }
-}
-
-/// Which verification a typed code is for.
-#[derive(Debug, Clone, Copy)]
-enum Sought<'a> {
-    Id(&'a VerificationId),
-    /// As `Verifier::check_by_number` says.
-    Newest {
-        phone: &'a PhoneNumber,
-        profile: &'a str,
-    },
 }
 
 /// What the store's answer to a check means, with the log lines it calls
