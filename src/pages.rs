@@ -156,7 +156,7 @@ const TOKEN_MARK: &str = "CsrfTokenGoesHere0x7f3a";
 /// of a dozen messages. Only its token differs between visitors. The
 /// default language's is rendered at start; another's when the first
 /// visitor speaking it comes, so a language no one speaks costs nothing.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FreshPhoneForms {
     ahead: Vec<(i18n::Language, OnceLock<Option<RenderedAhead>>)>,
     languages: Arc<i18n::Languages>,
