@@ -17,6 +17,7 @@ mod errors;
 mod i18n;
 mod keys;
 mod limits;
+pub mod logs;
 mod metrics;
 mod oidc;
 mod ops;

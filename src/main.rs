@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use telnyx_2fa::logs::Lines;
 use telnyx_2fa::settings::{ConfigFile, LogFormat, Settings};
 use telnyx_2fa::startup::Application;
 use tracing_subscriber::EnvFilter;
@@ -88,14 +89,9 @@ async fn main() -> ExitCode {
 /// collector. RUST_LOG sets the level; info by default.
 fn start_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
-        LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(format == LogFormat::Text && std::io::stdout().is_terminal())
+        .event_format(Lines::new(format))
+        .init();
 }

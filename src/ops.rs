@@ -13,9 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rand::RngExt;
-use tracing::Instrument;
 
 use crate::i18n;
+use crate::logs;
 use crate::pages;
 use crate::state::AppState;
 
@@ -58,24 +58,19 @@ fn new_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("0"))
 }
 
-/// Around every request: gives it an id, runs it inside a span that names
-/// the id and the route (so every log line it causes carries them), echoes
-/// the id, and counts it by route template and status.
+/// Around every request: gives it an id (which every log line it causes
+/// carries), echoes the id, and counts the request by route template and
+/// status.
 pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // Nothing behind this layer reads the id from the request: it goes on
-    // the span and back out on the response. The request's own header is
+    // the log's lines and back out on the response. The request's own header is
     // left as the client sent it, so it must not be trusted further in.
     let id = given_id(&request).unwrap_or_else(new_id);
     // A template such as `/v2/verifications/{id}`, never the path itself;
     // what no route matched is one label.
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
-    // The id alone: every field is formatted as the span is made, which
-    // showed in the profile; the request-log line names method and route.
-    // Written as it is (`%`), not quoted and escaped: an id has only
-    // letters, digits and `-._:` (`given_id`).
-    let span = tracing::info_span!("request", request_id = %id.to_str().unwrap_or_default());
     let method = request.method().clone();
     // Pages made outside the pages' own layer (a JSON face's bare 405)
     // speak the default language; the pages' layer chooses the person's.
@@ -86,29 +81,30 @@ pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: N
         app.branding.clone(),
         i18n::speaking(default_language, next.run(request)),
     );
-    // The span lives in the future that runs inside it; taken back out
-    // afterwards rather than cloned, which would count it up and down.
-    let mut page = std::pin::pin!(page.instrument(span));
-    let mut response = page.as_mut().await;
-    let span = page.span();
-    let took = started.elapsed();
-    let status = response.status();
-    app.verifier
-        .metrics()
-        .http_request(route, status.as_u16(), took);
-    if !route.starts_with(HEALTH) {
-        // The span named as the line's parent, not entered: entering and
-        // leaving it cost as much when the line is filtered out.
-        tracing::debug!(
-            target: "telnyx_2fa::requests",
-            parent: span,
-            %method,
-            route = %route,
-            status = status.as_u16(),
-            took_ms = took.as_secs_f64() * 1000.0,
-            "answered"
-        );
-    }
+    let answered = async {
+        let response = page.await;
+        let took = started.elapsed();
+        let status = response.status();
+        app.verifier
+            .metrics()
+            .http_request(route, status.as_u16(), took);
+        if !route.starts_with(HEALTH) {
+            tracing::debug!(
+                target: "telnyx_2fa::requests",
+                %method,
+                route = %route,
+                status = status.as_u16(),
+                took_ms = took.as_secs_f64() * 1000.0,
+                "answered"
+            );
+        }
+        response
+    };
+    // The id rides with the request's future (every line logged while it
+    // runs carries it) and comes back out with the response.
+    let mut answering = std::pin::pin!(logs::for_request(id, answered));
+    let mut response = answering.as_mut().await;
+    let id = answering.as_mut().take_value().unwrap_or_else(new_id);
     response.headers_mut().insert(REQUEST_ID, id);
     response
 }

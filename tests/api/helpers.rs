@@ -9,7 +9,8 @@ use std::sync::{Mutex, OnceLock};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use telnyx_2fa::Clock;
-use telnyx_2fa::settings::{ConfigFile, Settings};
+use telnyx_2fa::logs::Lines;
+use telnyx_2fa::settings::{ConfigFile, LogFormat, Settings};
 use telnyx_2fa::startup::Application;
 use tokio::task::JoinHandle;
 use wiremock::matchers::{method, path};
@@ -57,6 +58,8 @@ pub fn capture_logs() {
             .with_env_filter("telnyx_2fa=trace,tower_http=trace")
             .with_ansi(false)
             .with_writer(|| CapturedLog)
+            // The app's own lines, which carry the request's id.
+            .event_format(Lines::new(LogFormat::Text))
             .try_init();
     });
 }
