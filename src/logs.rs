@@ -15,6 +15,7 @@ use std::future::Future;
 use axum::http::HeaderValue;
 use tokio::task::futures::TaskLocalFuture;
 use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields, Json, Writer};
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields};
@@ -76,8 +77,15 @@ impl Lines {
         N: for<'a> FormatFields<'a> + 'static,
     {
         let ansi = writer.has_ansi_escapes();
-        let meta = event.metadata();
-        dimmed(ansi, &mut writer, |w| SystemTime.format_time(w))?;
+        // A line from a crate that logs through `log` (redis, rustls) comes
+        // with the target `log`; its own is in the normalised metadata.
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        dimmed(ansi, &mut writer, |w| {
+            SystemTime
+                .format_time(w)
+                .or_else(|_| w.write_str("<unknown time>"))
+        })?;
         let colour = match *meta.level() {
             Level::ERROR => "31",
             Level::WARN => "33",
@@ -244,6 +252,22 @@ mod tests {
         let object: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(object["message"], "listening", "{json}");
         assert!(object.get("span").is_none(), "{json}");
+    }
+
+    #[test]
+    fn a_line_from_a_crate_that_logs_through_log_names_that_crates_target() {
+        let record = tracing_log::log::Record::builder()
+            .level(tracing_log::log::Level::Warn)
+            .target("redis::cluster")
+            .args(format_args!("reconnecting"))
+            .build();
+        let line = written(LogFormat::Text, || {
+            tracing_log::format_trace(&record).unwrap_or_default();
+        });
+        assert!(
+            line.contains(" WARN redis::cluster: reconnecting"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -85,7 +85,7 @@ async fn main() -> ExitCode {
 }
 
 /// Log lines on stdout: text for people, or one JSON object a line (with
-/// the time, level, target, message, fields, and the request's span) for a
+/// the time, level, target, message, fields, and the request's id) for a
 /// collector. RUST_LOG sets the level; info by default.
 fn start_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

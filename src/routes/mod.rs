@@ -56,8 +56,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     // One stack, applied once: each `Router::layer` call would wrap (and
     // per request clone) every route again. The first layer is the outermost.
     let layers = ServiceBuilder::new()
-        // The request's id and route on every log line it causes, and the
-        // HTTP metrics. The request log itself is at debug: under a flood of
+        // The request's id on every log line it causes, and the HTTP
+        // metrics by route. The request log itself is at debug: under a flood of
         // wrong codes, a line per request costs more than the request.
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .layer(MapResponseLayer::new(move |response| {
