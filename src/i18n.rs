@@ -8,7 +8,6 @@
 //! ending in `-html` may hold markup; their arguments are escaped.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
@@ -19,6 +18,8 @@ use fluent::{FluentArgs, FluentResource, FluentValue};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use intl_pluralrules::{PluralCategory, PluralRuleType, PluralRules};
 use unic_langid::LanguageIdentifier;
+
+use crate::FastMap;
 
 /// One file of `locales/`, as the build script read it.
 struct Source {
@@ -61,7 +62,7 @@ struct Loaded {
     filled: Vec<Option<Vec<Piece>>>,
     /// Every message of plain text (no placeable), escaped for HTML once:
     /// what the templates put in most (`h`).
-    html: HashMap<Box<str>, Box<str>>,
+    html: FastMap<Box<str>, Box<str>>,
 }
 
 /// Messages of text arguments put in as they are (no selector reads them:

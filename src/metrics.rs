@@ -7,7 +7,6 @@
 //! `_total` counters), and every label takes a bounded set of values:
 //! countries, outcomes, route templates; never numbers, addresses or ids.
 
-use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
+use crate::FastMap;
 use crate::limits::LimitKind;
 use crate::phone::PhoneNumber;
 
@@ -86,7 +86,7 @@ struct Inner {
     /// The HTTP series by route template and status, registered once:
     /// registering (building the key and its labels) on every request cost
     /// more than counting.
-    http: RwLock<HashMap<String, HashMap<u16, HttpSeries>>>,
+    http: RwLock<FastMap<String, FastMap<u16, HttpSeries>>>,
     /// The series of the busiest counters, registered at the start.
     code_checks: [Counter; CHECK_RESULTS.len()],
     refusals: [Counter; LIMITS.len()],

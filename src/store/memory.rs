@@ -18,6 +18,7 @@ use super::{
     Checking, Delivered, EVENTS_REMEMBERED, HandingOff, Opened, Opening, Receipt, Redeemed,
     Refusal, SecretHash, Which,
 };
+use crate::FastMap;
 use crate::clock::Timestamp;
 use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::phone::PhoneNumber;
@@ -40,7 +41,7 @@ pub struct MemoryStore {
 struct State {
     verifications: Verifications,
     /// Subject → theoretical arrival time, in microseconds since the epoch.
-    limits: HashMap<u64, u64>,
+    limits: FastMap<u64, u64>,
     /// The Verify API's verifications of each number, oldest first.
     by_phone: HashMap<PhoneNumber, Vec<VerificationId>>,
     hand_offs: HashMap<SecretHash, HandOff>,
@@ -63,7 +64,7 @@ struct State {
 /// verification at a million).
 #[derive(Debug, Default)]
 struct Verifications {
-    index: HashMap<VerificationId, u32>,
+    index: FastMap<VerificationId, u32>,
     slots: Vec<Option<Verification>>,
     /// Slots emptied, to be used again first.
     free: Vec<u32>,
