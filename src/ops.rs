@@ -2,21 +2,26 @@
 //! every log line it causes), the HTTP metrics, the health probes on the
 //! public listener, and `/metrics` on the admin listener only.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rand::RngExt;
+use tower::{Layer, Service};
 
 use crate::i18n;
 use crate::logs;
 use crate::pages;
+use crate::routes;
 use crate::state::AppState;
 
 /// The header a request's id comes in (from a proxy that made one) and
@@ -58,10 +63,76 @@ fn new_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("0"))
 }
 
+/// What every request goes through, once, as one layer: [`Observed`].
+#[derive(Clone)]
+pub struct Observe {
+    app: Arc<AppState>,
+    /// Whether responses carry HSTS (the app is served over https).
+    hsts: bool,
+}
+
+impl Observe {
+    pub fn new(app: Arc<AppState>, hsts: bool) -> Self {
+        Self { app, hsts }
+    }
+}
+
+impl<S> Layer<S> for Observe {
+    type Service = Observed<S>;
+
+    fn layer(&self, inner: S) -> Observed<S> {
+        Observed {
+            inner,
+            app: self.app.clone(),
+            hsts: self.hsts,
+        }
+    }
+}
+
 /// Around every request: gives it an id (which every log line it causes
-/// carries), echoes the id, and counts the request by route template and
-/// status.
-pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+/// carries), echoes the id, counts the request by route template and
+/// status, and finishes its response (`routes::finish_response`: a page
+/// for a bare error, the security headers).
+///
+/// Written as a service rather than with `middleware::from_fn`, which boxes
+/// the service behind it again for every request, on top of the future.
+#[derive(Clone)]
+pub struct Observed<S> {
+    inner: S,
+    app: Arc<AppState>,
+    hsts: bool,
+}
+
+impl<S> Service<Request> for Observed<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The service made ready answers; a clone stays for the next call.
+        let clone = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, clone);
+        Box::pin(observe(self.app.clone(), self.hsts, request, ready))
+    }
+}
+
+async fn observe<S>(
+    app: Arc<AppState>,
+    hsts: bool,
+    request: Request,
+    mut inner: S,
+) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let started = Instant::now();
     // Nothing behind this layer reads the id from the request: it goes on
     // the log's lines and back out on the response. The request's own header is
@@ -77,12 +148,12 @@ pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: N
     let default_language = app
         .languages
         .page(app.languages.default_language(), "/verify");
-    let page = pages::branded(
-        app.branding.clone(),
-        i18n::speaking(default_language, next.run(request)),
-    );
     let answered = async {
-        let response = page.await;
+        let response = match inner.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let response = routes::finish_response(response, hsts);
         let took = started.elapsed();
         let status = response.status();
         app.verifier
@@ -100,13 +171,17 @@ pub async fn observe(State(app): State<Arc<AppState>>, request: Request, next: N
         }
         response
     };
+    let page = pages::branded(
+        app.branding.clone(),
+        i18n::speaking(default_language, answered),
+    );
     // The id rides with the request's future (every line logged while it
     // runs carries it) and comes back out with the response.
-    let mut answering = std::pin::pin!(logs::for_request(id, answered));
+    let mut answering = std::pin::pin!(logs::for_request(id, page));
     let mut response = answering.as_mut().await;
     let id = answering.as_mut().take_value().unwrap_or_else(new_id);
     response.headers_mut().insert(REQUEST_ID, id);
-    response
+    Ok(response)
 }
 
 /// The probes, on the public listener: `/health/alive` answers while the

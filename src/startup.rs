@@ -5,8 +5,10 @@ use std::pin::pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
+use http_body_util::Limited;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -26,7 +28,7 @@ use crate::otp::{Alphabet, CodeFormat};
 use crate::pages::FreshPhoneForms;
 use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
-use crate::routes::router;
+use crate::routes::{MAX_BODY_BYTES, router};
 use crate::session::SessionCookies;
 use crate::settings::{ApiSettings, RedisTarget, Settings, SmsSettings, StoreSettings};
 use crate::sms::SmsSender;
@@ -190,7 +192,9 @@ impl Application {
         admin.local_addr().ok().map(|a| a.port())
     }
 
-    /// The app as a service, for driving it without a socket.
+    /// The app as a service, for driving it without a socket (and so
+    /// without the connection's limits: the time to send headers, a body's
+    /// size).
     pub fn router(&self) -> axum::Router {
         self.router.clone()
     }
@@ -287,12 +291,14 @@ fn serve_connection(
     remote: std::net::SocketAddr,
     client_timeout: Duration,
 ) -> impl hyper_util::server::graceful::GracefulConnection<Error = hyper::Error> + Send + 'static {
-    let service = app
-        .clone()
-        .map_request(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(remote));
-            request
-        });
+    let service = app.clone().map_request(move |request: Request<Incoming>| {
+        // No body is read past the limit, whichever extractor reads it
+        // (it answers 413); set here, once, rather than by a layer
+        // around every route.
+        let mut request = request.map(|body| Body::new(Limited::new(body, MAX_BODY_BYTES)));
+        request.extensions_mut().insert(ConnectInfo(remote));
+        request
+    });
     http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(client_timeout)

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::limits::LimitHit;
 use crate::phone::PhoneError;
+use crate::routes::MAX_BODY_BYTES;
 use crate::sms::SmsError;
 use crate::verifier::VerifyError;
 
@@ -31,6 +32,8 @@ pub enum ApiError {
     NotFound { pointer: Option<&'static str> },
     #[error("the body is not a JSON object")]
     BadRequest(&'static str),
+    #[error("the body is over the size limit")]
+    TooLarge,
     #[error("{pointer}: {detail}")]
     Invalid {
         pointer: &'static str,
@@ -131,6 +134,17 @@ impl IntoResponse for ApiError {
                 pointer,
             ),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, "10015", "Bad Request", why.to_owned(), None),
+            ApiError::TooLarge => {
+                // Sent again, it would be refused again.
+                retry = false;
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "10015",
+                    "Bad Request",
+                    format!("The body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+                    None,
+                )
+            }
             ApiError::Invalid {
                 pointer,
                 code,

@@ -17,7 +17,9 @@ mod verifications;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -124,6 +126,26 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             language: app.languages.default_language(),
             origin_host: None,
         }))
+    }
+}
+
+/// A request's body, read whole; one over the size limit is a 413 in
+/// Telnyx's error shape, not the page the other faces answer.
+pub struct Body(pub Bytes);
+
+impl FromRequest<Arc<AppState>> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, app: &Arc<AppState>) -> Result<Self, ApiError> {
+        match Bytes::from_request(request, app).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(BytesRejection::FailedToBufferBody(failed))
+                if failed.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::TooLarge)
+            }
+            Err(_) => Err(ApiError::BadRequest("The body could not be read.")),
+        }
     }
 }
 

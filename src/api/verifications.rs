@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
+
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use serde::de::DeserializeOwned;
@@ -16,7 +16,7 @@ use super::models::{
     Errors, ResponseCode, TriggerSms, VerificationJson, VerificationList, VerificationResponse,
     VerifyAnswer, VerifyById, VerifyByPhone, VerifyResponse, page_of, paging,
 };
-use super::{ApiError, Caller};
+use super::{ApiError, Body, Caller};
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
 use crate::state::AppState;
@@ -113,7 +113,9 @@ fn timeout(value: &Option<Value>) -> Result<Option<Duration>, ApiError> {
     request_body = TriggerSms,
     responses(
         (status = 200, description = "The code was texted", body = VerificationResponse),
+        (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "An unknown verify_profile_id", body = Errors),
         (status = 422, description = "A field that cannot be used; source.pointer names it", body = Errors),
         (status = 429, description = "A limit; Retry-After says when to try again", body = Errors),
@@ -122,7 +124,7 @@ fn timeout(value: &Option<Value>) -> Result<Option<Duration>, ApiError> {
 pub async fn trigger_sms(
     State(app): State<Arc<AppState>>,
     Caller(requester): Caller,
-    bytes: Bytes,
+    Body(bytes): Body,
 ) -> Result<Json<VerificationResponse>, ApiError> {
     let api = app
         .api
@@ -227,7 +229,9 @@ pub async fn by_phone_number(
     request_body = VerifyById,
     responses(
         (status = 200, description = "accepted or rejected", body = VerifyResponse),
+        (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "No such verification", body = Errors),
         (status = 422, description = "No code, or a status for a verification without a custom_code", body = Errors),
         (status = 429, description = "Too many wrong codes with this key", body = Errors)))]
@@ -235,7 +239,7 @@ pub async fn verify_by_id(
     State(app): State<Arc<AppState>>,
     Caller(requester): Caller,
     id: Result<Path<String>, PathRejection>,
-    bytes: Bytes,
+    Body(bytes): Body,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let id = verification_id(&segment(id)?)?;
     let request: VerifyById = body(&bytes)?;
@@ -283,14 +287,16 @@ pub async fn verify_by_id(
     request_body = VerifyByPhone,
     responses(
         (status = 200, description = "accepted or rejected", body = VerifyResponse),
+        (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "No verification of this number under the profile", body = Errors),
         (status = 422, description = "A missing field, or not an E.164 number", body = Errors)))]
 pub async fn verify_by_phone_number(
     State(app): State<Arc<AppState>>,
     Caller(requester): Caller,
     phone_number: Result<Path<String>, PathRejection>,
-    bytes: Bytes,
+    Body(bytes): Body,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let phone_number = segment(phone_number)?;
     let request: VerifyByPhone = body(&bytes)?;

@@ -9,13 +9,11 @@ mod verify;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
-use tower::util::MapResponseLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::csrf::CsrfLayer;
 
@@ -55,15 +53,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let hsts = state.hsts;
     // One stack, applied once: each `Router::layer` call would wrap (and
     // per request clone) every route again. The first layer is the outermost.
-    let layers = ServiceBuilder::new()
-        // The request's id on every log line it causes, and the HTTP
-        // metrics by route. The request log itself is at debug: under a flood of
-        // wrong codes, a line per request costs more than the request.
-        .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
-        .layer(MapResponseLayer::new(move |response| {
-            finish_response(response, hsts)
-        }))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // The request's id on every log line it causes, the HTTP metrics by
+    // route, and what every response gets on its way out. The request log
+    // itself is at debug: under a flood of wrong codes, a line per request
+    // costs more than the request.
+    let observe = ops::Observe::new(state.clone(), hsts);
     let app = pages(&state)
         .merge(api::router(state.api.is_some()))
         .merge(ops::health())
@@ -78,7 +72,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     } else {
         app
     };
-    app.layer(layers).with_state(state)
+    app.layer(observe).with_state(state)
 }
 
 /// The pages, behind the cross-site check: tower-http's `CsrfLayer`, which
@@ -173,7 +167,7 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 /// What every response gets on its way out: a page if a layer produced an
 /// error without one (a CSRF refusal), and the security headers (with
 /// `hsts`, HSTS too).
-fn finish_response(response: Response, hsts: bool) -> Response {
+pub fn finish_response(response: Response, hsts: bool) -> Response {
     let mut response = status_page_if_needed(response);
     let form_target = response.extensions().get::<FormTarget>().cloned();
     let headers = response.headers_mut();

@@ -677,6 +677,25 @@ async fn a_wrong_secret_or_another_client_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_request_over_16_kib_is_refused_with_an_rfc_6749_error() {
+    let app = provider().await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/token", app.address))
+        .basic_auth("webapp", Some(WEB_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &"c".repeat(17 * 1024)),
+            ("redirect_uri", WEB_CALLBACK),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(body["error"], "invalid_request", "{body}");
+}
+
+#[tokio::test]
 async fn userinfo_answers_only_a_valid_access_token() {
     let mut app = provider().await;
     let (client, code, verifier) = code_for_website(&mut app).await;

@@ -550,6 +550,38 @@ async fn bad_fields_get_422_with_a_pointer_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn a_body_over_16_kib_is_413_in_telnyxs_error_shape_and_nothing_is_sent() {
+    let app = api_app(&[]).await;
+    let api = Json::new(&app);
+    let padded = json!({
+        "phone_number": PHONE_E164,
+        "verify_profile_id": "default",
+        "padding": "x".repeat(17 * 1024),
+    });
+    let answer = trigger(&api, padded).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{:?}",
+        answer.body
+    );
+    assert!(
+        answer.headers[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("application/json"),
+        "{:?}",
+        answer.headers
+    );
+    assert!(
+        answer.body["errors"][0]["title"].is_string(),
+        "{:?}",
+        answer.body
+    );
+    assert!(app.sent_messages().await.is_empty());
+}
+
+#[tokio::test]
 async fn a_telnyx_that_refuses_is_502_and_says_not_to_retry() {
     let telnyx = wiremock::MockServer::start().await;
     telnyx_answers(
