@@ -11,6 +11,7 @@
 
 mod allocator;
 mod api;
+mod around;
 mod assets;
 mod clock;
 mod errors;

@@ -4,9 +4,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -16,8 +14,9 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rand::RngExt;
-use tower::{Layer, Service};
+use tower::Service;
 
+use crate::around::{Around, AroundLayer, Inner};
 use crate::i18n;
 use crate::logs;
 use crate::pages;
@@ -63,7 +62,10 @@ fn new_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("0"))
 }
 
-/// What every request goes through, once, as one layer: [`Observed`].
+/// Around every request: gives it an id (which every log line it causes
+/// carries), echoes the id, counts the request by route template and
+/// status, and finishes its response (`routes::finish_response`: a page
+/// for a bare error, the security headers).
 #[derive(Clone)]
 pub struct Observe {
     app: Arc<AppState>,
@@ -72,55 +74,22 @@ pub struct Observe {
 }
 
 impl Observe {
-    pub fn new(app: Arc<AppState>, hsts: bool) -> Self {
-        Self { app, hsts }
+    pub fn layer(app: Arc<AppState>, hsts: bool) -> AroundLayer<Self> {
+        AroundLayer(Self { app, hsts })
     }
 }
 
-impl<S> Layer<S> for Observe {
-    type Service = Observed<S>;
-
-    fn layer(&self, inner: S) -> Observed<S> {
-        Observed {
-            inner,
-            app: self.app.clone(),
-            hsts: self.hsts,
-        }
-    }
-}
-
-/// Around every request: gives it an id (which every log line it causes
-/// carries), echoes the id, counts the request by route template and
-/// status, and finishes its response (`routes::finish_response`: a page
-/// for a bare error, the security headers).
-///
-/// Written as a service rather than with `middleware::from_fn`, which boxes
-/// the service behind it again for every request, on top of the future.
-#[derive(Clone)]
-pub struct Observed<S> {
-    inner: S,
-    app: Arc<AppState>,
-    hsts: bool,
-}
-
-impl<S> Service<Request> for Observed<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        // The service made ready answers; a clone stays for the next call.
-        let clone = self.inner.clone();
-        let ready = std::mem::replace(&mut self.inner, clone);
-        Box::pin(observe(self.app.clone(), self.hsts, request, ready))
+impl Around for Observe {
+    fn around<S>(
+        self,
+        request: Request,
+        inner: Inner<S>,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
+    where
+        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+        S::Future: Send + 'static,
+    {
+        observe(self.app, self.hsts, request, inner)
     }
 }
 
@@ -128,7 +97,7 @@ async fn observe<S>(
     app: Arc<AppState>,
     hsts: bool,
     request: Request,
-    mut inner: S,
+    inner: Inner<S>,
 ) -> Result<Response, Infallible>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
@@ -149,11 +118,7 @@ where
         .languages
         .page(app.languages.default_language(), "/verify");
     let answered = async {
-        let response = match inner.call(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        let response = routes::finish_response(response, hsts);
+        let response = routes::finish_response(inner.answer(request).await, hsts);
         let took = started.elapsed();
         let status = response.status();
         app.verifier

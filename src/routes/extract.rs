@@ -169,7 +169,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         let (mut parts, body) = request.into_parts();
         let session = read_session(&mut parts.extensions, &parts.headers, app);
         let request = Request::from_parts(parts, body);
-        // A slow body gets the client's time limit; the size limit is the router's.
+        // A slow body gets the client's time limit; the size limit is the connection's.
         let body = tokio::time::timeout(app.client_timeout, Bytes::from_request(request, app))
             .await
             .map_err(|_| AppError::ClientTooSlow)??;

@@ -2,15 +2,18 @@
 //! handler runs (which reads the session for it, once, and hands it on),
 //! and changed by the switcher's links, `GET /language/{tag}`.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tower::Service;
 
 use super::extract::{CurrentSession, SessionRead};
+use crate::around::{Around, AroundLayer, Inner};
 use crate::errors::{AppError, status_page_if_needed};
 use crate::i18n::{self, Language, SWITCHER_PAGES};
 use crate::state::AppState;
@@ -27,9 +30,39 @@ fn here(method: &Method, path: &str) -> &'static str {
 /// `ui_locales` of the website a sign-in is for, else the one picked on the
 /// page, else the browser's, else the default) and answers in it, error
 /// pages included. The fingerprinted assets are the same in every language.
-pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+#[derive(Clone)]
+pub struct Speak(Arc<AppState>);
+
+impl Speak {
+    pub fn layer(app: Arc<AppState>) -> AroundLayer<Self> {
+        AroundLayer(Self(app))
+    }
+}
+
+impl Around for Speak {
+    fn around<S>(
+        self,
+        request: Request,
+        inner: Inner<S>,
+    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
+    where
+        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+        S::Future: Send + 'static,
+    {
+        speak(self.0, request, inner)
+    }
+}
+
+async fn speak<S>(
+    app: Arc<AppState>,
+    mut request: Request,
+    next: Inner<S>,
+) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     if request.uri().path().starts_with("/static/") {
-        return next.run(request).await;
+        return Ok(next.answer(request).await);
     }
     let session = app.cookies.read(request.headers());
     // A sign-in link answered with a page (a client or redirect we do not
@@ -58,15 +91,16 @@ pub async fn speak(State(app): State<Arc<AppState>>, mut request: Request, next:
         .languages
         .page(language, here(request.method(), request.uri().path()));
     request.extensions_mut().insert(SessionRead(session));
-    i18n::speaking(page, async move {
-        let mut response = status_page_if_needed(next.run(request).await);
+    let response = i18n::speaking(page, async move {
+        let mut response = status_page_if_needed(next.answer(request).await);
         response.headers_mut().insert(
             header::CONTENT_LANGUAGE,
             HeaderValue::from_static(language.tag()),
         );
         response
     })
-    .await
+    .await;
+    Ok(response)
 }
 
 /// The one parameter of a sign-in link the language layer reads.

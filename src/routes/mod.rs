@@ -9,10 +9,10 @@ mod verify;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::csrf::CsrfLayer;
@@ -57,7 +57,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     // route, and what every response gets on its way out. The request log
     // itself is at debug: under a flood of wrong codes, a line per request
     // costs more than the request.
-    let observe = ops::Observe::new(state.clone(), hsts);
+    let observe = ops::Observe::layer(state.clone(), hsts);
     let app = pages(&state)
         .merge(api::router(state.api.is_some()))
         .merge(ops::health())
@@ -106,10 +106,7 @@ fn pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         // the cross-site check.
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    language::speak,
-                ))
+                .layer(language::Speak::layer(state.clone()))
                 .layer(csrf),
         )
 }
