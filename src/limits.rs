@@ -14,6 +14,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use crate::clock::Timestamp;
 use crate::phone::PhoneNumber;
 use crate::settings::LimitSettings;
@@ -62,6 +64,15 @@ pub enum Subject {
 /// the key itself is never a store key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyTag(pub [u8; 8]);
+
+impl KeyTag {
+    pub fn of(key: &str) -> Self {
+        let digest = Sha256::digest(key.as_bytes());
+        let mut tag = [0u8; 8];
+        tag.copy_from_slice(&digest[..8]);
+        Self(tag)
+    }
+}
 
 impl fmt::Display for KeyTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

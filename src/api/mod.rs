@@ -24,8 +24,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 pub use errors::ApiError;
 pub use models::rfc3339;
@@ -39,13 +38,21 @@ use crate::webhooks::events::EventKind;
 /// The API's keys and profiles.
 #[derive(Debug)]
 pub struct Api {
-    keys: Vec<SecretString>,
+    /// Each key with its tag, made once rather than for every request.
+    keys: Vec<(SecretString, KeyTag)>,
     profiles: Vec<Profile>,
 }
 
 impl Api {
     /// `None` when no key is configured: then the API answers 404.
     pub fn new(keys: Vec<SecretString>, profiles: Vec<Profile>) -> Option<Self> {
+        let keys: Vec<_> = keys
+            .into_iter()
+            .map(|key| {
+                let tag = KeyTag::of(key.expose_secret());
+                (key, tag)
+            })
+            .collect();
         (!keys.is_empty()).then_some(Self { keys, profiles })
     }
 
@@ -53,17 +60,19 @@ impl Api {
         self.profiles.iter().find(|p| p.id.as_str() == id)
     }
 
-    /// Whether `presented` is one of the keys: every key is compared, each
-    /// in constant time, so the time taken says nothing about which.
-    fn knows(&self, presented: &str) -> bool {
-        self.keys.iter().fold(false, |known, key| {
-            let same: bool = key
-                .expose_secret()
-                .as_bytes()
-                .ct_eq(presented.as_bytes())
-                .into();
-            known | same
-        })
+    /// The tag of `presented` if it is one of the keys: every key is
+    /// compared, each in constant time, and the tag chosen without a
+    /// branch, so the time taken says nothing about which.
+    fn tag_of(&self, presented: &str) -> Option<KeyTag> {
+        let (known, tag) =
+            self.keys
+                .iter()
+                .fold((Choice::from(0), 0u64), |(known, chosen), (key, tag)| {
+                    let same = key.expose_secret().as_bytes().ct_eq(presented.as_bytes());
+                    let tag = u64::from_be_bytes(tag.0);
+                    (known | same, u64::conditional_select(&chosen, &tag, same))
+                });
+        bool::from(known).then(|| KeyTag(tag.to_be_bytes()))
     }
 }
 
@@ -115,14 +124,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, key)| key.trim())
             .ok_or(ApiError::Unauthorized)?;
-        if !api.knows(presented) {
-            return Err(ApiError::Unauthorized);
-        }
-        let digest = Sha256::digest(presented.as_bytes());
-        let mut tag = [0u8; 8];
-        tag.copy_from_slice(&digest[..8]);
+        let tag = api.tag_of(presented).ok_or(ApiError::Unauthorized)?;
         Ok(Caller(Requester {
-            asker: Asker::ApiKey(KeyTag(tag)),
+            asker: Asker::ApiKey(tag),
             language: app.languages.default_language(),
             origin_host: None,
         }))
@@ -177,4 +181,57 @@ pub fn router(enabled: bool) -> Router<Arc<AppState>> {
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     Router::new().nest("/v2", api)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(keys: &[&str]) -> Option<Api> {
+        Api::new(
+            keys.iter().map(|k| SecretString::from(*k)).collect(),
+            vec![],
+        )
+    }
+
+    #[test]
+    fn each_key_is_known_by_the_tag_of_its_own_digest_and_no_other_is() {
+        let Some(api) = api(&["first-key-0123456789", "second-key-0123456789"]) else {
+            panic!("keys were given");
+        };
+        assert_eq!(
+            api.tag_of("first-key-0123456789"),
+            Some(KeyTag::of("first-key-0123456789"))
+        );
+        assert_eq!(
+            api.tag_of("second-key-0123456789"),
+            Some(KeyTag::of("second-key-0123456789"))
+        );
+        assert_ne!(
+            KeyTag::of("first-key-0123456789"),
+            KeyTag::of("second-key-0123456789")
+        );
+        for unknown in [
+            "",
+            "first-key-012345678",
+            "first-key-0123456789x",
+            "FIRST-KEY-0123456789",
+        ] {
+            assert_eq!(api.tag_of(unknown), None, "{unknown:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_tag_is_the_first_eight_bytes_of_the_keys_sha_256() {
+        // SHA-256("abc") = ba7816bf 8f01cfea ...
+        assert_eq!(
+            KeyTag::of("abc").0,
+            [0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea]
+        );
+    }
+
+    #[test]
+    fn without_keys_there_is_no_api() {
+        assert!(api(&[]).is_none());
+    }
 }
