@@ -22,7 +22,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
@@ -154,33 +154,44 @@ impl FromRequest<Arc<AppState>> for Body {
 }
 
 /// Everything under `/v2`. Without keys, every path there is a JSON 404.
+///
+/// Routed with the app's other routes, each by its whole path, rather than
+/// nested under `/v2`: a nested router is a second routing of every API
+/// request, with its path cut and its URI built again.
 pub fn router(enabled: bool) -> Router<Arc<AppState>> {
     let not_found = || async { ApiError::NotFound { pointer: None } };
+    let not_allowed = || async { ApiError::MethodNotAllowed };
+    let everything_else = Router::new()
+        .route("/v2", any(not_found))
+        .route("/v2/", any(not_found))
+        .route("/v2/{*rest}", any(not_found));
     if !enabled {
-        return Router::new().route("/v2/{*rest}", get(not_found).post(not_found));
+        return everything_else;
     }
-    let api = Router::new()
-        .route("/verifications/sms", post(verifications::trigger_sms))
-        .route("/verifications/{id}", get(verifications::retrieve))
+    // A method a path does not take is a JSON 405, not the pages' 405.
+    let only = |method: MethodRouter<Arc<AppState>>| method.fallback(not_allowed);
+    everything_else
         .route(
-            "/verifications/by_phone_number/{phone_number}",
-            get(verifications::by_phone_number),
+            "/v2/verifications/sms",
+            only(post(verifications::trigger_sms)),
+        )
+        .route("/v2/verifications/{id}", only(get(verifications::retrieve)))
+        .route(
+            "/v2/verifications/by_phone_number/{phone_number}",
+            only(get(verifications::by_phone_number)),
         )
         .route(
-            "/verifications/{id}/actions/verify",
-            post(verifications::verify_by_id),
+            "/v2/verifications/{id}/actions/verify",
+            only(post(verifications::verify_by_id)),
         )
         .route(
-            "/verifications/by_phone_number/{phone_number}/actions/verify",
-            post(verifications::verify_by_phone_number),
+            "/v2/verifications/by_phone_number/{phone_number}/actions/verify",
+            only(post(verifications::verify_by_phone_number)),
         )
-        .route("/verify_profiles", get(profiles::list))
-        .route("/verify_profiles/{id}", get(profiles::retrieve))
-        .route("/public_key", get(profiles::public_key))
-        .route("/openapi.json", get(openapi::document))
-        .fallback(not_found)
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
-    Router::new().nest("/v2", api)
+        .route("/v2/verify_profiles", only(get(profiles::list)))
+        .route("/v2/verify_profiles/{id}", only(get(profiles::retrieve)))
+        .route("/v2/public_key", only(get(profiles::public_key)))
+        .route("/v2/openapi.json", only(get(openapi::document)))
 }
 
 #[cfg(test)]

@@ -582,6 +582,42 @@ async fn a_body_over_16_kib_is_413_in_telnyxs_error_shape_and_nothing_is_sent() 
 }
 
 #[tokio::test]
+async fn under_v2_an_unknown_path_is_a_json_404_and_a_wrong_method_a_json_405() {
+    let app = api_app(&[]).await;
+    let api = Json::new(&app);
+    for path in [
+        "",
+        "/",
+        "/nothing-here",
+        "/verifications",
+        "/verifications/x/y/z",
+    ] {
+        let answer = api.get(path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "/v2{path}");
+        assert_eq!(answer.error().0, "10005", "/v2{path}: {:?}", answer.body);
+    }
+    for path in [
+        "/verifications/sms",
+        "/verifications/some-id/actions/verify",
+    ] {
+        let answer = api.get(path).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "/v2{path}");
+        assert!(
+            answer.body["errors"][0]["title"].is_string(),
+            "/v2{path}: {:?}",
+            answer.body
+        );
+    }
+    let answer = api.post("/verify_profiles", json!({})).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        answer.body["errors"][0]["title"].is_string(),
+        "{:?}",
+        answer.body
+    );
+}
+
+#[tokio::test]
 async fn a_telnyx_that_refuses_is_502_and_says_not_to_retry() {
     let telnyx = wiremock::MockServer::start().await;
     telnyx_answers(
