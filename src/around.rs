@@ -14,26 +14,35 @@ use tower::{Layer, Service};
 
 /// What a layer does around the service behind it.
 pub trait Around: Clone + Send + Sync + 'static {
-    /// Answers `request`, asking `inner` (ready to be called) at most once;
-    /// never an error (tower's `Infallible`, so the future is boxed as it
-    /// is, not wrapped again).
-    fn around<S>(
+    /// Answers `request`, asking `inner` (ready to be called) at most once.
+    fn around<S: Behind>(
         self,
         request: Request,
         inner: Inner<S>,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
-    where
-        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
-        S::Future: Send + 'static;
+    ) -> impl Future<Output = Answer> + Send + 'static;
+}
+
+/// What a layer's future gives: tower's `Result`, never an error (so the
+/// future is boxed as it is, not wrapped again).
+pub type Answer = Result<Response, Infallible>;
+
+/// The service behind a layer: it answers every request.
+pub trait Behind:
+    Service<Request, Response = Response, Error = Infallible, Future: Send + 'static> + Send + 'static
+{
+}
+
+impl<S> Behind for S where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+        + Send
+        + 'static
+{
 }
 
 /// The service behind a layer, ready to answer one request.
 pub struct Inner<S>(S);
 
-impl<S> Inner<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
+impl<S: Behind> Inner<S> {
     pub async fn answer(mut self, request: Request) -> Response {
         match self.0.call(request).await {
             Ok(response) => response,
@@ -64,15 +73,10 @@ pub struct Wrapped<A, S> {
     inner: S,
 }
 
-impl<A, S> Service<Request> for Wrapped<A, S>
-where
-    A: Around,
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl<A: Around, S: Behind + Clone> Service<Request> for Wrapped<A, S> {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Answer> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)

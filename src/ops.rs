@@ -2,7 +2,6 @@
 //! every log line it causes), the HTTP metrics, the health probes on the
 //! public listener, and `/metrics` on the admin listener only.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,9 +13,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rand::RngExt;
-use tower::Service;
 
-use crate::around::{Around, AroundLayer, Inner};
+use crate::around::{Answer, Around, AroundLayer, Behind, Inner};
 use crate::i18n;
 use crate::logs;
 use crate::pages;
@@ -80,28 +78,21 @@ impl Observe {
 }
 
 impl Around for Observe {
-    fn around<S>(
+    fn around<S: Behind>(
         self,
         request: Request,
         inner: Inner<S>,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
-    where
-        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
-        S::Future: Send + 'static,
-    {
+    ) -> impl Future<Output = Answer> + Send + 'static {
         observe(self.app, self.hsts, request, inner)
     }
 }
 
-async fn observe<S>(
+async fn observe<S: Behind>(
     app: Arc<AppState>,
     hsts: bool,
     request: Request,
     inner: Inner<S>,
-) -> Result<Response, Infallible>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
+) -> Answer {
     let started = Instant::now();
     // Nothing behind this layer reads the id from the request: it goes on
     // the log's lines and back out on the response. The request's own header is

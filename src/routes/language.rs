@@ -2,7 +2,6 @@
 //! handler runs (which reads the session for it, once, and hands it on),
 //! and changed by the switcher's links, `GET /language/{tag}`.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -10,10 +9,9 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower::Service;
 
 use super::extract::{CurrentSession, SessionRead};
-use crate::around::{Around, AroundLayer, Inner};
+use crate::around::{Answer, Around, AroundLayer, Behind, Inner};
 use crate::errors::{AppError, status_page_if_needed};
 use crate::i18n::{self, Language, SWITCHER_PAGES};
 use crate::state::AppState;
@@ -40,27 +38,16 @@ impl Speak {
 }
 
 impl Around for Speak {
-    fn around<S>(
+    fn around<S: Behind>(
         self,
         request: Request,
         inner: Inner<S>,
-    ) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
-    where
-        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
-        S::Future: Send + 'static,
-    {
+    ) -> impl Future<Output = Answer> + Send + 'static {
         speak(self.0, request, inner)
     }
 }
 
-async fn speak<S>(
-    app: Arc<AppState>,
-    mut request: Request,
-    next: Inner<S>,
-) -> Result<Response, Infallible>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
+async fn speak<S: Behind>(app: Arc<AppState>, mut request: Request, next: Inner<S>) -> Answer {
     if request.uri().path().starts_with("/static/") {
         return Ok(next.answer(request).await);
     }
