@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::body::BodyProblem;
 use crate::i18n::{self, args};
 use crate::limits::{LimitHit, LimitKind};
 use crate::oidc::BadLink;
@@ -72,8 +72,8 @@ pub enum AppError {
     Forbidden,
     #[error("body is not a form")]
     NotAForm,
-    #[error("unreadable body: {0}")]
-    BadBody(#[from] BytesRejection),
+    #[error("body not read whole: {0:?}")]
+    BadBody(BodyProblem),
     #[error("client too slow sending its body")]
     ClientTooSlow,
     #[error("form fields missing or malformed")]
@@ -322,7 +322,7 @@ impl IntoResponse for AppError {
                 "unreadable-form-title",
                 "unreadable-form-body",
             ),
-            AppError::BadBody(rejection) => status_page(rejection.status()),
+            AppError::BadBody(problem) => status_page(problem.status()),
             AppError::ClientTooSlow => problem(
                 StatusCode::REQUEST_TIMEOUT,
                 "too-slow-title",

@@ -13,6 +13,7 @@ mod allocator;
 mod api;
 mod around;
 mod assets;
+mod body;
 mod clock;
 mod errors;
 mod i18n;

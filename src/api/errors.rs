@@ -34,6 +34,8 @@ pub enum ApiError {
     BadRequest(&'static str),
     #[error("the body is over the size limit")]
     TooLarge,
+    #[error("the body did not arrive in time")]
+    TooSlow,
     #[error("{pointer}: {detail}")]
     Invalid {
         pointer: &'static str,
@@ -134,6 +136,13 @@ impl IntoResponse for ApiError {
                 pointer,
             ),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, "10015", "Bad Request", why.to_owned(), None),
+            ApiError::TooSlow => (
+                StatusCode::REQUEST_TIMEOUT,
+                "10015",
+                "Bad Request",
+                "The body did not arrive in time.".to_owned(),
+                None,
+            ),
             ApiError::TooLarge => {
                 // Sent again, it would be refused again.
                 retry = false;

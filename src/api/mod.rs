@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -29,6 +28,7 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 pub use errors::ApiError;
 pub use models::rfc3339;
 
+use crate::body::{BodyProblem, WholeBody};
 use crate::limits::{Asker, KeyTag};
 use crate::state::AppState;
 use crate::verification::{Delivery, Verification, VerificationId};
@@ -133,22 +133,22 @@ impl FromRequestParts<Arc<AppState>> for Caller {
     }
 }
 
-/// A request's body, read whole; one over the size limit is a 413 in
-/// Telnyx's error shape, not the page the other faces answer.
+/// A request's body, read whole (`body::WholeBody`); one that cannot be is
+/// answered in Telnyx's error shape, not with the page the pages answer.
 pub struct Body(pub Bytes);
 
 impl FromRequest<Arc<AppState>> for Body {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, app: &Arc<AppState>) -> Result<Self, ApiError> {
-        match Bytes::from_request(request, app).await {
+        let Ok(WholeBody(read)) = WholeBody::from_request(request, app).await;
+        match read {
             Ok(bytes) => Ok(Body(bytes)),
-            Err(BytesRejection::FailedToBufferBody(failed))
-                if failed.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::TooLarge)
+            Err(BodyProblem::TooLarge) => Err(ApiError::TooLarge),
+            Err(BodyProblem::TooSlow) => Err(ApiError::TooSlow),
+            Err(BodyProblem::Unreadable) => {
+                Err(ApiError::BadRequest("The body could not be read."))
             }
-            Err(_) => Err(ApiError::BadRequest("The body could not be read.")),
         }
     }
 }

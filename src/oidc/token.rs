@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -19,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::errors::OidcError;
 use super::{Grant, Provider, binding};
+use crate::body::WholeBody;
 use crate::settings::OidcClient;
 use crate::state::AppState;
 use crate::store::Redeemed;
@@ -85,7 +84,7 @@ impl Form {
 pub async fn exchange(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    WholeBody(body): WholeBody,
 ) -> Result<Response, OidcError> {
     let provider = app.oidc.as_ref().ok_or(OidcError::InvalidClient)?;
     let body = body.map_err(|_| OidcError::InvalidRequest("the body could not be read"))?;

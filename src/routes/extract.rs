@@ -5,13 +5,13 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::body::WholeBody;
 use crate::errors::AppError;
 use crate::i18n;
 use crate::limits::{Asker, ClientKey};
@@ -169,10 +169,8 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         let (mut parts, body) = request.into_parts();
         let session = read_session(&mut parts.extensions, &parts.headers, app);
         let request = Request::from_parts(parts, body);
-        // A slow body gets the client's time limit; the size limit is the connection's.
-        let body = tokio::time::timeout(app.client_timeout, Bytes::from_request(request, app))
-            .await
-            .map_err(|_| AppError::ClientTooSlow)??;
+        let Ok(WholeBody(body)) = WholeBody::from_request(request, app).await;
+        let body = body.map_err(AppError::BadBody)?;
         let token = serde_urlencoded::from_bytes::<CsrfField>(&body)
             .ok()
             .and_then(|f| f.csrf);

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::events::EventKind;
 use super::{Unsigned, verify};
+use crate::body::{BodyProblem, WholeBody};
 use crate::metrics::WebhookResult;
 use crate::state::AppState;
 use crate::store::{Delivered, Receipt};
@@ -107,6 +107,7 @@ impl MessageStatus {
 /// Why a receipt was not taken.
 enum Refusal {
     Unsigned(Unsigned),
+    Body(BodyProblem),
     Unreadable,
     StoreUnavailable,
 }
@@ -124,6 +125,14 @@ impl IntoResponse for Refusal {
             Refusal::Unsigned(Unsigned::Missing | Unsigned::Malformed) => (
                 StatusCode::BAD_REQUEST,
                 "telnyx-signature-ed25519 and telnyx-timestamp are required.",
+            ),
+            Refusal::Body(problem) => (
+                problem.status(),
+                match problem {
+                    BodyProblem::TooLarge => "The body is over 16 KiB.",
+                    BodyProblem::TooSlow => "The body did not arrive in time.",
+                    BodyProblem::Unreadable => "The body could not be read.",
+                },
             ),
             Refusal::Unreadable => (StatusCode::BAD_REQUEST, "The body is not a Telnyx event."),
             Refusal::StoreUnavailable => (
@@ -146,8 +155,9 @@ fn event_key(id: &str) -> u128 {
 async fn receive(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    WholeBody(body): WholeBody,
 ) -> Result<Json<serde_json::Value>, Refusal> {
+    let body = body.map_err(Refusal::Body)?;
     let metrics = app.verifier.metrics();
     let Some(key) = &app.receipts else {
         return Err(Refusal::Unreadable);

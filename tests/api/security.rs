@@ -248,3 +248,21 @@ async fn a_client_that_sends_its_body_too_slowly_gets_a_408_page() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("<h1>"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_json_client_that_sends_its_body_too_slowly_gets_a_408_in_telnyxs_error_shape() {
+    let app = spawn_app_with(&[
+        ("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1"),
+        ("TWOFA_API__KEYS", "slow-client-key-0123456789"),
+    ])
+    .await;
+    let mut stream = raw_connection(&app).await;
+    let head = "POST /v2/verifications/sms HTTP/1.1\r\nHost: localhost\r\n\
+                Authorization: Bearer slow-client-key-0123456789\r\nContent-Type: application/json\r\n\
+                Content-Length: 100\r\nConnection: close\r\n\r\n{\"phone_number\":";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"errors\""), "{answer}");
+    assert!(app.sent_messages().await.is_empty());
+}
