@@ -5,7 +5,10 @@
 //! it could not read means in its own shape.
 
 use std::convert::Infallible;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -43,8 +46,15 @@ impl FromRequest<Arc<AppState>> for WholeBody {
     type Rejection = Infallible;
 
     async fn from_request(request: Request, app: &Arc<AppState>) -> Result<Self, Infallible> {
-        let read = tokio::time::timeout(app.client_timeout, Bytes::from_request(request, app));
-        Ok(WholeBody(match read.await {
+        let mut read = pin!(Bytes::from_request(request, app));
+        // A body usually comes with its headers: read at once, it needs no
+        // timer (arming and cancelling one was 500 instructions a request).
+        let at_once = poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        let read = match at_once {
+            Poll::Ready(read) => Ok(read),
+            Poll::Pending => tokio::time::timeout(app.client_timeout, read).await,
+        };
+        Ok(WholeBody(match read {
             Err(_) => Err(BodyProblem::TooSlow),
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(BytesRejection::FailedToBufferBody(failed)))
