@@ -21,6 +21,7 @@ use super::events::EventKind;
 use super::{Unsigned, verify};
 use crate::body::{BodyProblem, WholeBody};
 use crate::metrics::WebhookResult;
+use crate::routes::MAX_BODY_BYTES;
 use crate::state::AppState;
 use crate::store::{Delivered, Receipt};
 use crate::verification::{Delivery, MessageId};
@@ -129,7 +130,10 @@ impl IntoResponse for Refusal {
             Refusal::Body(problem) => (
                 problem.status(),
                 match problem {
-                    BodyProblem::TooLarge => "The body is over 16 KiB.",
+                    BodyProblem::TooLarge => {
+                        const _: () = assert!(MAX_BODY_BYTES == 16 * 1024, "say the limit below");
+                        "The body is over 16 KiB."
+                    }
                     BodyProblem::TooSlow => "The body did not arrive in time.",
                     BodyProblem::Unreadable => "The body could not be read.",
                 },
