@@ -115,6 +115,7 @@ fn timeout(value: &Option<Value>) -> Result<Option<Duration>, ApiError> {
         (status = 200, description = "The code was texted", body = VerificationResponse),
         (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 408, description = "A body not sent whole within server.client_timeout_secs", body = Errors),
         (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "An unknown verify_profile_id", body = Errors),
         (status = 422, description = "A field that cannot be used; source.pointer names it", body = Errors),
@@ -231,6 +232,7 @@ pub async fn by_phone_number(
         (status = 200, description = "accepted or rejected", body = VerifyResponse),
         (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 408, description = "A body not sent whole within server.client_timeout_secs", body = Errors),
         (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "No such verification", body = Errors),
         (status = 422, description = "No code, or a status for a verification without a custom_code", body = Errors),
@@ -289,6 +291,7 @@ pub async fn verify_by_id(
         (status = 200, description = "accepted or rejected", body = VerifyResponse),
         (status = 400, description = "A body that is not a JSON object", body = Errors),
         (status = 401, description = "A missing or unknown API key", body = Errors),
+        (status = 408, description = "A body not sent whole within server.client_timeout_secs", body = Errors),
         (status = 413, description = "A body over 16 KiB", body = Errors),
         (status = 404, description = "No verification of this number under the profile", body = Errors),
         (status = 422, description = "A missing field, or not an E.164 number", body = Errors)))]

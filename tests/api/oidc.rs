@@ -696,6 +696,20 @@ async fn a_token_request_over_16_kib_is_refused_with_an_rfc_6749_error() {
 }
 
 #[tokio::test]
+async fn a_token_request_whose_body_comes_too_slowly_is_refused_with_an_rfc_6749_error() {
+    use tokio::io::AsyncWriteExt;
+    let app = provider_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
+    let mut stream = crate::security::raw_connection(&app.address).await;
+    let head = "POST /token HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 100\r\nConnection: close\r\n\r\ngrant_type=";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let answer = crate::security::read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"invalid_request\""), "{answer}");
+}
+
+#[tokio::test]
 async fn userinfo_answers_only_a_valid_access_token() {
     let mut app = provider().await;
     let (client, code, verifier) = code_for_website(&mut app).await;

@@ -340,6 +340,21 @@ async fn forged_stale_altered_or_unsigned_receipts_are_refused_and_change_nothin
 }
 
 #[tokio::test]
+async fn a_receipt_whose_body_comes_too_slowly_is_refused_with_a_408() {
+    use tokio::io::AsyncWriteExt;
+    let (app, _) = app_with_receipts(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
+    let mut stream = crate::security::raw_connection(&app.address).await;
+    let head = "POST /webhooks/telnyx HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\n\
+                Content-Length: 100\r\nConnection: close\r\n\r\n{\"data\":";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let answer =
+        crate::security::read_until_closed(&mut stream, std::time::Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"errors\""), "{answer}");
+}
+
+#[tokio::test]
 async fn a_receipt_sent_twice_is_answered_both_times_and_counted_once() {
     let (app, messages) = app_with_receipts(&[]).await;
     let mut browser = Browser::new(&app.address);

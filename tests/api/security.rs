@@ -207,15 +207,15 @@ async fn a_body_over_16_kib_gets_a_413_page() {
     assert!(app.sent_messages().await.is_empty());
 }
 
-async fn raw_connection(app: &crate::helpers::TestApp) -> TcpStream {
-    let address = app.address.trim_start_matches("http://");
+pub(crate) async fn raw_connection(address: &str) -> TcpStream {
+    let address = address.trim_start_matches("http://");
     TcpStream::connect(address)
         .await
         .expect("the app accepts connections")
 }
 
 /// What the server sends before closing, waiting at most `patience`.
-async fn read_until_closed(stream: &mut TcpStream, patience: Duration) -> String {
+pub(crate) async fn read_until_closed(stream: &mut TcpStream, patience: Duration) -> String {
     let mut received = Vec::new();
     let read = tokio::time::timeout(patience, stream.read_to_end(&mut received)).await;
     assert!(
@@ -228,7 +228,7 @@ async fn read_until_closed(stream: &mut TcpStream, patience: Duration) -> String
 #[tokio::test]
 async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
     let app = spawn_app_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
-    let mut stream = raw_connection(&app).await;
+    let mut stream = raw_connection(&app.address).await;
     stream
         .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
         .await
@@ -240,7 +240,7 @@ async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
 #[tokio::test]
 async fn a_client_that_sends_its_body_too_slowly_gets_a_408_page() {
     let app = spawn_app_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
-    let mut stream = raw_connection(&app).await;
+    let mut stream = raw_connection(&app.address).await;
     let head = "POST /request HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n\
                 Content-Length: 100\r\nConnection: close\r\n\r\nphone=";
     stream.write_all(head.as_bytes()).await.expect("write");
@@ -256,7 +256,7 @@ async fn a_json_client_that_sends_its_body_too_slowly_gets_a_408_in_telnyxs_erro
         ("TWOFA_API__KEYS", "slow-client-key-0123456789"),
     ])
     .await;
-    let mut stream = raw_connection(&app).await;
+    let mut stream = raw_connection(&app.address).await;
     let head = "POST /v2/verifications/sms HTTP/1.1\r\nHost: localhost\r\n\
                 Authorization: Bearer slow-client-key-0123456789\r\nContent-Type: application/json\r\n\
                 Content-Length: 100\r\nConnection: close\r\n\r\n{\"phone_number\":";
