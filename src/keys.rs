@@ -22,6 +22,7 @@ const COOKIE_LABEL: &[u8] = b"telnyx-2fa cookie encryption v1";
 const CODE_LABEL: &[u8] = b"telnyx-2fa code hmac v1";
 const SUBJECT_LABEL: &[u8] = b"telnyx-2fa oidc subject v1";
 const LOG_TAG_LABEL: &[u8] = b"telnyx-2fa log tag v1";
+const RECEIPT_LINK_LABEL: &[u8] = b"telnyx-2fa receipt link v1";
 
 /// The keys derived from the master keys.
 pub struct Keys {
@@ -34,6 +35,9 @@ pub struct Keys {
     pub subject: [u8; 32],
     /// Keys the tags phone numbers carry in logs.
     pub log_tag: [u8; 32],
+    /// Seal the send a receipt's address names (AES-256-GCM,
+    /// `sms::ReceiptLinks`): the first seals, all open.
+    pub receipt_links: Vec<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -72,6 +76,10 @@ impl Keys {
                 .collect(),
             subject: expand(last, SUBJECT_LABEL),
             log_tag: expand(first, LOG_TAG_LABEL),
+            receipt_links: masters
+                .iter()
+                .map(|m| expand(m.expose_secret(), RECEIPT_LINK_LABEL))
+                .collect(),
         }
     }
 }
@@ -106,6 +114,8 @@ mod tests {
             );
         }
         assert_ne!(keys.subject, keys.log_tag);
+        assert_ne!(keys.receipt_links[0], keys.log_tag);
+        assert_ne!(&keys.receipt_links[0][..], keys.cookies[0].encryption());
     }
 
     #[test]

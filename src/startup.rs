@@ -31,12 +31,13 @@ use crate::pumping::PumpingRules;
 use crate::routes::{MAX_BODY_BYTES, router};
 use crate::session::SessionCookies;
 use crate::settings::{ApiSettings, RedisTarget, Settings, SmsSettings, StoreSettings};
-use crate::sms::SmsSender;
+use crate::sms::{ReceiptLinks, SmsSender};
 use crate::state::AppState;
 use crate::store::{RedisConnection, RedisStore, Store, StoreUnavailable};
 use crate::verification::ProfileId;
 use crate::verifier::{Profile, Rules, Verifier};
 use crate::webhooks::events::Outbox;
+use crate::webhooks::receipts::TelnyxReceipts;
 
 /// How often expired verifications are swept out of the store, at most.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -131,7 +132,18 @@ impl Application {
             pumping: PumpingRules::new(settings.pumping.clone()),
             sender_name: settings.branding.name.clone(),
         };
-        let sms = SmsSender::new(&settings.sms)?;
+        let receipts = match &settings.sms {
+            SmsSettings::Telnyx(telnyx) => telnyx.receipts.as_ref().and_then(|r| {
+                let links = ReceiptLinks::new(r.url.clone(), &keys.receipt_links)?;
+                Some(TelnyxReceipts {
+                    key: r.public_key,
+                    links,
+                })
+            }),
+            SmsSettings::Console => None,
+        };
+        let links = receipts.as_ref().map(|r| r.links.clone());
+        let sms = SmsSender::new(&settings.sms, links)?;
         let code_format = settings.otp.format;
         let public_url = settings.server.public_url.clone();
         let oidc = Provider::new(settings.oidc, public_url.as_ref(), keys.subject)
@@ -146,10 +158,6 @@ impl Application {
             clock.clone(),
             metrics.clone(),
         )?;
-        let receipts = match &settings.sms {
-            SmsSettings::Telnyx(telnyx) => telnyx.receipts.as_ref().map(|r| r.public_key),
-            SmsSettings::Console => None,
-        };
         let branding = Arc::new(settings.branding.clone());
         let languages = Arc::new(settings.languages.clone());
         let fresh_phone_forms =

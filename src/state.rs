@@ -12,6 +12,7 @@ use crate::session::SessionCookies;
 use crate::settings::{Branding, ForwardedFor};
 use crate::verifier::Verifier;
 use crate::webhooks::events::Outbox;
+use crate::webhooks::receipts::TelnyxReceipts;
 
 #[derive(Debug)]
 pub struct AppState {
@@ -32,8 +33,9 @@ pub struct AppState {
     pub oidc: Option<Provider>,
     /// The Verify API, when keys are configured.
     pub api: Option<Api>,
-    /// The key Telnyx signs receipts with, when receipts are on.
-    pub receipts: Option<ed25519_dalek::VerifyingKey>,
+    /// The key Telnyx signs receipts with and the links that name their
+    /// sends, when receipts are on.
+    pub receipts: Option<TelnyxReceipts>,
     /// Where events for profiles' `webhook_url`s are queued.
     pub events: Outbox,
     /// The service's name and help link, for every page.

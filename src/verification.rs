@@ -31,6 +31,10 @@ impl VerificationId {
         Self(bytes)
     }
 
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -75,6 +79,14 @@ pub struct Verification {
     /// What became of its last SMS, as far as Telnyx's receipts have said.
     /// (Which message that was is the store's business: receipts name it.)
     pub delivery: Delivery,
+}
+
+/// One texting of a verification's code: which verification, and when
+/// (its `sent` then). Delivery receipts name it (`sms::ReceiptLinks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRef {
+    pub verification: VerificationId,
+    pub sent: Timestamp,
 }
 
 /// A Telnyx message id: a UUID, kept as its 16 bytes (bytes rather than a

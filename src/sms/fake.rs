@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::SmsError;
 use crate::phone::PhoneNumber;
-use crate::verification::MessageId;
+use crate::verification::{MessageId, SendRef};
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
 
@@ -19,6 +19,8 @@ pub struct FakeSms {
 #[derive(Default)]
 struct State {
     sent: Vec<(PhoneNumber, String)>,
+    /// The send each text was for, as its receipts would name it.
+    sends: Vec<SendRef>,
     /// Answers for the next sends, in order; when empty, each is sent.
     answers: VecDeque<Result<Option<MessageId>, SmsError>>,
     on_send: Option<Hook>,
@@ -40,11 +42,6 @@ impl FakeSms {
         self.state().answers.push_back(answer.map(|()| None));
     }
 
-    /// The next send is taken, and named `message` as Telnyx does.
-    pub fn name_next(&self, message: MessageId) {
-        self.state().answers.push_back(Ok(Some(message)));
-    }
-
     /// Runs `hook` whenever a text is sent (or fails to be).
     pub fn on_send(&self, hook: impl Fn() + Send + Sync + 'static) {
         self.state().on_send = Some(Arc::new(hook));
@@ -55,14 +52,21 @@ impl FakeSms {
         self.state().sent.clone()
     }
 
+    /// The send each text was for, oldest first.
+    pub fn sends(&self) -> Vec<SendRef> {
+        self.state().sends.clone()
+    }
+
     pub(super) async fn send(
         &self,
         to: &PhoneNumber,
         text: &str,
+        send: &SendRef,
     ) -> Result<Option<MessageId>, SmsError> {
         let (answer, hook) = {
             let mut state = self.state();
             state.sent.push((*to, text.to_owned()));
+            state.sends.push(send.clone());
             (
                 state.answers.pop_front().unwrap_or(Ok(None)),
                 state.on_send.clone(),

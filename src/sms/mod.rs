@@ -2,20 +2,22 @@
 
 #[cfg(test)]
 pub mod fake;
+mod links;
 mod telnyx;
 
+pub use links::ReceiptLinks;
 pub use telnyx::{ApiError, TelnyxClient};
 
 use crate::i18n::Language;
 use crate::otp::OtpCode;
 use crate::phone::PhoneNumber;
 use crate::settings::SmsSettings;
-use crate::verification::MessageId;
+use crate::verification::{MessageId, SendRef};
 
 /// Where codes go. A closed set, so an enum rather than a trait object.
 #[derive(Debug)]
 pub enum SmsSender {
-    Telnyx(TelnyxClient),
+    Telnyx(Box<TelnyxClient>),
     /// Writes each SMS to the log; for development without a Telnyx account.
     Console,
     /// What the `Verifier`'s tests script: answers, delays, a failing store.
@@ -89,36 +91,38 @@ impl std::fmt::Display for ApiErrors {
 }
 
 impl SmsSender {
-    pub fn new(settings: &SmsSettings) -> Result<Self, reqwest::Error> {
+    /// With receipts on, their addresses are sealed by `links`.
+    pub fn new(
+        settings: &SmsSettings,
+        links: Option<ReceiptLinks>,
+    ) -> Result<Self, reqwest::Error> {
         Ok(match settings {
-            SmsSettings::Telnyx(telnyx) => SmsSender::Telnyx(TelnyxClient::new(telnyx)?),
+            SmsSettings::Telnyx(telnyx) => {
+                SmsSender::Telnyx(Box::new(TelnyxClient::new(telnyx, links)?))
+            }
             SmsSettings::Console => SmsSender::Console,
         })
     }
 
-    /// Whether this sender's messages get receipts (naming their ids).
-    pub fn receipts(&self) -> bool {
+    /// Sends `text` to `to` for `send` (which its receipts will name);
+    /// answers the message's id, if the provider gave one. Never logs: the
+    /// send is logged once, by the verifier, except that the console
+    /// sender, whose whole job is to log the text, does.
+    pub async fn send(
+        &self,
+        to: &PhoneNumber,
+        text: &str,
+        send: &SendRef,
+    ) -> Result<Option<MessageId>, SmsError> {
         match self {
-            SmsSender::Telnyx(client) => client.receipts(),
-            SmsSender::Console => false,
-            #[cfg(test)]
-            SmsSender::Fake(_) => true,
-        }
-    }
-
-    /// Sends `text` to `to`; answers the message's id, if the provider gave
-    /// one. Never logs: the send is logged once, by the verifier, except
-    /// that the console sender, whose whole job is to log the text, does.
-    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<Option<MessageId>, SmsError> {
-        match self {
-            SmsSender::Telnyx(client) => client.send(to, text).await,
+            SmsSender::Telnyx(client) => client.send(to, text, send).await,
             SmsSender::Console => {
                 // Debug-quoted, so the message stays on one log line.
                 tracing::warn!(to = to.e164(), text = ?text, "console SMS provider, message NOT sent");
                 Ok(None)
             }
             #[cfg(test)]
-            SmsSender::Fake(fake) => fake.send(to, text).await,
+            SmsSender::Fake(fake) => fake.send(to, text, send).await,
         }
     }
 }

@@ -10,10 +10,10 @@ use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiErrors, SmsError};
+use super::{ApiErrors, ReceiptLinks, SmsError};
 use crate::phone::PhoneNumber;
 use crate::settings::TelnyxSettings;
-use crate::verification::MessageId;
+use crate::verification::{MessageId, SendRef};
 
 #[derive(Debug)]
 pub struct TelnyxClient {
@@ -22,8 +22,8 @@ pub struct TelnyxClient {
     api_key: SecretString,
     from_number: Option<String>,
     messaging_profile_id: Option<String>,
-    /// Where Telnyx sends receipts, when they are on.
-    webhook_url: Option<String>,
+    /// Where Telnyx sends each message's receipts, when they are on.
+    receipts: Option<ReceiptLinks>,
 }
 
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ struct SendMessage<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     messaging_profile_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    webhook_url: Option<&'a str>,
+    webhook_url: Option<String>,
 }
 
 /// The part of a sent message we read; the rest differs between API editions.
@@ -109,7 +109,10 @@ impl fmt::Display for ApiError {
 }
 
 impl TelnyxClient {
-    pub fn new(settings: &TelnyxSettings) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        settings: &TelnyxSettings,
+        receipts: Option<ReceiptLinks>,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .user_agent(concat!("telnyx-2fa/", env!("CARGO_PKG_VERSION")))
@@ -127,23 +130,24 @@ impl TelnyxClient {
             api_key: settings.api_key.clone(),
             from_number: settings.from_number.clone(),
             messaging_profile_id: settings.messaging_profile_id.clone(),
-            webhook_url: settings.receipts.as_ref().map(|r| r.url.to_string()),
+            receipts,
         })
     }
 
-    /// Whether Telnyx is asked to send receipts, which name a message's id.
-    pub fn receipts(&self) -> bool {
-        self.webhook_url.is_some()
-    }
-
-    /// Sends `text` to `to`; answers the message's id, if Telnyx gave one.
-    pub async fn send(&self, to: &PhoneNumber, text: &str) -> Result<Option<MessageId>, SmsError> {
+    /// Sends `text` to `to`, asking for receipts at `send`'s address if
+    /// receipts are on; answers the message's id, if Telnyx gave one.
+    pub async fn send(
+        &self,
+        to: &PhoneNumber,
+        text: &str,
+        send: &SendRef,
+    ) -> Result<Option<MessageId>, SmsError> {
         let body = SendMessage {
             from: self.from_number.as_deref(),
             to: to.e164(),
             text,
             messaging_profile_id: self.messaging_profile_id.as_deref(),
-            webhook_url: self.webhook_url.as_deref(),
+            webhook_url: self.receipts.as_ref().map(|l| l.url_for(send).into()),
         };
         let response = self
             .http

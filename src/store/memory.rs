@@ -24,7 +24,7 @@ use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::phone::PhoneNumber;
 use crate::pumping::{self, Counts, Watch};
 use crate::verification::{
-    CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId, for_code_by_number,
+    CheckOutcome, Delivery, Ended, Verification, VerificationId, for_code_by_number,
 };
 
 #[derive(Debug, Default)]
@@ -49,10 +49,6 @@ struct State {
     pumps: HashMap<String, (Counts, u64)>,
     /// Token → the data it stands for, and until when.
     tokens: HashMap<SecretHash, (Vec<u8>, Timestamp)>,
-    /// Telnyx message → the verification it texted.
-    by_message: HashMap<MessageId, VerificationId>,
-    /// Each verification's last message, when receipts are on.
-    last_message: HashMap<VerificationId, MessageId>,
     /// Receipt events seen, until they may be forgotten.
     events: HashMap<u128, Timestamp>,
 }
@@ -325,7 +321,6 @@ impl MemoryStore {
         verification.updated = now;
         verification.delivery = Delivery::Unknown;
         let verification = verification.clone();
-        state.last_message.remove(id);
         let tripped = state.count_send(watch, now, false);
         Ok((verification, Opened { tripped }))
     }
@@ -517,27 +512,21 @@ impl MemoryStore {
         (now < *expires).then(|| data.clone())
     }
 
-    pub(super) fn sent_as(&self, id: &VerificationId, message: MessageId) {
-        let mut state = self.state();
-        if state.verifications.contains_key(id) {
-            state.last_message.insert(id.clone(), message);
-            state.by_message.insert(message, id.clone());
-        }
-    }
-
     pub(super) fn deliver(&self, receipt: &Receipt, now: Timestamp) -> Delivered {
         let mut state = self.state();
         let remembered = now.after(EVENTS_REMEMBERED);
         if state.events.insert(receipt.event, remembered).is_some() {
             return Delivered::Duplicate;
         }
-        let Some(id) = state.by_message.get(&receipt.message).cloned() else {
+        let id = &receipt.send.verification;
+        let Some(verification) = state
+            .verifications
+            .get_mut(id)
+            .filter(|v| v.phone.e164() == receipt.to)
+        else {
             return Delivered::Unknown;
         };
-        let latest = state.last_message.get(&id) == Some(&receipt.message);
-        let Some(verification) = state.verifications.get_mut(&id) else {
-            return Delivered::Unknown;
-        };
+        let latest = verification.sent == receipt.send.sent;
         let changed = verification.delivery.after(receipt.news, latest);
         if let Some(delivery) = changed {
             verification.delivery = delivery;
@@ -552,7 +541,7 @@ impl MemoryStore {
             state.limits.remove(&cooldown);
         }
         Delivered::Known {
-            id,
+            id: id.clone(),
             verification,
             changed: changed.is_some(),
         }
@@ -585,14 +574,6 @@ impl MemoryStore {
         });
         state.tokens.retain(|_, (_, expires)| *expires > now);
         state.events.retain(|_, until| *until > now);
-        let State {
-            verifications,
-            by_message,
-            last_message,
-            ..
-        } = &mut *state;
-        by_message.retain(|_, id| verifications.contains_key(id));
-        last_message.retain(|id, _| verifications.contains_key(id));
         before - state.verifications.len()
     }
 

@@ -5,12 +5,13 @@
 //! (capacity, limits and the insert for a send; the address's guessing limit,
 //! the check, the try count and, during a sign-in, the authorization code for
 //! a code), so racing requests on any number of instances allow together
-//! exactly what one allows, and a request costs one Redis round trip. The
-//! one request that takes two needs what the SMS answered: with receipts
-//! on, a send notes Telnyx's message id after it. (A code checked by number
-//! takes one: the Verify API's verifications keep a second digest of their
-//! code, keyed by number and profile, which the typed code's can be
-//! compared with before anyone knows which verification it is for.)
+//! exactly what one allows, and every request costs one Redis round trip.
+//! (A send with receipts on notes nothing after the SMS: the address
+//! Telnyx sends its receipts to names the send, `sms::ReceiptLinks`. A code
+//! checked by number takes one too: the Verify API's verifications keep a
+//! second digest of their code, keyed by number and profile, which the
+//! typed code's can be compared with before anyone knows which verification
+//! it is for.)
 //! `tests/api/redis.rs` counts what each request sends. The same rules are
 //! written twice, in Rust and in Lua; the tests at the end of this file run
 //! against both backends.
@@ -31,17 +32,20 @@ use crate::limits::{Limit, LimitHit};
 use crate::otp::{CodeDigest, Typed};
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
-use crate::verification::{CheckOutcome, Delivery, Ended, MessageId, Verification, VerificationId};
+use crate::verification::{CheckOutcome, Delivery, Ended, SendRef, Verification, VerificationId};
 
 /// How long a receipt's event id is remembered, so Telnyx's retries of it
 /// are recognised: longer than Telnyx goes on retrying.
 pub const EVENTS_REMEMBERED: Duration = Duration::from_secs(24 * 3600);
 
 /// A delivery receipt, as the store needs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Receipt {
-    /// Which message it speaks of.
-    pub message: MessageId,
+    /// Which send it speaks of, as its address named it.
+    pub send: SendRef,
+    /// The number the message went to, as Telnyx wrote it: a receipt
+    /// counts only for a verification of that number.
+    pub to: String,
     /// The event's id, hashed: the same event sent again has the same.
     pub event: u128,
     pub news: Delivery,
@@ -335,19 +339,6 @@ impl Store {
         match self {
             Store::Memory(store) => store.ready().map(|()| store.token(token, now)),
             Store::Redis(store) => store.token(token, now).await,
-        }
-    }
-
-    /// Notes that verification `id`'s last SMS is Telnyx's `message`, so
-    /// receipts for it find it.
-    pub async fn sent_as(
-        &self,
-        id: &VerificationId,
-        message: MessageId,
-    ) -> Result<(), StoreUnavailable> {
-        match self {
-            Store::Memory(store) => store.ready().map(|()| store.sent_as(id, message)),
-            Store::Redis(store) => store.sent_as(id, message).await,
         }
     }
 

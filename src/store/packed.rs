@@ -29,8 +29,11 @@ pub(super) enum Field {
     Region,
     Phone,
     Digest,
-    /// The last Telnyx message's id (a UUID), or spaces before Telnyx took
-    /// one: written by the scripts only, it is not part of `Verification`.
+    /// Where builds before receipt links (`sms::ReceiptLinks`) kept the
+    /// last Telnyx message's id (a UUID). Written blank, and blanked again
+    /// by a resend, and read by nothing: kept so that those builds and this
+    /// one can share a Redis during a rolling upgrade. The next change of
+    /// layout can drop it.
     Message,
 }
 
@@ -140,6 +143,11 @@ fn time(at: Timestamp) -> u64 {
     at.as_millis().min(LAST_MILLIS)
 }
 
+/// A time as its field holds it, for a script to compare with.
+pub(super) fn millis_text(at: Timestamp) -> String {
+    format!("{:0MILLIS$}", time(at))
+}
+
 /// `n` in `width` digits; `None` if it needs more.
 fn digits(out: &mut Vec<u8>, n: u64, width: usize) -> Option<()> {
     let text = format!("{n:0width$}");
@@ -154,7 +162,7 @@ fn padded(out: &mut Vec<u8>, text: &[u8], width: usize) -> Option<()> {
     Some(())
 }
 
-/// `v` as one string, with no message yet. `None` only if a field is
+/// `v` as one string, with no message. `None` only if a field is
 /// wider than its place, which no number, country code or region is.
 pub(super) fn pack(v: &Verification) -> Option<Vec<u8>> {
     let profile = v.profile.as_ref().map_or("", ProfileId::as_str);

@@ -18,8 +18,9 @@
 //! - `handoff:{hash}`: an OpenID Connect authorization code, and
 //!   `token:{hash}`: the access token it gave, each by the SHA-256 of the
 //!   secret;
-//! - `msg:{message id}`: the verification a Telnyx message belongs to, and
-//!   `event:{hash}`: a delivery receipt already counted (24 h).
+//! - `event:{hash}`: a delivery receipt already counted (24 h). (The
+//!   `msg:{message id}` keys builds before receipt links wrote are not
+//!   read: they expire with their verification.)
 //!
 //! Every operation is one Lua script, so it is atomic across instances and
 //! one round trip. The scripts follow `memory.rs` rule for rule; the
@@ -40,8 +41,7 @@ use crate::limits::{Gcra, Limit, LimitHit, LimitKind, Subject};
 use crate::phone::PhoneNumber;
 use crate::pumping::Watch;
 use crate::verification::{
-    CheckOutcome, Delivery, Ended, KEPT_AFTER_EXPIRY, MessageId, Status, Verification,
-    VerificationId,
+    CheckOutcome, Delivery, Ended, KEPT_AFTER_EXPIRY, Status, Verification, VerificationId,
 };
 
 /// What a verification's key starts with, after `store.key_prefix`.
@@ -305,6 +305,7 @@ const REOPEN_BODY: &str = r"
         if refused then return refused end
         local stamp = millis(now)
         v = put(put(v, $SENT, stamp), $UPDATED, stamp)
+        -- Blank for a build before receipt links, if one still runs.
         v = put(put(v, $MESSAGE, '$NO_MESSAGE'), $DELIVERY, '$IS_UNKNOWN')
         redis.call('SET', KEYS[1], v, 'KEEPTTL')
         local tripped = pump_count(1, 1, now_ms, 1)
@@ -510,42 +511,28 @@ const REDEEM_BODY: &str = r"
         ";
 static REDEEM: LazyLock<Script> = LazyLock::new(|| script(REDEEM_BODY));
 
-/// KEYS: the verification, the message's key. ARGV: the message id, the
-/// verification's id.
-/// The message's key lives as long as the verification.
-const SENT_AS_BODY: &str = r"
-        local life = redis.call('PTTL', KEYS[1])
-        if life <= 0 then return 0 end
-        redis.call('SET', KEYS[1], put(redis.call('GET', KEYS[1]), $MESSAGE, ARGV[1]), 'KEEPTTL')
-        redis.call('SET', KEYS[2], ARGV[2], 'PX', life)
-        return 1
-        ";
-static SENT_AS: LazyLock<Script> = LazyLock::new(|| script(SENT_AS_BODY));
-
-/// KEYS: the event's key, the message's key. ARGV: how long events are
-/// remembered (ms), the news (a `Delivery`'s letter), the message id, the
-/// prefix of verification keys, the prefix of cooldown keys. As
-/// `Delivery::after`: a delivery counts whichever send it was for, a
+/// KEYS: the event's key, the verification. ARGV: how long events are
+/// remembered (ms), the news (a `Delivery`'s letter), when the receipt's
+/// send was (its `$SENT`), the number the message went to, the prefix of
+/// cooldown keys. A receipt counts only for a verification of its number.
+/// As `Delivery::after`: a delivery counts whichever send it was for, a
 /// failure or a hand-over only for the last; nothing undoes a delivery. A
 /// failure lifts the number's cooldown.
 const DELIVER_BODY: &str = r"
         if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {'duplicate'} end
-        local id = redis.call('GET', KEYS[2])
-        if not id then return {'unknown'} end
-        local key = ARGV[4] .. id
-        local v = redis.call('GET', key)
-        if not v then return {'unknown'} end
+        local v = redis.call('GET', KEYS[2])
+        if not v or trimmed(field(v, $PHONE)) ~= ARGV[4] then return {'unknown'} end
         local current, news = field(v, $DELIVERY), ARGV[2]
-        local latest = field(v, $MESSAGE) == ARGV[3]
+        local latest = field(v, $SENT) == ARGV[3]
         local changed = false
         if news == '$IS_DELIVERED' then changed = current ~= '$IS_DELIVERED'
         elseif news == '$IS_FAILED' then changed = latest and (current == '$IS_UNKNOWN' or current == '$IS_SENT')
         elseif news == '$IS_SENT' then changed = latest and current == '$IS_UNKNOWN' end
-        if not changed then return {'same', id, v} end
+        if not changed then return {'same', v} end
         v = put(v, $DELIVERY, news)
-        redis.call('SET', key, v, 'KEEPTTL')
-        if news == '$IS_FAILED' then redis.call('DEL', ARGV[5] .. trimmed(field(v, $PHONE))) end
-        return {'changed', id, v}
+        redis.call('SET', KEYS[2], v, 'KEEPTTL')
+        if news == '$IS_FAILED' then redis.call('DEL', ARGV[5] .. ARGV[4]) end
+        return {'changed', v}
         ";
 static DELIVER: LazyLock<Script> = LazyLock::new(|| script(DELIVER_BODY));
 
@@ -1084,38 +1071,19 @@ impl RedisStore {
         Ok(held)
     }
 
-    fn message_key(&self, message: MessageId) -> String {
-        self.connection.key(format_args!("msg:{message}"))
-    }
-
-    pub(super) async fn sent_as(
-        &self,
-        id: &VerificationId,
-        message: MessageId,
-    ) -> Result<(), StoreUnavailable> {
-        let mut invocation = SENT_AS.prepare_invoke();
-        invocation
-            .key(self.key(id))
-            .key(self.message_key(message))
-            .arg(message.to_string())
-            .arg(id.encode());
-        let mut connection = self.connection.connection.clone();
-        invocation.invoke_async::<i64>(&mut connection).await?;
-        Ok(())
-    }
-
     pub(super) async fn deliver(&self, receipt: &Receipt) -> Result<Delivered, StoreUnavailable> {
+        let id = &receipt.send.verification;
         let mut invocation = DELIVER.prepare_invoke();
         invocation
             .key(
                 self.connection
                     .key(format_args!("event:{:032x}", receipt.event)),
             )
-            .key(self.message_key(receipt.message))
+            .key(self.key(id))
             .arg(EVENTS_REMEMBERED.as_millis() as u64)
             .arg(&[packed::delivery_letter(receipt.news)][..])
-            .arg(receipt.message.to_string())
-            .arg(self.connection.key(VERIFICATION_KEYS))
+            .arg(packed::millis_text(receipt.send.sent))
+            .arg(&receipt.to)
             .arg(self.connection.key("limit:cooldown:"));
         let reply = self.run(&invocation).await?;
         let (tag, rest) = reply.split_first().ok_or_else(unreadable)?;
@@ -1126,12 +1094,9 @@ impl RedisStore {
             b"same" => false,
             _ => return Err(unreadable()),
         };
-        let (id, verification) = rest.split_first().ok_or_else(unreadable)?;
         Ok(Delivered::Known {
-            id: text(id)
-                .and_then(VerificationId::decode)
-                .ok_or_else(unreadable)?,
-            verification: read(verification.first())?,
+            id: id.clone(),
+            verification: read(rest.first())?,
             changed,
         })
     }
@@ -1211,7 +1176,7 @@ impl RedisStore {
 mod tests {
     use super::*;
 
-    const BODIES: [&str; 11] = [
+    const BODIES: [&str; 10] = [
         OPEN_BODY,
         REOPEN_BODY,
         UNDO_BODY,
@@ -1221,7 +1186,6 @@ mod tests {
         CHECK_BODY,
         CHECK_NUMBER_BODY,
         REDEEM_BODY,
-        SENT_AS_BODY,
         DELIVER_BODY,
     ];
 

@@ -14,7 +14,7 @@ use crate::otp::{Alphabet, CodeFormat, CodeKey, OtpCode, Typed};
 use crate::phone::PhoneNumber;
 use crate::pumping::{Destination, Watch};
 use crate::settings::RedisSettings;
-use crate::verification::{Delivery, MessageId, ProfileId, Status};
+use crate::verification::{Delivery, ProfileId, SendRef, Status};
 
 const START: Timestamp = Timestamp::from_millis(10_000_000);
 const TTL: Duration = Duration::from_secs(600);
@@ -1376,13 +1376,14 @@ async fn an_exempt_destination_is_never_blocked_and_an_undone_send_is_not_counte
     .await;
 }
 
-fn message(n: u8) -> MessageId {
-    MessageId::parse(&format!("40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b{n:02x}")).expect("a UUID")
-}
-
-fn receipt(message: MessageId, event: u128, news: Delivery) -> Receipt {
+/// A receipt for the send of `id` at `sent`, of a message to `phone(to)`.
+fn receipt(id: &VerificationId, sent: Timestamp, to: u32, event: u128, news: Delivery) -> Receipt {
     Receipt {
-        message,
+        send: SendRef {
+            verification: id.clone(),
+            sent,
+        },
+        to: phone(to).e164().to_owned(),
         event,
         news,
     }
@@ -1404,29 +1405,46 @@ fn delivery_of(delivered: &Delivered) -> Option<(Delivery, bool)> {
 }
 
 #[tokio::test]
-async fn a_receipt_finds_its_verification_by_message_and_counts_once() {
+async fn a_receipt_finds_the_verification_its_send_names_and_counts_once() {
     each_store(|store| async move {
         let id = with_one(&store).await;
-        store.sent_as(&id, message(1)).await.expect("answers");
-        let sent = deliver(&store, receipt(message(1), 1, Delivery::Sent)).await;
+        let sent = deliver(&store, receipt(&id, START, 123, 1, Delivery::Sent)).await;
         assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
-        let delivered = deliver(&store, receipt(message(1), 2, Delivery::Delivered)).await;
+        let delivered = deliver(&store, receipt(&id, START, 123, 2, Delivery::Delivered)).await;
         assert!(matches!(&delivered, Delivered::Known { id: found, .. } if *found == id));
         assert_eq!(delivery_of(&delivered), Some((Delivery::Delivered, true)));
         assert_eq!(
-            deliver(&store, receipt(message(1), 2, Delivery::Delivered)).await,
+            deliver(&store, receipt(&id, START, 123, 2, Delivery::Delivered)).await,
             Delivered::Duplicate,
             "Telnyx sent the same event again"
         );
-        let late_failure = deliver(&store, receipt(message(1), 3, Delivery::Failed)).await;
+        let late_failure = deliver(&store, receipt(&id, START, 123, 3, Delivery::Failed)).await;
         assert_eq!(
             delivery_of(&late_failure),
             Some((Delivery::Delivered, false))
         );
+        let other = VerificationId::random();
         assert_eq!(
-            deliver(&store, receipt(message(9), 4, Delivery::Delivered)).await,
+            deliver(&store, receipt(&other, START, 123, 4, Delivery::Delivered)).await,
             Delivered::Unknown
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_receipt_for_a_message_to_another_number_changes_nothing() {
+    each_store(|store| async move {
+        let id = with_one(&store).await;
+        for (event, news) in [(1, Delivery::Failed), (2, Delivery::Delivered)] {
+            assert_eq!(
+                deliver(&store, receipt(&id, START, 124, event, news)).await,
+                Delivered::Unknown,
+                "{news:?}"
+            );
+        }
+        let held = store.get(&id).await.expect("answers").expect("held");
+        assert_eq!(held.delivery, Delivery::Unknown);
     })
     .await;
 }
@@ -1446,8 +1464,7 @@ async fn a_failed_delivery_lifts_the_numbers_cooldown_and_a_resend_starts_afresh
             take(&store, &cooldown, at(2)).await.is_err(),
             "cooling down"
         );
-        store.sent_as(&id, message(1)).await.expect("answers");
-        let failed = deliver(&store, receipt(message(1), 1, Delivery::Failed)).await;
+        let failed = deliver(&store, receipt(&id, START, 123, 1, Delivery::Failed)).await;
         assert_eq!(delivery_of(&failed), Some((Delivery::Failed, true)));
         assert!(
             take(&store, &cooldown, at(3)).await.is_ok(),
@@ -1460,13 +1477,14 @@ async fn a_failed_delivery_lifts_the_numbers_cooldown_and_a_resend_starts_afresh
             .expect("answers")
             .expect("resent");
         assert_eq!(resent.delivery, Delivery::Unknown);
-        let old = deliver(&store, receipt(message(1), 2, Delivery::Failed)).await;
+        assert_eq!(resent.sent, at(4));
+        let old = deliver(&store, receipt(&id, START, 123, 2, Delivery::Failed)).await;
         assert_eq!(
             delivery_of(&old),
             Some((Delivery::Unknown, false)),
             "the first send's failure says nothing of the second"
         );
-        let old = deliver(&store, receipt(message(1), 3, Delivery::Delivered)).await;
+        let old = deliver(&store, receipt(&id, START, 123, 3, Delivery::Delivered)).await;
         assert_eq!(
             delivery_of(&old),
             Some((Delivery::Delivered, true)),
@@ -1476,16 +1494,14 @@ async fn a_failed_delivery_lifts_the_numbers_cooldown_and_a_resend_starts_afresh
     .await;
 }
 
-/// The memory store's sweep; Redis gives the message's key the
-/// verification's time to live, so both go by Redis's own clock.
+/// The memory store's sweep (Redis forgets by its own clock).
 #[tokio::test]
-async fn a_message_is_forgotten_with_its_verification() {
+async fn a_receipt_for_a_verification_swept_away_is_unknown() {
     let store = Store::default();
     let id = with_one(&store).await;
-    store.sent_as(&id, message(1)).await.expect("answers");
     store.sweep(at(7200)).await.expect("answers");
     assert_eq!(
-        deliver(&store, receipt(message(1), 1, Delivery::Delivered)).await,
+        deliver(&store, receipt(&id, START, 123, 1, Delivery::Delivered)).await,
         Delivered::Unknown
     );
 }
@@ -1498,13 +1514,11 @@ async fn changed_every_way(
     verified: &VerificationId,
 ) -> (Option<Verification>, Option<Verification>) {
     api_verification_as(store, settled, 126, true, START).await;
-    store.sent_as(settled, message(7)).await.expect("answers");
-    let sent = deliver(store, receipt(message(7), 70, Delivery::Sent)).await;
+    let sent = deliver(store, receipt(settled, START, 126, 70, Delivery::Sent)).await;
     assert_eq!(delivery_of(&sent), Some((Delivery::Sent, true)));
     let resent = store.reopen(settled, &[], None, at(1)).await;
     assert!(resent.expect("answers").is_ok());
-    store.sent_as(settled, message(8)).await.expect("answers");
-    let failed = deliver(store, receipt(message(8), 80, Delivery::Failed)).await;
+    let failed = deliver(store, receipt(settled, at(1), 126, 80, Delivery::Failed)).await;
     assert_eq!(delivery_of(&failed), Some((Delivery::Failed, true)));
     let wrong = check(store, settled, "654321", at(2)).await;
     assert!(matches!(wrong, CheckOutcome::Wrong { .. }), "{wrong:?}");
@@ -1512,7 +1526,6 @@ async fn changed_every_way(
     assert_eq!(done.map(|v| v.status), Ok(Status::Used));
 
     api_verification_as(store, verified, 127, false, START).await;
-    store.sent_as(verified, message(9)).await.expect("answers");
     let right = check(store, verified, "123456", at(4)).await;
     assert!(matches!(right, CheckOutcome::Verified(_)), "{right:?}");
     (

@@ -26,7 +26,7 @@ use crate::store::{
     Checking, Delivered, Opened, Opening, Receipt, Refusal, Store, StoreUnavailable, Which,
 };
 use crate::verification::{
-    CheckOutcome, Delivery, Ended, ProfileId, Status, Verification, VerificationId,
+    CheckOutcome, Delivery, Ended, ProfileId, SendRef, Status, Verification, VerificationId,
     for_code_by_number,
 };
 
@@ -174,6 +174,9 @@ struct Send<'a> {
     limits: &'a [Limit],
     watch: Option<&'a Watch>,
     now: Timestamp,
+    /// The verification's `sent` as this send stored it: with its id, what
+    /// the SMS's receipts will name.
+    sent: Timestamp,
 }
 
 /// Names, in the log, the destinations a send blocked.
@@ -395,6 +398,7 @@ impl Verifier {
             limits: &limits,
             watch: watch.as_ref(),
             now,
+            sent: verification.sent,
         };
         let uncertain = self.text(&pending, requester, send).await?;
         self.metrics.verification_started(&pending.phone);
@@ -431,6 +435,7 @@ impl Verifier {
             limits: &limits,
             watch: watch.as_ref(),
             now,
+            sent: verification.sent,
         };
         let uncertain = self.text(pending, requester, send).await?;
         Ok(Sent {
@@ -458,8 +463,12 @@ impl Verifier {
             requester.origin_host.as_deref(),
             send.language,
         );
+        let about = SendRef {
+            verification: pending.id.clone(),
+            sent: send.sent,
+        };
         let started = std::time::Instant::now();
-        let sent = self.sms.send(&pending.phone, &text).await;
+        let sent = self.sms.send(&pending.phone, &text, &about).await;
         if matches!(self.sms, SmsSender::Telnyx(_)) {
             self.metrics.telnyx_request(started.elapsed());
         }
@@ -477,12 +486,6 @@ impl Verifier {
                     message_id = message.as_ref().map(tracing::field::display),
                     "code sent"
                 );
-                if let Some(message) = message.filter(|_| self.sms.receipts())
-                    && let Err(error) = self.store.sent_as(&pending.id, message).await
-                {
-                    // The code went; only its receipt will not be matched.
-                    tracing::warn!("could not note the message id for its receipt: {error}");
-                }
                 Ok(false)
             }
             Err(error) if error.certainly_unsent() => {

@@ -515,9 +515,6 @@ async fn sends_are_counted_by_country_and_result_and_refusals_by_limit() {
 async fn a_failed_delivery_lets_the_same_code_be_sent_again_at_once() {
     let fake = FakeSms::default();
     let verifier = verifier(&fake);
-    let message = crate::verification::MessageId::parse("40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e")
-        .expect("a UUID");
-    fake.name_next(message);
     let number = phone(&verifier, "(201) 555-0123");
     let sent = verifier
         .start(number, &requester(1), None)
@@ -528,8 +525,18 @@ async fn a_failed_delivery_lets_the_same_code_be_sent_again_at_once() {
         verifier.resend(&sent.pending, &requester(1)).await,
         Err(VerifyError::Limited(_))
     ));
+    let sends = fake.sends();
+    assert_eq!(
+        sends,
+        [crate::verification::SendRef {
+            verification: sent.pending.id.clone(),
+            sent: sent.verification.sent,
+        }],
+        "the SMS names its send, for its receipts"
+    );
     let receipt = Receipt {
-        message,
+        send: sends[0].clone(),
+        to: "+12015550123".to_owned(),
         event: 1,
         news: Delivery::Failed,
     };

@@ -1,15 +1,18 @@
-//! `POST /webhooks/telnyx`: Telnyx's delivery receipts. The signature is
-//! checked over the raw body before anything reads it; then `message.sent`
-//! and `message.finalized` update the verification the message texted.
+//! `POST /webhooks/telnyx?send=…`: Telnyx's delivery receipts. The
+//! signature is checked over the raw body before anything reads it; then
+//! `message.sent` and `message.finalized` update the verification the
+//! address names (`sms::ReceiptLinks`: each SMS asks for its receipts at an
+//! address of its own), if the message went to that verification's number.
 //! Telnyx retries, so an event seen before is answered 200 and counted
-//! once; one for a message we do not hold is answered 200 and ignored.
-//! Needs no cookie and no CSRF token: the signature is the proof.
+//! once; one for a send we do not hold (forgotten, of another number, sent
+//! before this version or under a key no longer kept) is answered 200 and
+//! ignored. Needs no cookie and no CSRF token: the signature is the proof.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -22,9 +25,18 @@ use super::{Unsigned, verify};
 use crate::body::{BodyProblem, WholeBody};
 use crate::metrics::WebhookResult;
 use crate::routes::MAX_BODY_BYTES;
+use crate::sms::ReceiptLinks;
 use crate::state::AppState;
 use crate::store::{Delivered, Receipt};
-use crate::verification::{Delivery, MessageId};
+use crate::verification::Delivery;
+
+/// What taking receipts needs: the key Telnyx signs them with, and the
+/// links their addresses were made with.
+#[derive(Debug, Clone)]
+pub struct TelnyxReceipts {
+    pub key: ed25519_dalek::VerifyingKey,
+    pub links: ReceiptLinks,
+}
 
 /// The route, when receipts are on (`telnyx.public_key`).
 pub fn router(enabled: bool) -> Router<Arc<AppState>> {
@@ -49,13 +61,13 @@ struct Event {
 
 #[derive(Deserialize)]
 struct Message {
-    id: String,
     #[serde(default)]
     to: Vec<Recipient>,
 }
 
 #[derive(Deserialize)]
 struct Recipient {
+    phone_number: Option<String>,
     status: Option<MessageStatus>,
 }
 
@@ -158,15 +170,16 @@ fn event_key(id: &str) -> u128 {
 
 async fn receive(
     State(app): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     WholeBody(body): WholeBody,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let body = body.map_err(Refusal::Body)?;
     let metrics = app.verifier.metrics();
-    let Some(key) = &app.receipts else {
+    let Some(receipts) = &app.receipts else {
         return Err(Refusal::Unreadable);
     };
-    if let Err(why) = verify(key, &headers, &body, app.verifier.clock().now()) {
+    if let Err(why) = verify(&receipts.key, &headers, &body, app.verifier.clock().now()) {
         // Never the body: it is not known to be Telnyx's.
         tracing::warn!("refused a webhook said to be from Telnyx: {why}");
         metrics.webhook_in(WebhookResult::Refused);
@@ -177,16 +190,22 @@ async fn receive(
         metrics.webhook_in(WebhookResult::Refused);
         return Err(Refusal::Unreadable);
     };
-    let status = event.payload.to.first().and_then(|to| to.status);
-    let message = MessageId::parse(&event.payload.id);
-    let (Some(status), Some(message), "message.sent" | "message.finalized") =
-        (status, message, event.event_type.as_str())
+    let (status, to) = event
+        .payload
+        .to
+        .into_iter()
+        .next()
+        .map_or((None, None), |to| (to.status, to.phone_number));
+    let send = receipts.links.open(query.as_deref());
+    let (Some(status), Some(to), Some(send), "message.sent" | "message.finalized") =
+        (status, to, send, event.event_type.as_str())
     else {
         metrics.webhook_in(WebhookResult::Ignored);
         return Ok(Json(json!({})));
     };
     let receipt = Receipt {
-        message,
+        send,
+        to,
         event: event_key(&event.id),
         news: status.news(),
     };

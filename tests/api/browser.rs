@@ -868,7 +868,7 @@ async fn news_of_the_sms_without_a_reload(tag: &str) {
     c.mark_page().await;
     let failed = crate::receipts::receipt("message.finalized", &messages.last(), "delivery_failed");
     assert_eq!(
-        crate::receipts::telnyx_posts(&app.address, &failed).await,
+        crate::receipts::telnyx_posts(&messages.receipts_url(), &failed).await,
         StatusCode::OK
     );
     let mut news = String::new();

@@ -165,7 +165,10 @@ async fn a_profile_receiver_gets_verify_sent_then_verify_delivered_signed_verifi
     );
 
     let delivered = receipt("message.finalized", &messages.last(), "delivered");
-    assert_eq!(telnyx_posts(&app.address, &delivered).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &delivered).await,
+        StatusCode::OK
+    );
     let event = verified(&received(&receiver, 2).await[1], &key);
     assert_eq!(event["data"]["event_type"], "verify.delivered");
     assert_eq!(event["data"]["payload"]["id"], id);
@@ -176,7 +179,10 @@ async fn a_profile_receiver_gets_verify_sent_then_verify_delivered_signed_verifi
     );
 
     // The same receipt again changes nothing, so announces nothing.
-    assert_eq!(telnyx_posts(&app.address, &delivered).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &delivered).await,
+        StatusCode::OK
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         receiver.received_requests().await.unwrap_or_default().len(),
@@ -192,7 +198,10 @@ async fn a_failed_delivery_is_announced_as_verify_failed() {
     trigger(&app).await;
     received(&receiver, 1).await;
     let failed = receipt("message.finalized", &messages.last(), "delivery_failed");
-    assert_eq!(telnyx_posts(&app.address, &failed).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &failed).await,
+        StatusCode::OK
+    );
     let event = verified(&received(&receiver, 2).await[1], &key);
     assert_eq!(event["data"]["event_type"], "verify.failed");
     assert_eq!(event["data"]["payload"]["delivery_status"], "failed");

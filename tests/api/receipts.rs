@@ -48,12 +48,12 @@ pub fn uuid() -> String {
 }
 
 /// Answers each `POST /v2/messages` with a message of a new id, and keeps
-/// the ids, newest last.
+/// each message's id and the address it asked for receipts at, newest last.
 #[derive(Clone, Default)]
-pub struct NamesMessages(Arc<Mutex<Vec<String>>>);
+pub struct NamesMessages(Arc<Mutex<Vec<(String, String)>>>);
 
 impl NamesMessages {
-    pub fn last(&self) -> String {
+    fn newest(&self) -> (String, String) {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -61,15 +61,27 @@ impl NamesMessages {
             .cloned()
             .expect("a message was sent")
     }
+
+    /// The newest message's id.
+    pub fn last(&self) -> String {
+        self.newest().0
+    }
+
+    /// Where the newest message asked Telnyx to send its receipts.
+    pub fn receipts_url(&self) -> String {
+        self.newest().1
+    }
 }
 
 impl Respond for NamesMessages {
-    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         let id = uuid();
+        let asked: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let url = asked["webhook_url"].as_str().unwrap_or_default().to_owned();
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(id.clone());
+            .push((id.clone(), url));
         let mut body = message_sent();
         body["data"]["id"] = id.into();
         ResponseTemplate::new(200).set_body_json(body)
@@ -96,6 +108,11 @@ pub async fn app_with_receipts(extra: &[(&str, &str)]) -> (Observed, NamesMessag
 
 /// Telnyx's `message.finalized` (or another event) for `message`.
 pub fn receipt(event_type: &str, message: &str, status: &str) -> String {
+    receipt_to(event_type, message, status, PHONE_E164)
+}
+
+/// As `receipt`, for a message sent to `to`.
+pub fn receipt_to(event_type: &str, message: &str, status: &str, to: &str) -> String {
     json!({
         "data": {
             "event_type": event_type,
@@ -107,7 +124,7 @@ pub fn receipt(event_type: &str, message: &str, status: &str) -> String {
                 "record_type": "message",
                 "direction": "outbound",
                 "type": "SMS",
-                "to": [{"phone_number": PHONE_E164, "status": status, "carrier": "T-Mobile", "line_type": "Wireless"}],
+                "to": [{"phone_number": to, "status": status, "carrier": "T-Mobile", "line_type": "Wireless"}],
                 "errors": if status.ends_with("failed") {
                     json!([{"code": "40008", "title": "Undeliverable", "detail": "The carrier could not deliver it."}])
                 } else {
@@ -137,14 +154,15 @@ pub fn signed_by(key: &SigningKey, body: &str, timestamp: u64) -> [(&'static str
     ]
 }
 
-/// Posts `body` to the receipt endpoint with `headers`; the status.
-pub async fn post_receipt(
-    address: &str,
-    body: &str,
-    headers: &[(&'static str, String)],
-) -> StatusCode {
+/// The receipt endpoint, with no send named.
+pub fn bare_receipts_url(address: &str) -> String {
+    format!("{address}/webhooks/telnyx")
+}
+
+/// Posts `body` to `url` (a receipt address) with `headers`; the status.
+pub async fn post_receipt(url: &str, body: &str, headers: &[(&'static str, String)]) -> StatusCode {
     let mut request = reqwest::Client::new()
-        .post(format!("{address}/webhooks/telnyx"))
+        .post(url)
         .header("content-type", "application/json")
         .body(body.to_owned());
     for (name, value) in headers {
@@ -153,9 +171,9 @@ pub async fn post_receipt(
     request.send().await.expect("the app answers").status()
 }
 
-/// Posts `body` signed by Telnyx, now.
-pub async fn telnyx_posts(address: &str, body: &str) -> StatusCode {
-    post_receipt(address, body, &signed_by(&telnyx_key(), body, unix_now())).await
+/// Posts `body` to `url`, signed by Telnyx, now.
+pub async fn telnyx_posts(url: &str, body: &str) -> StatusCode {
+    post_receipt(url, body, &signed_by(&telnyx_key(), body, unix_now())).await
 }
 
 /// What `/verify/status` says to this browser.
@@ -165,16 +183,23 @@ async fn status_of(browser: &mut Browser) -> Value {
 }
 
 #[tokio::test]
-async fn each_send_asks_telnyx_for_receipts_at_our_public_address() {
-    let (app, _) = app_with_receipts(&[]).await;
+async fn each_send_asks_telnyx_for_receipts_at_an_address_of_its_own_under_our_public_url() {
+    let (app, messages) = app_with_receipts(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "0")]).await;
     let mut browser = Browser::new(&app.address);
     assert_eq!(browser.request_code(PHONE).await.status, StatusCode::OK);
-    let requests = app.telnyx.received_requests().await.unwrap_or_default();
-    let sent: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
-    assert_eq!(
-        sent["webhook_url"],
-        format!("{}/webhooks/telnyx", app.address)
+    let first = messages.receipts_url();
+    let prefix = format!("{}/webhooks/telnyx?send=", app.address);
+    assert!(first.starts_with(&prefix), "{first}");
+    let sealed = &first[prefix.len()..];
+    assert_eq!(sealed.len(), 70, "base64url of nonce, id, time and tag");
+    assert!(
+        sealed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "{sealed}"
     );
+    assert_eq!(browser.ask_for_new_code().await.status, StatusCode::OK);
+    assert_ne!(messages.receipts_url(), first, "each send its own");
 }
 
 #[tokio::test]
@@ -191,10 +216,16 @@ async fn a_delivered_receipt_tells_the_person_their_code_is_on_the_phone() {
     assert_eq!(status_of(&mut browser).await["delivery"], "unknown");
 
     let sent = receipt("message.sent", &messages.last(), "sent");
-    assert_eq!(telnyx_posts(&app.address, &sent).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &sent).await,
+        StatusCode::OK
+    );
     assert_eq!(status_of(&mut browser).await["delivery"], "sent");
     let delivered = receipt("message.finalized", &messages.last(), "delivered");
-    assert_eq!(telnyx_posts(&app.address, &delivered).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &delivered).await,
+        StatusCode::OK
+    );
 
     let status = status_of(&mut browser).await;
     assert_eq!(status["delivery"], "delivered");
@@ -213,7 +244,10 @@ async fn a_failed_receipt_says_so_and_the_code_can_be_sent_again_at_once() {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "cooling down");
 
     let failed = receipt("message.finalized", &messages.last(), "delivery_failed");
-    assert_eq!(telnyx_posts(&app.address, &failed).await, StatusCode::OK);
+    assert_eq!(
+        telnyx_posts(&messages.receipts_url(), &failed).await,
+        StatusCode::OK
+    );
     let status = status_of(&mut browser).await;
     assert_eq!(status["delivery"], "failed");
     assert_eq!(status["resend_wait_secs"], Value::Null);
@@ -250,7 +284,10 @@ async fn sending_failed_and_expired_are_failures_too_and_queued_is_no_news() {
         let mut browser = Browser::new(&app.address);
         browser.request_code(PHONE).await;
         let body = receipt("message.finalized", &messages.last(), status);
-        assert_eq!(telnyx_posts(&app.address, &body).await, StatusCode::OK);
+        assert_eq!(
+            telnyx_posts(&messages.receipts_url(), &body).await,
+            StatusCode::OK
+        );
         assert_eq!(
             status_of(&mut browser).await["delivery"],
             delivery,
@@ -312,7 +349,7 @@ async fn forged_stale_altered_or_unsigned_receipts_are_refused_and_change_nothin
     ];
     for (case, sent, headers, expected) in cases {
         assert_eq!(
-            post_receipt(&app.address, &sent, &headers).await,
+            post_receipt(&messages.receipts_url(), &sent, &headers).await,
             expected,
             "{case}"
         );
@@ -360,8 +397,9 @@ async fn a_receipt_sent_twice_is_answered_both_times_and_counted_once() {
     let mut browser = Browser::new(&app.address);
     browser.request_code(PHONE).await;
     let delivered = receipt("message.finalized", &messages.last(), "delivered");
-    assert_eq!(telnyx_posts(&app.address, &delivered).await, StatusCode::OK);
-    assert_eq!(telnyx_posts(&app.address, &delivered).await, StatusCode::OK);
+    let url = messages.receipts_url();
+    assert_eq!(telnyx_posts(&url, &delivered).await, StatusCode::OK);
+    assert_eq!(telnyx_posts(&url, &delivered).await, StatusCode::OK);
     let metrics = app.scrape().await;
     assert_eq!(
         value(
@@ -382,18 +420,60 @@ async fn a_receipt_sent_twice_is_answered_both_times_and_counted_once() {
 }
 
 #[tokio::test]
-async fn a_receipt_for_a_message_we_do_not_hold_or_another_event_is_answered_and_ignored() {
-    let (app, _) = app_with_receipts(&[]).await;
-    for body in [
-        receipt("message.finalized", &uuid(), "delivered"),
-        receipt("message.received", &uuid(), "delivered"),
-        receipt("message.finalized", "not-a-uuid", "delivered"),
+async fn a_receipt_for_a_send_we_do_not_hold_or_another_number_or_event_is_answered_and_ignored() {
+    let (app, messages) = app_with_receipts(&[]).await;
+    let mut browser = Browser::new(&app.address);
+    browser.request_code(PHONE).await;
+    let url = messages.receipts_url();
+    let message = messages.last();
+    let bare = bare_receipts_url(&app.address);
+    let mut forged = url.clone();
+    let last = forged.pop().expect("a sealed send");
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let delivered = receipt("message.finalized", &message, "delivered");
+    for (case, to, body) in [
+        ("no send named", bare.clone(), delivered.clone()),
+        ("a send no key of ours sealed", forged, delivered.clone()),
+        (
+            "a message to another number",
+            url.clone(),
+            receipt_to(
+                "message.finalized",
+                &message,
+                "delivery_failed",
+                "+12015550999",
+            ),
+        ),
+        (
+            "no number",
+            url.clone(),
+            delivered.replace(&format!("\"phone_number\":\"{PHONE_E164}\","), ""),
+        ),
+        (
+            "another event",
+            url.clone(),
+            receipt("message.received", &message, "delivered"),
+        ),
     ] {
-        assert_eq!(telnyx_posts(&app.address, &body).await, StatusCode::OK);
+        assert_eq!(telnyx_posts(&to, &body).await, StatusCode::OK, "{case}");
+        assert_eq!(
+            status_of(&mut browser).await["delivery"],
+            "unknown",
+            "{case}: nothing changed"
+        );
     }
+    browser.get("/verify").await;
+    assert_eq!(
+        browser.ask_for_new_code().await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the cooldown still holds: no failure was believed"
+    );
+    let metrics = app.scrape().await;
+    let ignored = [("direction", "in"), ("result", "ignored")];
+    assert_eq!(value(&metrics, "twofa_webhooks_total", &ignored), 5.0);
     let signed_nonsense = "{\"data\": 42}";
     assert_eq!(
-        telnyx_posts(&app.address, signed_nonsense).await,
+        telnyx_posts(&bare, signed_nonsense).await,
         StatusCode::BAD_REQUEST,
         "signed, but not an event"
     );
@@ -406,7 +486,7 @@ async fn without_telnyx_public_key_there_is_no_receipt_endpoint_and_no_polling()
     let app = Observed::start(telnyx, &[]).await;
     let body = receipt("message.finalized", &uuid(), "delivered");
     assert_eq!(
-        telnyx_posts(&app.address, &body).await,
+        telnyx_posts(&bare_receipts_url(&app.address), &body).await,
         StatusCode::NOT_FOUND
     );
     let mut browser = Browser::new(&app.address);
@@ -462,7 +542,10 @@ async fn news_of_the_sms_is_told_in_the_page_s_language() {
         browser.headers.push(("accept-language".into(), tag.into()));
         browser.request_code(PHONE).await;
         let body = receipt("message.finalized", &messages.last(), status);
-        assert_eq!(telnyx_posts(&app.address, &body).await, StatusCode::OK);
+        assert_eq!(
+            telnyx_posts(&messages.receipts_url(), &body).await,
+            StatusCode::OK
+        );
         let news = status_of(&mut browser).await;
         let message = news["message"].as_str().unwrap_or_default().to_owned();
         assert!(!message.is_empty(), "{tag} {status}: {news}");
