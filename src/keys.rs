@@ -126,6 +126,8 @@ mod tests {
         let rotated = Keys::derive(&[master(4), master(3)]);
         assert_ne!(rotated.cookies[0].master(), a.cookies[0].master());
         assert_eq!(rotated.cookies[1].master(), a.cookies[0].master());
+        assert_eq!(rotated.receipt_links[1], a.receipt_links[0]);
+        assert_ne!(rotated.receipt_links[0], a.receipt_links[0]);
         assert_eq!(rotated.subject, a.subject, "keyed by the oldest key");
         let random = Keys::derive(&[]);
         assert_eq!((random.cookies.len(), random.codes.len()), (1, 1));

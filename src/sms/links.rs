@@ -11,9 +11,10 @@
 //! receipts of messages sent before a key rotation still find their
 //! verification.
 //!
-//! The address is only an index. What a receipt says is believed because
-//! Telnyx signed its body (`webhooks`), and it counts only for a
-//! verification of the number the receipt names.
+//! Telnyx repeats the address in each receipt's signed body
+//! (`payload.webhook_url`), which is where it is read from: so a receipt is
+//! bound to its send by Telnyx's signature (`webhooks`), and it counts only
+//! for a verification of the number the receipt names.
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -89,14 +90,22 @@ impl ReceiptLinks {
         url
     }
 
-    /// The send a receipt's query names, if one of our keys sealed it.
-    pub fn open(&self, query: Option<&str>) -> Option<SendRef> {
-        let text = url::form_urlencoded::parse(query?.as_bytes())
-            .find_map(|(name, value)| (name == PARAMETER).then_some(value))?;
+    /// The send an address made by `url_for` names, if one of our keys
+    /// sealed it. (Its `send` is the last: ours is appended to whatever
+    /// query `server.public_url` has.)
+    pub fn open(&self, address: &str) -> Option<SendRef> {
+        let address = Url::parse(address).ok()?;
+        let text = address
+            .query_pairs()
+            .filter_map(|(name, value)| (name == PARAMETER).then_some(value))
+            .last()?;
         if text.len() != TEXT_LEN {
             return None;
         }
         let sealed = URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()?;
+        if sealed.len() != SEALED_LEN {
+            return None;
+        }
         let (nonce, rest) = sealed.split_at_checked(NONCE_LEN)?;
         let (ciphertext, tag) = rest.split_at_checked(PLAIN_LEN)?;
         let plain = self.ciphers.iter().find_map(|cipher| {
@@ -124,9 +133,10 @@ impl ReceiptLinks {
 mod tests {
     use super::*;
 
+    const BASE: &str = "https://verify.example.com/webhooks/telnyx";
+
     fn links(keys: &[[u8; 32]]) -> ReceiptLinks {
-        let url = Url::parse("https://verify.example.com/webhooks/telnyx").expect("a URL");
-        ReceiptLinks::new(url, keys).expect("keys")
+        ReceiptLinks::new(Url::parse(BASE).expect("a URL"), keys).expect("keys")
     }
 
     fn a_send() -> SendRef {
@@ -142,7 +152,7 @@ mod tests {
         let send = a_send();
         let url = links.url_for(&send);
         assert_eq!(url.path(), "/webhooks/telnyx");
-        assert_eq!(links.open(url.query()), Some(send.clone()));
+        assert_eq!(links.open(url.as_str()), Some(send.clone()));
         let id = send.verification.encode();
         assert!(!url.as_str().contains(&id), "{url}");
         assert_ne!(
@@ -156,10 +166,10 @@ mod tests {
     fn a_link_of_another_key_or_changed_or_missing_opens_to_nothing() {
         let send = a_send();
         let url = links(&[[1; 32]]).url_for(&send);
-        assert_eq!(links(&[[2; 32]]).open(url.query()), None, "another key");
+        assert_eq!(links(&[[2; 32]]).open(url.as_str()), None, "another key");
         let rotated = links(&[[2; 32], [1; 32]]);
         assert_eq!(
-            rotated.open(url.query()),
+            rotated.open(url.as_str()),
             Some(send),
             "an older key still opens"
         );
@@ -168,32 +178,38 @@ mod tests {
             .query()
             .and_then(|q| q.strip_prefix("send="))
             .expect("a seal");
-        for at in [0, 20, text.len() - 1] {
+        // The nonce, the id, the time, the tag: one character changed in each.
+        for at in [3, 20, 40, text.len() - 10] {
             let mut changed = text.as_bytes().to_vec();
             changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
             let changed = String::from_utf8(changed).expect("ASCII");
-            assert_eq!(
-                links.open(Some(&format!("send={changed}"))),
-                None,
-                "at {at}"
-            );
+            let address = format!("{BASE}?send={changed}");
+            assert_eq!(links.open(&address), None, "at {at}");
         }
-        for odd in ["", "send=", "other=1", "send=%FF", &format!("send={text}A")] {
-            assert_eq!(links.open(Some(odd)), None, "{odd:?}");
+        let odd = [
+            String::new(),
+            BASE.to_owned(),
+            format!("{BASE}?send="),
+            format!("{BASE}?other={text}"),
+            format!("{BASE}?send=%FF"),
+            format!("{BASE}?send={text}A"),
+            format!("{BASE}?send={}", &text[..text.len() - 1]),
+            format!("{BASE}?send={text}&send=AAAA"),
+        ];
+        for odd in odd {
+            assert_eq!(links.open(&odd), None, "{odd:?}");
         }
-        assert_eq!(links.open(None), None);
     }
 
     #[test]
-    fn a_public_url_with_a_query_of_its_own_keeps_it() {
-        let url = Url::parse("https://verify.example.com/hooks/telnyx?tenant=a").expect("a URL");
+    fn a_public_url_with_a_query_of_its_own_keeps_it_and_ours_is_the_send_read() {
+        let url =
+            Url::parse("https://verify.example.com/hooks/telnyx?tenant=a&send=x").expect("a URL");
         let links = ReceiptLinks::new(url, &[[1; 32]]).expect("keys");
         let send = a_send();
         let link = links.url_for(&send);
-        assert!(
-            link.as_str()
-                .starts_with("https://verify.example.com/hooks/telnyx?tenant=a&send=")
-        );
-        assert_eq!(links.open(link.query()), Some(send));
+        let kept = "https://verify.example.com/hooks/telnyx?tenant=a&send=x&send=";
+        assert!(link.as_str().starts_with(kept), "{link}");
+        assert_eq!(links.open(link.as_str()), Some(send));
     }
 }

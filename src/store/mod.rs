@@ -41,7 +41,7 @@ pub const EVENTS_REMEMBERED: Duration = Duration::from_secs(24 * 3600);
 /// A delivery receipt, as the store needs it.
 #[derive(Debug, Clone)]
 pub struct Receipt {
-    /// Which send it speaks of, as its address named it.
+    /// Which send it speaks of, as its signed `webhook_url` named it.
     pub send: SendRef,
     /// The number the message went to, as Telnyx wrote it: a receipt
     /// counts only for a verification of that number.

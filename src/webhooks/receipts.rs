@@ -1,8 +1,13 @@
-//! `POST /webhooks/telnyx?send=…`: Telnyx's delivery receipts. The
-//! signature is checked over the raw body before anything reads it; then
-//! `message.sent` and `message.finalized` update the verification the
-//! address names (`sms::ReceiptLinks`: each SMS asks for its receipts at an
-//! address of its own), if the message went to that verification's number.
+//! `POST /webhooks/telnyx`: Telnyx's delivery receipts. The signature is
+//! checked over the raw body before anything reads it; then `message.sent`
+//! and `message.finalized` update the verification their message's
+//! `webhook_url` names (`sms::ReceiptLinks`: each SMS asks for its receipts
+//! at an address of its own, and Telnyx repeats it in the signed body), if
+//! the message went to that verification's number. The address the request
+//! itself came to is not read: it is not signed, and a receipt Telnyx
+//! retries at the messaging profile's webhook or a failover address names
+//! its send all the same.
+//!
 //! Telnyx retries, so an event seen before is answered 200 and counted
 //! once; one for a send we do not hold (forgotten, of another number, sent
 //! before this version or under a key no longer kept) is answered 200 and
@@ -12,7 +17,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -63,6 +68,8 @@ struct Event {
 struct Message {
     #[serde(default)]
     to: Vec<Recipient>,
+    /// Where the message asked for its receipts: names its send.
+    webhook_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,7 +177,6 @@ fn event_key(id: &str) -> u128 {
 
 async fn receive(
     State(app): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
     headers: HeaderMap,
     WholeBody(body): WholeBody,
 ) -> Result<Json<serde_json::Value>, Refusal> {
@@ -190,13 +196,13 @@ async fn receive(
         metrics.webhook_in(WebhookResult::Refused);
         return Err(Refusal::Unreadable);
     };
+    let send = (event.payload.webhook_url.as_deref()).and_then(|url| receipts.links.open(url));
     let (status, to) = event
         .payload
         .to
         .into_iter()
         .next()
         .map_or((None, None), |to| (to.status, to.phone_number));
-    let send = receipts.links.open(query.as_deref());
     let (Some(status), Some(to), Some(send), "message.sent" | "message.finalized") =
         (status, to, send, event.event_type.as_str())
     else {

@@ -47,13 +47,32 @@ pub fn uuid() -> String {
     )
 }
 
+/// A message the app asked Telnyx to send: its id, and the address it
+/// asked for its receipts at (which Telnyx repeats in each receipt).
+#[derive(Clone, Debug)]
+pub struct Texted {
+    pub id: String,
+    pub webhook_url: String,
+}
+
+impl Texted {
+    /// A message this app never sent.
+    pub fn elsewhere() -> Self {
+        Self {
+            id: uuid(),
+            webhook_url: "https://other.example.com/webhooks/telnyx".into(),
+        }
+    }
+}
+
 /// Answers each `POST /v2/messages` with a message of a new id, and keeps
-/// each message's id and the address it asked for receipts at, newest last.
+/// each message, newest last.
 #[derive(Clone, Default)]
-pub struct NamesMessages(Arc<Mutex<Vec<(String, String)>>>);
+pub struct NamesMessages(Arc<Mutex<Vec<Texted>>>);
 
 impl NamesMessages {
-    fn newest(&self) -> (String, String) {
+    /// The newest message.
+    pub fn last(&self) -> Texted {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -62,14 +81,9 @@ impl NamesMessages {
             .expect("a message was sent")
     }
 
-    /// The newest message's id.
-    pub fn last(&self) -> String {
-        self.newest().0
-    }
-
     /// Where the newest message asked Telnyx to send its receipts.
     pub fn receipts_url(&self) -> String {
-        self.newest().1
+        self.last().webhook_url
     }
 }
 
@@ -77,11 +91,14 @@ impl Respond for NamesMessages {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         let id = uuid();
         let asked: Value = serde_json::from_slice(&request.body).unwrap_or_default();
-        let url = asked["webhook_url"].as_str().unwrap_or_default().to_owned();
+        let webhook_url = asked["webhook_url"].as_str().unwrap_or_default().to_owned();
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((id.clone(), url));
+            .push(Texted {
+                id: id.clone(),
+                webhook_url,
+            });
         let mut body = message_sent();
         body["data"]["id"] = id.into();
         ResponseTemplate::new(200).set_body_json(body)
@@ -107,12 +124,12 @@ pub async fn app_with_receipts(extra: &[(&str, &str)]) -> (Observed, NamesMessag
 }
 
 /// Telnyx's `message.finalized` (or another event) for `message`.
-pub fn receipt(event_type: &str, message: &str, status: &str) -> String {
+pub fn receipt(event_type: &str, message: &Texted, status: &str) -> String {
     receipt_to(event_type, message, status, PHONE_E164)
 }
 
 /// As `receipt`, for a message sent to `to`.
-pub fn receipt_to(event_type: &str, message: &str, status: &str, to: &str) -> String {
+pub fn receipt_to(event_type: &str, message: &Texted, status: &str, to: &str) -> String {
     json!({
         "data": {
             "event_type": event_type,
@@ -120,7 +137,7 @@ pub fn receipt_to(event_type: &str, message: &str, status: &str, to: &str) -> St
             "occurred_at": "2026-11-28T05:00:00.000+00:00",
             "record_type": "event",
             "payload": {
-                "id": message,
+                "id": message.id,
                 "record_type": "message",
                 "direction": "outbound",
                 "type": "SMS",
@@ -131,6 +148,8 @@ pub fn receipt_to(event_type: &str, message: &str, status: &str, to: &str) -> St
                     json!([])
                 },
                 "text": "Your verification code is hidden",
+                "webhook_url": message.webhook_url,
+                "webhook_failover_url": null,
             }
         },
         "meta": {"attempt": 1, "delivered_to": "https://example.com/webhooks/telnyx"}
@@ -233,6 +252,23 @@ async fn a_delivered_receipt_tells_the_person_their_code_is_on_the_phone() {
     let page = browser.get("/verify").await;
     assert!(page.contains("Delivered to your phone."), "{}", page.html);
     assert!(!page.contains("data-poll"), "nothing more to wait for");
+}
+
+/// Telnyx tries a message's own `webhook_url` first, then the messaging
+/// profile's and the failover address, repeating the message (with its
+/// `webhook_url`) in each.
+#[tokio::test]
+async fn a_receipt_that_comes_by_another_address_counts_for_the_send_its_body_names() {
+    let (app, messages) = app_with_receipts(&[]).await;
+    let mut browser = Browser::new(&app.address);
+    browser.request_code(PHONE).await;
+    let delivered = receipt("message.finalized", &messages.last(), "delivered");
+    let profile_webhook = bare_receipts_url(&app.address);
+    assert_eq!(
+        telnyx_posts(&profile_webhook, &delivered).await,
+        StatusCode::OK
+    );
+    assert_eq!(status_of(&mut browser).await["delivery"], "delivered");
 }
 
 #[tokio::test]
@@ -420,23 +456,32 @@ async fn a_receipt_sent_twice_is_answered_both_times_and_counted_once() {
 }
 
 #[tokio::test]
-async fn a_receipt_for_a_send_we_do_not_hold_or_another_number_or_event_is_answered_and_ignored() {
+async fn a_receipt_whose_body_names_no_send_of_ours_or_another_number_or_event_is_ignored() {
     let (app, messages) = app_with_receipts(&[]).await;
     let mut browser = Browser::new(&app.address);
     browser.request_code(PHONE).await;
     let url = messages.receipts_url();
     let message = messages.last();
-    let bare = bare_receipts_url(&app.address);
-    let mut forged = url.clone();
-    let last = forged.pop().expect("a sealed send");
-    forged.push(if last == 'A' { 'B' } else { 'A' });
-    let delivered = receipt("message.finalized", &message, "delivered");
-    for (case, to, body) in [
-        ("no send named", bare.clone(), delivered.clone()),
-        ("a send no key of ours sealed", forged, delivered.clone()),
+    // The address the request comes to is not signed, so not read: only
+    // the body's `webhook_url` names the send.
+    let unnamed = Texted {
+        webhook_url: bare_receipts_url(&app.address),
+        ..message.clone()
+    };
+    let mut forged = message.clone();
+    let at = forged.webhook_url.find("send=").expect("a sealed send") + 30;
+    let changed = if &forged.webhook_url[at..=at] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    forged.webhook_url.replace_range(at..=at, changed);
+    let failed = |message: &Texted| receipt("message.finalized", message, "delivery_failed");
+    for (case, body) in [
+        ("a body that names no send", failed(&unnamed)),
+        ("a send no key of ours sealed", failed(&forged)),
         (
             "a message to another number",
-            url.clone(),
             receipt_to(
                 "message.finalized",
                 &message,
@@ -446,16 +491,14 @@ async fn a_receipt_for_a_send_we_do_not_hold_or_another_number_or_event_is_answe
         ),
         (
             "no number",
-            url.clone(),
-            delivered.replace(&format!("\"phone_number\":\"{PHONE_E164}\","), ""),
+            failed(&message).replace(&format!("\"phone_number\":\"{PHONE_E164}\","), ""),
         ),
         (
             "another event",
-            url.clone(),
-            receipt("message.received", &message, "delivered"),
+            receipt("message.received", &message, "delivery_failed"),
         ),
     ] {
-        assert_eq!(telnyx_posts(&to, &body).await, StatusCode::OK, "{case}");
+        assert_eq!(telnyx_posts(&url, &body).await, StatusCode::OK, "{case}");
         assert_eq!(
             status_of(&mut browser).await["delivery"],
             "unknown",
@@ -473,7 +516,7 @@ async fn a_receipt_for_a_send_we_do_not_hold_or_another_number_or_event_is_answe
     assert_eq!(value(&metrics, "twofa_webhooks_total", &ignored), 5.0);
     let signed_nonsense = "{\"data\": 42}";
     assert_eq!(
-        telnyx_posts(&bare, signed_nonsense).await,
+        telnyx_posts(&url, signed_nonsense).await,
         StatusCode::BAD_REQUEST,
         "signed, but not an event"
     );
@@ -484,7 +527,7 @@ async fn without_telnyx_public_key_there_is_no_receipt_endpoint_and_no_polling()
     let telnyx = MockServer::start().await;
     crate::helpers::telnyx_accepts(&telnyx).await;
     let app = Observed::start(telnyx, &[]).await;
-    let body = receipt("message.finalized", &uuid(), "delivered");
+    let body = receipt("message.finalized", &Texted::elsewhere(), "delivered");
     assert_eq!(
         telnyx_posts(&bare_receipts_url(&app.address), &body).await,
         StatusCode::NOT_FOUND

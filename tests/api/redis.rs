@@ -851,18 +851,24 @@ async fn every_request_reaches_redis_once_a_send_with_receipts_on_too() {
         browser.follow_redirects = true;
         browser.get("/verify").await;
         proxy.take();
+        let message = crate::receipts::Texted {
+            id: "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e".into(),
+            webhook_url: cluster.last_receipts_url().await,
+        };
+        let to = format!("+120155501{round}0");
+        let body = crate::receipts::receipt_to("message.finalized", &message, "delivered", &to);
+        let status = crate::receipts::telnyx_posts(&message.webhook_url, &body).await;
+        note("POST /webhooks/telnyx", (status, ok), script);
+        let news = browser.get("/verify/status").await.html.clone();
+        assert!(
+            news.contains("\"delivered\""),
+            "the receipt was taken: {news}"
+        );
+        browser.get("/verify").await;
+        proxy.take();
         browser.follow_redirects = false;
         let status = browser.enter_code(&code).await.status;
         note("POST /verify, the right code", (status, see_other), script);
-        let body = crate::receipts::receipt_to(
-            "message.finalized",
-            "40317f8e-7fc1-4b6b-9d8b-1d5f0a6f3b1e",
-            "delivered",
-            &format!("+120155501{round}0"),
-        );
-        let receipts = cluster.last_receipts_url().await;
-        let status = crate::receipts::telnyx_posts(&receipts, &body).await;
-        note("POST /webhooks/telnyx", (status, ok), script);
 
         let phone = format!("+1201555020{round}");
         let sms = json!({"phone_number": phone, "verify_profile_id": "default"});
