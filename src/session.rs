@@ -12,8 +12,8 @@
 
 use std::convert::Infallible;
 
-use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use axum_extra::extract::cookie::Key;
@@ -73,31 +73,61 @@ impl SendNews {
     }
 }
 
-/// The session as the cookie holds it (before encryption): short names,
-/// since a cookie's size is limited.
+/// What a sealed session starts with: the version of its layout. A session
+/// sealed as JSON (before December 2026) starts with `{`.
+const PACKED_V1: u8 = 1;
+
+/// The session as the cookie holds it (before encryption), after
+/// `PACKED_V1`: postcard, which writes each field in order with no names,
+/// and reads strings in place. Reading it took a wrong code's reading of
+/// the session from 11.3k instructions to what `BENCHMARKS.md` says.
 #[derive(Serialize, Deserialize)]
+struct Packed<'a> {
+    csrf: &'a str,
+    #[serde(borrow)]
+    pending: Option<PackedPending<'a>>,
+    authorization: Option<AuthorizationRequest>,
+    /// `SendNews` as bits.
+    news: u8,
+    /// The number verified last, masked.
+    verified: Option<&'a str>,
+    /// The chosen language's tag.
+    language: Option<&'a str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PackedPending<'a> {
+    id: [u8; 16],
+    code: &'a str,
+    /// The number, E.164, its calling code and its country.
+    phone: &'a str,
+    country_code: u16,
+    region: &'a str,
+    /// When the code expires, in milliseconds since the epoch.
+    expires: u64,
+}
+
+/// The session as cookies sealed before December 2026 hold it: JSON with
+/// short names. Still read, so no one's session ends at the upgrade.
+#[derive(Deserialize)]
 struct Stored {
     c: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     p: Option<StoredPending>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     a: Option<AuthorizationRequest>,
     /// `SendNews` as bits.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     s: u8,
     /// The number verified last, masked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     v: Option<String>,
     /// The chosen language's tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     l: Option<String>,
 }
 
-fn is_zero(bits: &u8) -> bool {
-    *bits == 0
-}
-
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredPending {
     /// Verification id.
     i: String,
@@ -141,27 +171,62 @@ impl Session {
         self.authorization.as_ref().map(|a| a.client_name.as_str())
     }
 
-    /// JSON: only ever seen encrypted.
-    fn encode(&self) -> String {
-        let stored = Stored {
-            c: self.csrf.clone(),
-            p: self.pending.as_ref().map(|p| StoredPending {
-                i: p.id.encode(),
-                c: p.code.as_str().to_owned(),
-                n: p.phone.e164().to_owned(),
-                cc: p.phone.country_code(),
-                r: p.phone.region_code().to_owned(),
-                e: p.expires.as_millis(),
+    /// `PACKED_V1` and the packed session, appended to `out`: only ever
+    /// seen encrypted.
+    fn encode_into(&self, out: Vec<u8>) -> Vec<u8> {
+        let packed = Packed {
+            csrf: &self.csrf,
+            pending: self.pending.as_ref().map(|p| PackedPending {
+                id: p.id.to_bytes(),
+                code: p.code.as_str(),
+                phone: p.phone.e164(),
+                country_code: p.phone.country_code(),
+                region: p.phone.region_code(),
+                expires: p.expires.as_millis(),
             }),
-            a: self.authorization.clone(),
-            s: self.news.bits(),
-            v: self.verified.clone(),
-            l: self.language.map(|l| l.tag().to_owned()),
+            authorization: self.authorization.clone(),
+            news: self.news.bits(),
+            verified: self.verified.as_deref(),
+            language: self.language.map(|l| l.tag()),
         };
-        serde_json::to_string(&stored).unwrap_or_default()
+        let mut out = out;
+        out.push(PACKED_V1);
+        // Writing into a `Vec` does not fail.
+        postcard::to_extend(&packed, out).unwrap_or_default()
     }
 
-    fn decode(text: &str, format: CodeFormat) -> Option<Self> {
+    fn decode(opened: &[u8], format: CodeFormat) -> Option<Self> {
+        match opened.split_first()? {
+            (&PACKED_V1, packed) => Self::unpack(packed, format),
+            (b'{', _) => Self::from_json(std::str::from_utf8(opened).ok()?, format),
+            _ => None,
+        }
+    }
+
+    fn unpack(bytes: &[u8], format: CodeFormat) -> Option<Self> {
+        let packed: Packed = postcard::from_bytes(bytes).ok()?;
+        let pending = match packed.pending {
+            None => None,
+            Some(p) => Some(PendingCode {
+                id: VerificationId::from_bytes(p.id),
+                code: OtpCode::from_cookie(p.code, format)?,
+                phone: PhoneNumber::from_stored(p.phone, p.country_code, p.region)?,
+                expires: Timestamp::from_millis(p.expires),
+            }),
+        };
+        Some(Self {
+            csrf: Some(packed.csrf)
+                .filter(|c| c.len() == CSRF_LEN)?
+                .to_owned(),
+            pending,
+            authorization: packed.authorization,
+            news: SendNews::from_bits(packed.news),
+            verified: packed.verified.map(str::to_owned),
+            language: packed.language.and_then(Language::from_tag),
+        })
+    }
+
+    fn from_json(text: &str, format: CodeFormat) -> Option<Self> {
         let stored: Stored = serde_json::from_str(text).ok()?;
         let pending = match stored.p {
             None => None,
@@ -173,7 +238,7 @@ impl Session {
             }),
         };
         Some(Self {
-            csrf: Some(stored.c).filter(|c| c.len() == 22)?,
+            csrf: Some(stored.c).filter(|c| c.len() == CSRF_LEN)?,
             pending,
             authorization: stored.a,
             news: SendNews::from_bits(stored.s),
@@ -182,6 +247,9 @@ impl Session {
         })
     }
 }
+
+/// A CSRF token: 16 random bytes in URL-safe base64.
+const CSRF_LEN: usize = 22;
 
 impl Default for Session {
     fn default() -> Self {
@@ -193,8 +261,10 @@ impl Default for Session {
 ///
 /// Sealed as the cookie crate's private jar seals (AES-256-GCM under
 /// `Key::encryption`, the cookie's name as associated data, base64 of
-/// nonce ‖ ciphertext ‖ tag), so cookies of either open with the other (a
-/// test holds it). The jar expands each key's AES schedule again for every
+/// nonce ‖ ciphertext ‖ tag), so the cookies it sealed, with JSON inside,
+/// open here (a test holds it); what is sealed here since December 2026 is
+/// the packed session, which the jar, wanting text, would not take. The
+/// jar expands each key's AES schedule again for every
 /// cookie and builds a jar around it; here each key's cipher is made once,
 /// which took sealing and opening from 15% of `GET /`'s instructions to
 /// what is left below.
@@ -273,20 +343,19 @@ impl SessionCookies {
         } else {
             value.into()
         };
-        let sealed = STANDARD.decode(value.as_bytes()).ok()?;
-        if sealed.len() < NONCE_LEN + TAG_LEN {
-            return None;
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::from_slice(nonce);
-        self.ciphers.iter().find_map(|cipher| {
-            let payload = Payload {
-                msg: ciphertext,
-                aad: name.as_bytes(),
-            };
-            let opened = cipher.decrypt(nonce, payload).ok()?;
-            Session::decode(std::str::from_utf8(&opened).ok()?, self.format)
-        })
+        let mut sealed = STANDARD.decode(value.as_bytes()).ok()?;
+        let tag_at = sealed.len().checked_sub(TAG_LEN)?;
+        let (rest, tag) = sealed.split_at_mut(tag_at);
+        let (nonce, ciphertext) = rest.split_at_mut_checked(NONCE_LEN)?;
+        let (nonce, tag) = (Nonce::from_slice(nonce), Tag::from_slice(tag));
+        // Opened in place: the tag is checked before anything is
+        // decrypted, so a key that fails leaves it for the next.
+        self.ciphers.iter().find(|cipher| {
+            cipher
+                .decrypt_in_place_detached(nonce, name.as_bytes(), ciphertext, tag)
+                .is_ok()
+        })?;
+        Session::decode(ciphertext, self.format)
     }
 
     /// The `Set-Cookie` that carries `session`, sealed with the first key.
@@ -299,12 +368,11 @@ impl SessionCookies {
         let Some(cipher) = self.ciphers.first() else {
             return SessionCookie(None);
         };
-        let plain = session.encode();
-        let mut sealed = Vec::with_capacity(NONCE_LEN + plain.len() + TAG_LEN);
+        let mut sealed = Vec::with_capacity(NONCE_LEN + 128 + TAG_LEN);
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(plain.as_bytes());
+        let mut sealed = session.encode_into(sealed);
         let name = self.name();
         let Ok(tag) = cipher.encrypt_in_place_detached(
             Nonce::from_slice(&nonce),
@@ -430,6 +498,68 @@ mod tests {
         session.pending = Some(pending(FORMAT.generate()));
         let read = round_trip(&cookies, &session).expect("read back");
         assert_eq!(session.pending, read.pending);
+
+        session.authorization = Some(AuthorizationRequest {
+            client_id: "spa".into(),
+            client_name: "Single Page App".into(),
+            redirect_uri: "https://app.example.com/callback".into(),
+            state: Some("state with spaces & symbols ü".into()),
+            nonce: None,
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            phone_scope: true,
+            login_hint: None,
+            ui_locales: Some("es ar".into()),
+        });
+        session.news = SendNews {
+            resent: true,
+            uncertain: true,
+        };
+        session.verified = Some("+1 ••• ••• 0123".into());
+        session.language = Language::from_tag("ar");
+        let read = round_trip(&cookies, &session).expect("read back");
+        assert!(read.accepts(session.csrf_token()));
+        assert_eq!(read.pending, session.pending);
+        assert_eq!(read.authorization, session.authorization);
+        assert_eq!(read.news, session.news);
+        assert_eq!(read.verified, session.verified);
+        assert_eq!(read.language, session.language);
+    }
+
+    #[test]
+    fn a_session_sealed_as_json_before_the_packed_layout_reads_the_same() {
+        let key = Key::generate();
+        let cookies = SessionCookies::new(vec![key.clone()], false, FORMAT);
+        let mut session = Session::new();
+        session.pending = Some(pending(FORMAT.generate()));
+        let sealed = jar_sealed(&key, "twofa", json(&session), false);
+        let mut headers = HeaderMap::new();
+        let pair = sealed.split(';').next().expect("a pair");
+        headers.insert("cookie", pair.parse().expect("a header"));
+        let read = cookies.read(&headers).expect("opens");
+        assert!(read.accepts(session.csrf_token()));
+        assert_eq!(read.pending, session.pending);
+        // Written back in the packed layout, which is smaller.
+        let packed = session.encode_into(Vec::new());
+        assert_eq!(packed.first(), Some(&PACKED_V1));
+        assert!(packed.len() < json(&session).len(), "{}", packed.len());
+    }
+
+    #[test]
+    fn a_packed_session_of_another_version_or_cut_short_does_not_read() {
+        let mut session = Session::new();
+        session.pending = Some(pending(FORMAT.generate()));
+        let packed = session.encode_into(Vec::new());
+        assert!(Session::decode(&packed, FORMAT).is_some());
+        for cut in 0..packed.len() {
+            assert!(
+                Session::decode(&packed[..cut], FORMAT).is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut other = packed.clone();
+        other[0] = 2;
+        assert!(Session::decode(&other, FORMAT).is_none(), "version 2");
+        assert!(Session::decode(b"", FORMAT).is_none());
     }
 
     #[test]
@@ -500,6 +630,22 @@ mod tests {
         );
     }
 
+    /// `session` as cookies sealed before December 2026 held it.
+    fn json(session: &Session) -> String {
+        let mut stored = serde_json::json!({"c": session.csrf_token()});
+        if let Some(p) = &session.pending {
+            stored["p"] = serde_json::json!({
+                "i": p.id.encode(),
+                "c": p.code.as_str(),
+                "n": p.phone.e164(),
+                "cc": p.phone.country_code(),
+                "r": p.phone.region_code(),
+                "e": p.expires.as_millis(),
+            });
+        }
+        stored.to_string()
+    }
+
     /// The cookie crate's private jar, as the cookie was sealed before.
     fn jar_sealed(key: &Key, name: &'static str, value: String, secure: bool) -> String {
         let cookie = cookie::Cookie::build((name, value))
@@ -513,7 +659,7 @@ mod tests {
     }
 
     #[test]
-    fn cookies_sealed_here_and_by_the_cookie_crates_private_jar_open_in_either() {
+    fn cookies_sealed_by_the_cookie_crates_private_jar_as_json_still_open() {
         let key = Key::generate();
         for secure in [false, true] {
             let cookies = SessionCookies::new(vec![key.clone()], secure, FORMAT);
@@ -521,21 +667,15 @@ mod tests {
             let mut session = Session::new();
             session.pending = Some(pending(FORMAT.generate()));
 
-            // Ours, opened by the jar.
             let response = (cookies.write(&session), "").into_response();
             let ours = response.headers()["set-cookie"]
                 .to_str()
                 .expect("ascii")
                 .to_owned();
-            let parsed = cookie::Cookie::parse(ours.clone()).expect("a cookie");
-            let opened = cookie::CookieJar::new()
-                .private(&key)
-                .decrypt(parsed.into_owned())
-                .expect("the jar opens ours");
-            assert_eq!(opened.value(), session.encode());
 
-            // The jar's, opened by us, and its attributes are ours.
-            let theirs = jar_sealed(&key, name, session.encode(), secure);
+            // The jar's (as cookies were sealed before 2026-12, JSON inside),
+            // opened by us, and its attributes are ours.
+            let theirs = jar_sealed(&key, name, json(&session), secure);
             let attributes = |c: &str| c.split_once(';').map(|(_, a)| a.to_owned());
             assert_eq!(attributes(&ours), attributes(&theirs), "secure: {secure}");
             let mut headers = HeaderMap::new();
@@ -553,7 +693,7 @@ mod tests {
         let cookies = SessionCookies::new(vec![key.clone()], false, FORMAT);
         let session = Session::new();
         // Sealed for another name: the name is the seal's associated data.
-        let other = jar_sealed(&key, "other", session.encode(), false);
+        let other = jar_sealed(&key, "other", json(&session), false);
         let value = other
             .split(';')
             .next()
@@ -585,7 +725,7 @@ mod tests {
             assert!(cookies.read(&headers).is_none(), "a flipped bit at {at}");
         }
         // Sealed right, but longer than any browser keeps.
-        let padded = session.encode().replacen(
+        let padded = json(&session).replacen(
             '{',
             &format!("{{\"pad\":\"{}\",", "x".repeat(MAX_COOKIE)),
             1,

@@ -39,6 +39,10 @@ impl VerificationId {
         &self.0
     }
 
+    pub fn to_bytes(&self) -> [u8; 16] {
+        self.0
+    }
+
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0)
     }
