@@ -80,7 +80,11 @@ const PACKED_V1: u8 = 1;
 /// The session as the cookie holds it (before encryption), after
 /// `PACKED_V1`: postcard, which writes each field in order with no names,
 /// and reads strings in place. Reading it took a wrong code's reading of
-/// the session from 11.3k instructions to what `BENCHMARKS.md` says.
+/// the session from 11.3k instructions to 6.2k (`BENCHMARKS.md`).
+///
+/// Fields are known by their place, so adding, removing or reordering one
+/// here or in `AuthorizationRequest` is a new layout: give it a new
+/// version byte and keep reading this one (a test pins its bytes).
 #[derive(Serialize, Deserialize)]
 struct Packed<'a> {
     csrf: &'a str,
@@ -172,8 +176,9 @@ impl Session {
     }
 
     /// `PACKED_V1` and the packed session, appended to `out`: only ever
-    /// seen encrypted.
-    fn encode_into(&self, out: Vec<u8>) -> Vec<u8> {
+    /// seen encrypted. `None` only if postcard failed, which writing into a
+    /// `Vec` does not.
+    fn encode_into(&self, out: Vec<u8>) -> Option<Vec<u8>> {
         let packed = Packed {
             csrf: &self.csrf,
             pending: self.pending.as_ref().map(|p| PackedPending {
@@ -191,8 +196,7 @@ impl Session {
         };
         let mut out = out;
         out.push(PACKED_V1);
-        // Writing into a `Vec` does not fail.
-        postcard::to_extend(&packed, out).unwrap_or_default()
+        postcard::to_extend(&packed, out).ok()
     }
 
     fn decode(opened: &[u8], format: CodeFormat) -> Option<Self> {
@@ -204,7 +208,10 @@ impl Session {
     }
 
     fn unpack(bytes: &[u8], format: CodeFormat) -> Option<Self> {
-        let packed: Packed = postcard::from_bytes(bytes).ok()?;
+        let (packed, rest) = postcard::take_from_bytes::<Packed>(bytes).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
         let pending = match packed.pending {
             None => None,
             Some(p) => Some(PendingCode {
@@ -372,7 +379,9 @@ impl SessionCookies {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         sealed.extend_from_slice(&nonce);
-        let mut sealed = session.encode_into(sealed);
+        let Some(mut sealed) = session.encode_into(sealed) else {
+            return SessionCookie(None);
+        };
         let name = self.name();
         let Ok(tag) = cipher.encrypt_in_place_detached(
             Nonce::from_slice(&nonce),
@@ -441,6 +450,30 @@ mod tests {
         }
     }
 
+    /// A session with every field set.
+    fn every_field() -> Session {
+        let mut session = Session::new();
+        session.pending = Some(pending(FORMAT.generate()));
+        session.authorization = Some(AuthorizationRequest {
+            client_id: "spa".into(),
+            client_name: "Single Page App".into(),
+            redirect_uri: "https://app.example.com/callback".into(),
+            state: Some("state with spaces & symbols ü".into()),
+            nonce: None,
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            phone_scope: true,
+            login_hint: None,
+            ui_locales: Some("es ar".into()),
+        });
+        session.news = SendNews {
+            resent: true,
+            uncertain: true,
+        };
+        session.verified = Some("+1 ••• ••• 0123".into());
+        session.language = Language::from_tag("ar");
+        session
+    }
+
     fn cookies() -> SessionCookies {
         SessionCookies::new(vec![Key::generate()], false, FORMAT)
     }
@@ -499,23 +532,7 @@ mod tests {
         let read = round_trip(&cookies, &session).expect("read back");
         assert_eq!(session.pending, read.pending);
 
-        session.authorization = Some(AuthorizationRequest {
-            client_id: "spa".into(),
-            client_name: "Single Page App".into(),
-            redirect_uri: "https://app.example.com/callback".into(),
-            state: Some("state with spaces & symbols ü".into()),
-            nonce: None,
-            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
-            phone_scope: true,
-            login_hint: None,
-            ui_locales: Some("es ar".into()),
-        });
-        session.news = SendNews {
-            resent: true,
-            uncertain: true,
-        };
-        session.verified = Some("+1 ••• ••• 0123".into());
-        session.language = Language::from_tag("ar");
+        let session = every_field();
         let read = round_trip(&cookies, &session).expect("read back");
         assert!(read.accepts(session.csrf_token()));
         assert_eq!(read.pending, session.pending);
@@ -529,8 +546,7 @@ mod tests {
     fn a_session_sealed_as_json_before_the_packed_layout_reads_the_same() {
         let key = Key::generate();
         let cookies = SessionCookies::new(vec![key.clone()], false, FORMAT);
-        let mut session = Session::new();
-        session.pending = Some(pending(FORMAT.generate()));
+        let session = every_field();
         let sealed = jar_sealed(&key, "twofa", json(&session), false);
         let mut headers = HeaderMap::new();
         let pair = sealed.split(';').next().expect("a pair");
@@ -538,8 +554,12 @@ mod tests {
         let read = cookies.read(&headers).expect("opens");
         assert!(read.accepts(session.csrf_token()));
         assert_eq!(read.pending, session.pending);
+        assert_eq!(read.authorization, session.authorization);
+        assert_eq!(read.news, session.news);
+        assert_eq!(read.verified, session.verified);
+        assert_eq!(read.language, session.language);
         // Written back in the packed layout, which is smaller.
-        let packed = session.encode_into(Vec::new());
+        let packed = session.encode_into(Vec::new()).expect("packs");
         assert_eq!(packed.first(), Some(&PACKED_V1));
         assert!(packed.len() < json(&session).len(), "{}", packed.len());
     }
@@ -548,8 +568,14 @@ mod tests {
     fn a_packed_session_of_another_version_or_cut_short_does_not_read() {
         let mut session = Session::new();
         session.pending = Some(pending(FORMAT.generate()));
-        let packed = session.encode_into(Vec::new());
+        let packed = session.encode_into(Vec::new()).expect("packs");
         assert!(Session::decode(&packed, FORMAT).is_some());
+        let mut longer = packed.clone();
+        longer.push(0);
+        assert!(
+            Session::decode(&longer, FORMAT).is_none(),
+            "a byte too many"
+        );
         for cut in 0..packed.len() {
             assert!(
                 Session::decode(&packed[..cut], FORMAT).is_none(),
@@ -632,7 +658,13 @@ mod tests {
 
     /// `session` as cookies sealed before December 2026 held it.
     fn json(session: &Session) -> String {
-        let mut stored = serde_json::json!({"c": session.csrf_token()});
+        let mut stored = serde_json::json!({
+            "c": session.csrf_token(),
+            "a": session.authorization,
+            "s": session.news.bits(),
+            "v": session.verified,
+            "l": session.language.map(|l| l.tag()),
+        });
         if let Some(p) = &session.pending {
             stored["p"] = serde_json::json!({
                 "i": p.id.encode(),
@@ -744,6 +776,56 @@ mod tests {
             let mut headers = HeaderMap::new();
             headers.insert("cookie", short.parse().expect("a header"));
             assert!(cookies.read(&headers).is_none(), "{short}");
+        }
+    }
+
+    #[test]
+    fn the_packed_layout_of_version_1_stays_as_it_is() {
+        let mut session = Session::new();
+        session.csrf = "A".repeat(CSRF_LEN);
+        session.pending = Some(PendingCode {
+            id: VerificationId::from_bytes([7; 16]),
+            code: OtpCode::from_cookie("123456", FORMAT).expect("a code"),
+            phone: PhoneNumber::parse("+12015550123", &"+1".parse().expect("+1")).expect("valid"),
+            expires: Timestamp::from_millis(1_800_000_600_000),
+        });
+        session.news.resent = true;
+        session.language = Language::from_tag("es");
+        let packed = session.encode_into(Vec::new()).expect("packs");
+        let hex: String = packed.iter().map(|b| format!("{b:02x}")).collect();
+        // Each line one field; spaces only for reading.
+        let expected = [
+            "01",                                              // version 1
+            "16 41414141414141414141414141414141414141414141", // csrf, 22 bytes
+            "01",                                              // a pending code:
+            "07070707070707070707070707070707",                // its verification's id
+            "06 313233343536",                                 // the code
+            "0c 2b3132303135353530313233",                     // the number
+            "01",                                              // its calling code
+            "02 5553",                                         // its country
+            "c0ef95c3b134",                                    // expiry, ms (varint)
+            "00",                                              // no sign-in
+            "01",                                              // news: resent
+            "00",                                              // no verified number
+            "01 02 6573",                                      // a language: es
+        ];
+        assert_eq!(hex, expected.concat().replace(' ', ""));
+    }
+
+    #[test]
+    fn a_sealed_value_too_short_for_a_nonce_and_a_tag_or_a_token_of_another_length_does_not_read() {
+        let cookies = cookies();
+        for short in [16, 21, 27] {
+            let value = format!("twofa={}", STANDARD.encode(vec![0u8; short]));
+            let mut headers = HeaderMap::new();
+            headers.insert("cookie", value.parse().expect("a header"));
+            assert!(cookies.read(&headers).is_none(), "{short} bytes");
+        }
+        for csrf in ["", "short", &"A".repeat(CSRF_LEN + 1)] {
+            let mut session = Session::new();
+            session.csrf = csrf.to_owned();
+            let packed = session.encode_into(Vec::new()).expect("packs");
+            assert!(Session::decode(&packed, FORMAT).is_none(), "{csrf:?}");
         }
     }
 

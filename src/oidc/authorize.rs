@@ -17,7 +17,9 @@ const MAX_NONCE: usize = 512;
 const MAX_LOGIN_HINT: usize = 64;
 
 /// An accepted request, kept in the session cookie while the person goes
-/// through the pages.
+/// through the pages. The cookie packs its fields by their place
+/// (`session::Packed`): adding, removing or reordering one needs a new
+/// version of that layout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
     pub client_id: String,
