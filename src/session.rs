@@ -450,6 +450,16 @@ mod tests {
         }
     }
 
+    /// `read` holds every field of `session`.
+    fn assert_same(read: &Session, session: &Session) {
+        assert!(read.accepts(session.csrf_token()));
+        assert_eq!(read.pending, session.pending);
+        assert_eq!(read.authorization, session.authorization);
+        assert_eq!(read.news, session.news);
+        assert_eq!(read.verified, session.verified);
+        assert_eq!(read.language, session.language);
+    }
+
     /// A session with every field set.
     fn every_field() -> Session {
         let mut session = Session::new();
@@ -534,12 +544,7 @@ mod tests {
 
         let session = every_field();
         let read = round_trip(&cookies, &session).expect("read back");
-        assert!(read.accepts(session.csrf_token()));
-        assert_eq!(read.pending, session.pending);
-        assert_eq!(read.authorization, session.authorization);
-        assert_eq!(read.news, session.news);
-        assert_eq!(read.verified, session.verified);
-        assert_eq!(read.language, session.language);
+        assert_same(&read, &session);
     }
 
     #[test]
@@ -552,12 +557,7 @@ mod tests {
         let pair = sealed.split(';').next().expect("a pair");
         headers.insert("cookie", pair.parse().expect("a header"));
         let read = cookies.read(&headers).expect("opens");
-        assert!(read.accepts(session.csrf_token()));
-        assert_eq!(read.pending, session.pending);
-        assert_eq!(read.authorization, session.authorization);
-        assert_eq!(read.news, session.news);
-        assert_eq!(read.verified, session.verified);
-        assert_eq!(read.language, session.language);
+        assert_same(&read, &session);
         // Written back in the packed layout, which is smaller.
         let packed = session.encode_into(Vec::new()).expect("packs");
         assert_eq!(packed.first(), Some(&PACKED_V1));

@@ -195,6 +195,16 @@ pub async fn telnyx_posts(url: &str, body: &str) -> StatusCode {
     post_receipt(url, body, &signed_by(&telnyx_key(), body, unix_now())).await
 }
 
+/// No failure was believed: the browser still waits to ask again.
+async fn the_cooldown_still_holds(browser: &mut Browser) {
+    browser.get("/verify").await;
+    assert_eq!(
+        browser.ask_for_new_code().await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the cooldown still holds"
+    );
+}
+
 /// What `/verify/status` says to this browser.
 async fn status_of(browser: &mut Browser) -> Value {
     let page = browser.get("/verify/status").await;
@@ -395,12 +405,7 @@ async fn forged_stale_altered_or_unsigned_receipts_are_refused_and_change_nothin
             "{case}: nothing changed"
         );
     }
-    browser.get("/verify").await;
-    assert_eq!(
-        browser.ask_for_new_code().await.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "the cooldown still holds"
-    );
+    the_cooldown_still_holds(&mut browser).await;
     let log = captured_logs();
     assert!(log.contains("refused a webhook said to be from Telnyx"));
     assert!(
@@ -505,12 +510,7 @@ async fn a_receipt_whose_body_names_no_send_of_ours_or_another_number_or_event_i
             "{case}: nothing changed"
         );
     }
-    browser.get("/verify").await;
-    assert_eq!(
-        browser.ask_for_new_code().await.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "the cooldown still holds: no failure was believed"
-    );
+    the_cooldown_still_holds(&mut browser).await;
     let metrics = app.scrape().await;
     let ignored = [("direction", "in"), ("result", "ignored")];
     assert_eq!(value(&metrics, "twofa_webhooks_total", &ignored), 5.0);
