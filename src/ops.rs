@@ -128,7 +128,7 @@ async fn observe<S: Behind>(
         response
     };
     let page = pages::branded(
-        app.branding.clone(),
+        app.page_kit.clone(),
         i18n::speaking(default_language, answered),
     );
     // The id rides with the request's future (every line logged while it

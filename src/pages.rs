@@ -1,5 +1,9 @@
 //! The pages, one struct per template in `templates/`.
 
+mod ahead;
+
+use ahead::{CodeFormsAhead, ProblemsAhead};
+
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -18,20 +22,39 @@ use crate::verification::Delivery;
 
 pub use crate::settings::Branding;
 
-tokio::task_local! {
-    /// The app's branding, while one of its requests is answered.
-    static BRANDING: Arc<Branding>;
+/// What one app's pages are made with: its branding, and the pages it
+/// renders ahead (made the first time each is asked for, then copied).
+#[derive(Debug, Default)]
+pub struct PageKit {
+    pub branding: Arc<Branding>,
+    code_forms: CodeFormsAhead,
+    problems: ProblemsAhead,
 }
 
-/// Answers `request` with `branding` on its pages.
-pub fn branded<F: Future>(branding: Arc<Branding>, request: F) -> impl Future<Output = F::Output> {
-    BRANDING.scope(branding, request)
+impl PageKit {
+    pub fn new(branding: Arc<Branding>, languages: &i18n::Languages) -> Self {
+        Self {
+            branding,
+            code_forms: CodeFormsAhead::new(languages),
+            problems: ProblemsAhead::new(languages),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The app's pages' making, while one of its requests is answered.
+    static KIT: Arc<PageKit>;
+}
+
+/// Answers `request` with `kit`'s branding and pages.
+pub fn branded<F: Future>(kit: Arc<PageKit>, request: F) -> impl Future<Output = F::Output> {
+    KIT.scope(kit, request)
 }
 
 /// The name in every page's header and title: the operator's, else
 /// "Phone verification" in the page's language.
 pub fn brand_name() -> Cow<'static, str> {
-    match BRANDING.try_with(|b| b.name.clone()).ok().flatten() {
+    match KIT.try_with(|kit| kit.branding.name.clone()).ok().flatten() {
         Some(name) => Cow::Owned(name),
         None => i18n::t("default-brand-name"),
     }
@@ -44,8 +67,7 @@ pub fn client_asks(client: &str) -> String {
 
 /// Where the error pages send people for help, if anywhere.
 pub fn support_url() -> Option<String> {
-    BRANDING
-        .try_with(|b| b.support_url.as_ref().map(|u| u.to_string()))
+    KIT.try_with(|kit| kit.branding.support_url.as_ref().map(|u| u.to_string()))
         .ok()
         .flatten()
 }
@@ -214,9 +236,11 @@ impl FreshPhoneForms {
             error: None,
         };
         let switcher = speaking.switcher.clone();
-        let html = BRANDING.sync_scope(self.branding.clone(), || {
-            i18n::speaking_now(speaking, || page.render())
+        let kit = Arc::new(PageKit {
+            branding: self.branding.clone(),
+            ..PageKit::default()
         });
+        let html = KIT.sync_scope(kit, || i18n::speaking_now(speaking, || page.render()));
         let html = html.ok()?;
         // Exactly one mark, or the page is rendered per request.
         let (before, after) = html.split_once(TOKEN_MARK)?;
@@ -235,11 +259,7 @@ impl FreshPhoneForms {
             return None;
         }
         let token = session.csrf_token();
-        // Ours, from a sealed cookie: base64url. Anything else is rendered.
-        if !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+        if !ahead::is_token(token) {
             return None;
         }
         let switcher = i18n::switcher();
@@ -284,6 +304,8 @@ pub struct CodeFormPage {
     pub delivery: Delivery,
     /// Receipts are on: the page's script asks `/verify/status` for news.
     pub watch_delivery: bool,
+    /// Rendered ahead: the lead is a mark, put in per request.
+    lead_is_marked: bool,
 }
 
 /// What the code page says of the SMS, when there is news.
@@ -317,6 +339,9 @@ impl CodeFormPage {
     /// "We texted a code to <strong>+1 ••• ••• 0123</strong>. It works for
     /// 10 minutes." (HTML)
     pub fn lead(&self) -> String {
+        if self.lead_is_marked {
+            return ahead::LEAD_MARK.to_owned();
+        }
         let language = i18n::current();
         let id = if self.notice.is_some() {
             "code-lead-uncertain-html"
@@ -387,13 +412,17 @@ impl CodeFormPage {
             resend_error: None,
             delivery: Delivery::Unknown,
             watch_delivery: false,
+            lead_is_marked: false,
         }
     }
 }
 
 impl IntoResponse for CodeFormPage {
     fn into_response(self) -> Response {
-        with_form_target(&self, self.form_target.as_ref())
+        KIT.try_with(|kit| kit.code_forms.answer(&self))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| with_form_target(&self, self.form_target.as_ref()))
     }
 }
 
@@ -418,12 +447,21 @@ pub fn support_link() -> Option<String> {
 }
 
 /// Every error that is not a form to fix: what happened, what to do next.
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "problem.html")]
 pub struct ProblemPage {
     pub title: Cow<'static, str>,
     /// HTML: the message, escaped, or a markup message.
     pub message_html: Cow<'static, str>,
+}
+
+impl IntoResponse for ProblemPage {
+    fn into_response(self) -> Response {
+        KIT.try_with(|kit| kit.problems.answer(&self))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| with_form_target(&self, None))
+    }
 }
 
 #[cfg(test)]
@@ -465,8 +503,12 @@ mod tests {
         for &language in languages.offered() {
             for here in ["/", "/verify"] {
                 let speaking = languages.page(language, here);
+                let kit = PageKit {
+                    branding: branding.clone(),
+                    ..PageKit::default()
+                };
                 let (fast, rendered) = branded(
-                    branding.clone(),
+                    Arc::new(kit),
                     i18n::speaking(speaking, async {
                         let fast = ahead.answer(&session);
                         let rendered = PhoneFormPage::new(&session, &rules).into_response();

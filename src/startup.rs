@@ -25,7 +25,7 @@ use crate::limits::LimitRules;
 use crate::metrics::Metrics;
 use crate::oidc::Provider;
 use crate::otp::{Alphabet, CodeFormat};
-use crate::pages::FreshPhoneForms;
+use crate::pages::{FreshPhoneForms, PageKit};
 use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
 use crate::routes::{MAX_BODY_BYTES, router};
@@ -174,7 +174,7 @@ impl Application {
             api,
             receipts,
             events,
-            branding,
+            page_kit: Arc::new(PageKit::new(branding, &languages)),
             languages,
             fresh_phone_forms,
         });

@@ -7,9 +7,9 @@ use std::time::Duration;
 use crate::api::Api;
 use crate::i18n::Languages;
 use crate::oidc::Provider;
-use crate::pages::FreshPhoneForms;
+use crate::pages::{FreshPhoneForms, PageKit};
 use crate::session::SessionCookies;
-use crate::settings::{Branding, ForwardedFor};
+use crate::settings::ForwardedFor;
 use crate::verifier::Verifier;
 use crate::webhooks::events::Outbox;
 use crate::webhooks::receipts::TelnyxReceipts;
@@ -38,8 +38,9 @@ pub struct AppState {
     pub receipts: Option<TelnyxReceipts>,
     /// Where events for profiles' `webhook_url`s are queued.
     pub events: Outbox,
-    /// The service's name and help link, for every page.
-    pub branding: Arc<Branding>,
+    /// The service's name and help link, for every page, and the pages
+    /// rendered ahead.
+    pub page_kit: Arc<PageKit>,
     /// The languages the pages offer, and the one they default to.
     pub languages: Arc<Languages>,
     /// `GET /`'s page, rendered ahead in each of them.
