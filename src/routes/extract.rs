@@ -1,6 +1,7 @@
 //! What handlers take from a request: the browser's session, its address,
 //! and forms that carry the session's anti-CSRF token.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -8,8 +9,8 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, header};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
 
 use crate::body::WholeBody;
 use crate::errors::AppError;
@@ -145,11 +146,6 @@ pub struct PageForm<T> {
     pub session: Session,
 }
 
-#[derive(Deserialize)]
-struct CsrfField {
-    csrf: Option<String>,
-}
-
 impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
     type Rejection = AppError;
 
@@ -171,15 +167,32 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         let request = Request::from_parts(parts, body);
         let Ok(WholeBody(body)) = WholeBody::from_request(request, app).await;
         let body = body.map_err(AppError::BadBody)?;
-        let token = serde_urlencoded::from_bytes::<CsrfField>(&body)
-            .ok()
-            .and_then(|f| f.csrf);
-        let session = match (session, token) {
-            (Some(session), Some(token)) if session.accepts(&token) => session,
+        // Read once: the token, then the fields from the same pairs.
+        let pairs: Vec<_> = url::form_urlencoded::parse(&body).collect();
+        let session = match (session, submitted_token(&pairs)) {
+            (Some(session), Some(token)) if session.accepts(token) => session,
             _ => return Err(AppError::Forbidden),
         };
-        let fields = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadForm)?;
+        let fields = pairs
+            .iter()
+            .filter(|(name, _)| name != CSRF_FIELD)
+            .map(|(name, value)| (name.as_ref(), value.as_ref()));
+        // The fields are text (`&str`): a form's values are.
+        let fields = MapDeserializer::<_, serde::de::value::Error>::new(fields);
+        let fields = T::deserialize(fields).map_err(|_| AppError::BadForm)?;
         Ok(Self { fields, session })
+    }
+}
+
+/// The field every page form carries its anti-CSRF token in.
+const CSRF_FIELD: &str = "csrf";
+
+/// The form's token: its one `csrf` field (none, or two, is no token).
+fn submitted_token<'a>(pairs: &'a [(Cow<'a, str>, Cow<'a, str>)]) -> Option<&'a str> {
+    let mut tokens = pairs.iter().filter(|(name, _)| name == CSRF_FIELD);
+    match (tokens.next(), tokens.next()) {
+        (Some((_, token)), None) => Some(token),
+        _ => None,
     }
 }
 
@@ -200,6 +213,19 @@ mod tests {
     }
 
     const PROXY: &str = "10.0.0.5";
+
+    #[test]
+    fn a_form_with_no_csrf_field_or_two_carries_no_token() {
+        let token = |body: &str| {
+            let pairs: Vec<_> = url::form_urlencoded::parse(body.as_bytes()).collect();
+            submitted_token(&pairs).map(str::to_owned)
+        };
+        assert_eq!(token("csrf=abc&token=1").as_deref(), Some("abc"));
+        assert_eq!(token("token=1&cs%72f=abc").as_deref(), Some("abc"));
+        assert_eq!(token("token=1"), None);
+        assert_eq!(token("csrf=abc&csrf=abc&token=1"), None);
+        assert_eq!(token("csrf=abc&token=1&csrf=xyz"), None);
+    }
 
     #[test]
     fn without_a_trusted_proxy_the_peer_is_the_client_whatever_it_forwards() {
