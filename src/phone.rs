@@ -703,6 +703,34 @@ impl DefaultCountry {
     }
 }
 
+/// Whether `digits` begin with calling code `code`, without writing it
+/// out (reading a stored number is on every request of a browser with a
+/// code pending).
+fn begins_with_code(digits: &str, code: u16) -> bool {
+    let length = code.checked_ilog10().unwrap_or(0) as usize + 1;
+    digits.get(..length).and_then(|p| p.parse::<u16>().ok()) == Some(code)
+}
+
+/// The region of a two-letter code as stored: looked up in a table made
+/// once, where `country::Id`'s own parse tries its 245 names in turn (460
+/// instructions for `US`, on every request of a browser with a code
+/// pending). Anything else is parsed.
+fn region_by_code(code: &str) -> Option<country::Id> {
+    const LETTERS: usize = 26;
+    static REGIONS: LazyLock<[Option<country::Id>; LETTERS * LETTERS]> = LazyLock::new(|| {
+        std::array::from_fn(|i| {
+            let pair = [b'A' + (i / LETTERS) as u8, b'A' + (i % LETTERS) as u8];
+            std::str::from_utf8(&pair).ok()?.parse().ok()
+        })
+    });
+    match *code.as_bytes() {
+        [first @ b'A'..=b'Z', second @ b'A'..=b'Z'] => {
+            REGIONS[usize::from(first - b'A') * LETTERS + usize::from(second - b'A')]
+        }
+        _ => code.parse().ok(),
+    }
+}
+
 impl PhoneNumber {
     /// Drops the separators people type (`-`, `.`, `(`, `)`, spaces), then
     /// reads the number as international when it starts with `+`, else as a
@@ -805,13 +833,13 @@ impl PhoneNumber {
         let digits = e164.strip_prefix('+')?;
         let well_formed = (1..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
-            && digits.starts_with(&country_code.to_string());
+            && begins_with_code(digits, country_code);
         if !well_formed {
             return None;
         }
         let region = match region {
             "" => None,
-            code => Some(code.parse().ok()?),
+            code => Some(region_by_code(code)?),
         };
         let mut stored = [0u8; 16];
         stored[..e164.len()].copy_from_slice(e164.as_bytes());
@@ -1295,6 +1323,44 @@ mod tests {
             ("+12015550123", 1, "Narnia"),
         ] {
             assert_eq!(PhoneNumber::from_stored(bad, code, region), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_region_table_reads_every_code_as_the_crates_own_parse_does() {
+        for first in b'A'..=b'Z' {
+            for second in b'A'..=b'Z' {
+                let pair = [first, second];
+                let code = std::str::from_utf8(&pair).expect("ASCII");
+                assert_eq!(region_by_code(code), code.parse().ok(), "{code}");
+            }
+        }
+        for odd in ["", "U", "us", "USA", "001", "Ü1"] {
+            assert_eq!(region_by_code(odd), odd.parse().ok(), "{odd}");
+        }
+    }
+
+    #[test]
+    fn a_calling_code_begins_the_digits_only_as_the_whole_code() {
+        for (digits, code, begins) in [
+            ("12015550123", 1, true),
+            ("447400123456", 44, true),
+            ("447400123456", 4, true),
+            ("447400123456", 447, true),
+            ("447400123456", 45, false),
+            ("12015550123", 12, true),
+            ("12015550123", 2, false),
+            ("0123", 1, false),
+            ("1", 12, false),
+            ("", 1, false),
+            ("9995", 999, true),
+        ] {
+            assert_eq!(begins_with_code(digits, code), begins, "{digits} {code}");
+            assert_eq!(
+                digits.starts_with(&code.to_string()),
+                begins,
+                "{digits} {code}"
+            );
         }
     }
 
