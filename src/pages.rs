@@ -396,6 +396,8 @@ impl CodeFormPage {
     ) -> Self {
         let numeric = format.alphabet == Alphabet::Digits;
         let symbols = if numeric { "[0-9]" } else { "[0-9A-Fa-f]" };
+        let mut length = itoa::Buffer::new();
+        let length = length.format(format.length);
         Self {
             csrf: session.csrf_token().to_owned(),
             client: session.client_name().map(str::to_owned),
@@ -404,7 +406,9 @@ impl CodeFormPage {
             valid_for,
             code_length: format.length,
             numeric,
-            pattern: format!("{symbols}{{{}}}", format.length),
+            // `[0-9]{6}`, made without `format!` (a code page is made per
+            // wrong code).
+            pattern: [symbols, "{", length, "}"].concat(),
             resend_wait_secs: None,
             resent: false,
             notice: None,

@@ -707,8 +707,13 @@ impl DefaultCountry {
 /// out (reading a stored number is on every request of a browser with a
 /// code pending).
 fn begins_with_code(digits: &str, code: u16) -> bool {
-    let length = code.checked_ilog10().unwrap_or(0) as usize + 1;
+    let length = code_digits(code);
     digits.get(..length).and_then(|p| p.parse::<u16>().ok()) == Some(code)
+}
+
+/// How many digits calling code `code` has.
+fn code_digits(code: u16) -> usize {
+    code.checked_ilog10().unwrap_or(0) as usize + 1
 }
 
 /// The region of a two-letter code as stored: looked up in a table made
@@ -873,12 +878,22 @@ impl PhoneNumber {
 
     /// For the pages: `+1 ••• ••• 0123`.
     pub fn masked(&self) -> String {
-        format!("+{} ••• ••• {}", self.country_code, self.last_four())
+        // Not `format!`: on every code page, whose making it was a fifth of.
+        const HIDDEN: &str = " ••• ••• ";
+        let mut code = itoa::Buffer::new();
+        let (code, last_four) = (code.format(self.country_code), self.last_four());
+        let mut masked = String::with_capacity(1 + code.len() + HIDDEN.len() + last_four.len());
+        masked.push('+');
+        masked.push_str(code);
+        masked.push_str(HIDDEN);
+        masked.push_str(last_four);
+        masked
     }
 
     fn national(&self) -> &str {
-        let code_digits = self.country_code.to_string().len();
-        self.e164().get(1 + code_digits..).unwrap_or("")
+        self.e164()
+            .get(1 + code_digits(self.country_code)..)
+            .unwrap_or("")
     }
 
     fn last_four(&self) -> &str {
@@ -1368,6 +1383,13 @@ mod tests {
     fn numbers_are_masked_for_pages_and_logs() {
         let number = PhoneNumber::parse("(201) 555-0123", &us()).expect("valid");
         assert_eq!(number.masked(), "+1 ••• ••• 0123");
+        for (typed, masked) in [
+            ("+44 7400 123456", "+44 ••• ••• 3456"),
+            ("+353 85 123 4567", "+353 ••• ••• 4567"),
+        ] {
+            let number = PhoneNumber::parse(typed, &us()).expect("valid");
+            assert_eq!(number.masked(), masked);
+        }
         let logged = number.to_string();
         assert!(logged.starts_with("+1••••••0123 ["), "{logged}");
         // The tag is six hex digits of HMAC-SHA256 under the log tag key.
