@@ -473,7 +473,8 @@ mod tests {
     use super::*;
     use crate::phone::CountryPolicy;
 
-    async fn body(response: Response) -> String {
+    /// A page's HTML, for the tests here and in `ahead`.
+    pub(super) async fn body(response: Response) -> String {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("a body in memory");

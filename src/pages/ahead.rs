@@ -286,16 +286,10 @@ mod tests {
 
     use super::*;
     use crate::otp::{Alphabet, CodeFormat};
+    use crate::pages::tests::body;
     use crate::pages::{Branding, FormTarget, PageKit, branded, with_form_target};
     use crate::phone::{DefaultCountry, PhoneNumber};
     use crate::session::Session;
-
-    async fn body(response: Response) -> String {
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("a body in memory");
-        String::from_utf8(bytes.to_vec()).expect("UTF-8")
-    }
 
     fn kit(languages: &Languages) -> Arc<PageKit> {
         let branding = Branding {
