@@ -39,7 +39,11 @@ struct Cut<H> {
 }
 
 impl<H: Hole> Cut<H> {
-    fn new(html: &str, switcher: Arc<str>) -> Self {
+    /// `html` cut at its marks, if each hole is there `holes(hole)`
+    /// times: a mark anywhere else (an operator's brand name holding one)
+    /// would put a request's value there, so such a page is rendered per
+    /// request.
+    fn new(html: &str, switcher: Arc<str>, holes: impl Fn(H) -> usize) -> Option<Self> {
         let mut pieces = Vec::new();
         let mut rest = html;
         while let Some((at, hole)) = H::ALL
@@ -51,7 +55,11 @@ impl<H: Hole> Cut<H> {
             rest = &rest[at + hole.mark().len()..];
         }
         pieces.push((rest.to_owned(), None));
-        Self { switcher, pieces }
+        let found = |hole| pieces.iter().filter(|(_, h)| *h == Some(hole)).count();
+        H::ALL
+            .iter()
+            .all(|&hole| found(hole) == holes(hole))
+            .then_some(Self { switcher, pieces })
     }
 
     /// Whether it was rendered with the current page's switcher.
@@ -227,7 +235,12 @@ fn render_code_form(page: &CodeFormPage) -> Option<RenderedCodePage> {
     };
     let html = marked.render().ok()?;
     Some(RenderedCodePage {
-        cut: Cut::new(&html, i18n::switcher()),
+        cut: Cut::new(&html, i18n::switcher(), |hole| match hole {
+            // In the form and in the resend form.
+            CodeHole::Csrf => 2,
+            CodeHole::Lead => 1,
+            CodeHole::Error => usize::from(page.error.is_some()),
+        })?,
         code_length: page.code_length,
         numeric: page.numeric,
         pattern: marked.pattern,
@@ -267,7 +280,15 @@ impl ProblemsAhead {
                 title: ProblemHole::Title.mark().into(),
                 message_html: ProblemHole::Message.mark().into(),
             };
-            Some(Cut::new(&marked.render().ok()?, i18n::switcher()))
+            Cut::new(
+                &marked.render().ok()?,
+                i18n::switcher(),
+                |hole| match hole {
+                    // In the page's title and its heading.
+                    ProblemHole::Title => 2,
+                    ProblemHole::Message => 1,
+                },
+            )
         })?;
         if !cut.fits_this_page() {
             return None;
@@ -445,6 +466,43 @@ mod tests {
         )
         .await;
         assert!(fast.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_mark_in_the_operators_brand_name_gets_the_page_it_cuts_rendered_per_request() {
+        let languages = Languages::default();
+        let english = Language::ENGLISH;
+        let code_marks = CodeHole::ALL.iter().map(|hole| hole.mark());
+        let problem_marks = ProblemHole::ALL.iter().map(|hole| hole.mark());
+        for mark in code_marks.clone().chain(problem_marks.clone()) {
+            let branding = Branding {
+                name: Some(format!("Acme {mark}")),
+                support_url: None,
+            };
+            let kit = Arc::new(PageKit::new(Arc::new(branding), &languages));
+            let page = code_page("2015550123", DIGITS);
+            let (fast, rendered) = both(&kit, &languages, english, "/verify", page).await;
+            match fast {
+                Some(fast) => assert_eq!(fast, rendered, "{mark}"),
+                None => assert!(code_marks.clone().any(|m| m == mark), "{mark}"),
+            }
+            let problem = || ProblemPage {
+                title: "Expired".into(),
+                message_html: "Start <em>again</em>.".into(),
+            };
+            let (fast, rendered) = branded(
+                kit.clone(),
+                i18n::speaking(languages.page(english, "/verify"), async {
+                    let fast = kit.problems.answer(&problem());
+                    (fast, with_form_target(&problem(), None))
+                }),
+            )
+            .await;
+            match fast {
+                Some(fast) => assert_eq!(body(fast).await, body(rendered).await, "{mark}"),
+                None => assert!(problem_marks.clone().any(|m| m == mark), "{mark}"),
+            }
+        }
     }
 
     #[tokio::test]
