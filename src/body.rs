@@ -15,6 +15,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use http_body_util::{BodyExt, LengthLimitError};
 
+use crate::routes::MAX_BODY_BYTES;
 use crate::state::AppState;
 
 /// Why a body could not be read whole.
@@ -62,14 +63,23 @@ impl FromRequest<Arc<AppState>> for WholeBody {
 
 /// `body`'s bytes. A body that comes as one piece (a form, a JSON
 /// request) is that piece, not copied; one in several is gathered.
+///
+/// The connection's `Limited` refuses a body over `MAX_BODY_BYTES` before
+/// it is read; the count here holds the same limit for a body that came
+/// another way (a router served without `startup::serve_connection`).
 async fn read_whole(mut body: Body) -> Result<Bytes, BodyProblem> {
     let mut first: Option<Bytes> = None;
     let mut gathered: Option<Vec<u8>> = None;
+    let mut read = 0usize;
     while let Some(frame) = body.frame().await {
         // Trailers are not part of the body.
         let Ok(data) = frame.map_err(problem)?.into_data() else {
             continue;
         };
+        read = read.saturating_add(data.len());
+        if read > MAX_BODY_BYTES {
+            return Err(BodyProblem::TooLarge);
+        }
         match (&mut gathered, first.take()) {
             (Some(gathered), _) => gathered.extend_from_slice(&data),
             (None, Some(before)) => {
@@ -142,6 +152,18 @@ mod tests {
         assert_eq!(
             read_whole(body(&["csrf=", "a&to", "ken=1"], 16)).await,
             Ok(Bytes::from("csrf=a&token=1"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_too_large_without_the_connections_limit_too() {
+        let piece: &'static str = "x".repeat(MAX_BODY_BYTES / 2).leak();
+        let unlimited =
+            |pieces: &[&'static str]| Body::new(Pieces(pieces.iter().copied().collect()));
+        assert!(read_whole(unlimited(&[piece, piece])).await.is_ok());
+        assert_eq!(
+            read_whole(unlimited(&[piece, piece, "x"])).await,
+            Err(BodyProblem::TooLarge)
         );
     }
 

@@ -177,7 +177,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for PageForm<T> {
             .iter()
             .filter(|(name, _)| name != CSRF_FIELD)
             .map(|(name, value)| (name.as_ref(), value.as_ref()));
-        // The fields are text (`&str`): a form's values are.
+        // Read as text (`&str`), as a form's values are: a field of
+        // another type (a number, an `Option`) would refuse every form,
+        // which its handler's tests would show at once.
         let fields = MapDeserializer::<_, serde::de::value::Error>::new(fields);
         let fields = T::deserialize(fields).map_err(|_| AppError::BadForm)?;
         Ok(Self { fields, session })
