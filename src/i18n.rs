@@ -915,12 +915,6 @@ pub fn speaking<F: Future>(page: PageLanguage, request: F) -> impl Future<Output
     PAGE.scope(page, request)
 }
 
-/// Runs `render` as a page in `page`'s language would: for what is
-/// rendered once, outside any request.
-pub fn speaking_now<R>(page: PageLanguage, render: impl FnOnce() -> R) -> R {
-    PAGE.sync_scope(page, render)
-}
-
 /// The language of the page being answered (the default outside one).
 pub fn current() -> Language {
     PAGE.try_with(|page| page.language)
@@ -1065,7 +1059,7 @@ mod tests {
                 switcher: Arc::from(""),
             };
             assert_eq!(
-                speaking_now(page, || h("phone-lead").to_string()),
+                PAGE.sync_scope(page, || h("phone-lead").to_string()),
                 *escape(&language.text("phone-lead"))
             );
         }

@@ -2,10 +2,10 @@
 
 mod ahead;
 
-use ahead::{CodeFormsAhead, ProblemsAhead};
+use ahead::{CodeFormsAhead, PhoneFormsAhead, ProblemsAhead};
 
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -27,6 +27,7 @@ pub use crate::settings::Branding;
 #[derive(Debug, Default)]
 pub struct PageKit {
     pub branding: Arc<Branding>,
+    phone_forms: PhoneFormsAhead,
     code_forms: CodeFormsAhead,
     problems: ProblemsAhead,
 }
@@ -35,6 +36,7 @@ impl PageKit {
     pub fn new(branding: Arc<Branding>, languages: &i18n::Languages) -> Self {
         Self {
             branding,
+            phone_forms: PhoneFormsAhead::new(languages),
             code_forms: CodeFormsAhead::new(languages),
             problems: ProblemsAhead::new(languages),
         }
@@ -164,113 +166,10 @@ impl PhoneFormPage {
 
 impl IntoResponse for PhoneFormPage {
     fn into_response(self) -> Response {
-        with_form_target(&self, self.form_target.as_ref())
-    }
-}
-
-/// Where the CSRF token goes in a page rendered ahead (letters only, so no
-/// escaping changes it).
-const TOKEN_MARK: &str = "CsrfTokenGoesHere0x7f3a";
-
-/// The phone form as a new visitor sees it at `GET /` (nothing typed, no
-/// sign-in under way, no error), rendered once per language around a mark
-/// where the CSRF token goes: the page is then three copies, not a render
-/// of a dozen messages. Only its token differs between visitors. The
-/// default language's is rendered at start; another's when the first
-/// visitor speaking it comes, so a language no one speaks costs nothing.
-#[derive(Debug)]
-pub struct FreshPhoneForms {
-    ahead: Vec<(i18n::Language, OnceLock<Option<RenderedAhead>>)>,
-    languages: Arc<i18n::Languages>,
-    branding: Arc<Branding>,
-    /// The example number the form shows.
-    example: String,
-}
-
-#[derive(Debug)]
-struct RenderedAhead {
-    /// The language switcher it was rendered with (the one for `/`;
-    /// compared by address first, then by text).
-    switcher: Arc<str>,
-    before: String,
-    after: String,
-}
-
-impl FreshPhoneForms {
-    pub fn new(
-        languages: Arc<i18n::Languages>,
-        branding: Arc<Branding>,
-        rules: &PhoneRules,
-    ) -> Self {
-        let forms = Self {
-            ahead: languages
-                .offered()
-                .iter()
-                .map(|&language| (language, OnceLock::new()))
-                .collect(),
-            languages,
-            branding,
-            example: rules.default_country.example().to_owned(),
-        };
-        forms.rendered(forms.languages.default_language());
-        forms
-    }
-
-    /// The form in `language`, rendered the first time it is asked for;
-    /// `None` if it could not be (then it is rendered per request).
-    fn rendered(&self, language: i18n::Language) -> Option<&RenderedAhead> {
-        let (_, cell) = self.ahead.iter().find(|(l, _)| *l == language)?;
-        cell.get_or_init(|| self.render(self.languages.page(language, "/")))
-            .as_ref()
-    }
-
-    /// The form as `speaking` says it, with its switcher, cut where the
-    /// token goes.
-    fn render(&self, speaking: i18n::PageLanguage) -> Option<RenderedAhead> {
-        let page = PhoneFormPage {
-            csrf: TOKEN_MARK.to_owned(),
-            client: None,
-            form_target: None,
-            example: self.example.clone(),
-            typed: String::new(),
-            error: None,
-        };
-        let switcher = speaking.switcher.clone();
-        let kit = Arc::new(PageKit {
-            branding: self.branding.clone(),
-            ..PageKit::default()
-        });
-        let html = KIT.sync_scope(kit, || i18n::speaking_now(speaking, || page.render()));
-        let html = html.ok()?;
-        // Exactly one mark, or the page is rendered per request.
-        let (before, after) = html.split_once(TOKEN_MARK)?;
-        (!after.contains(TOKEN_MARK)).then(|| RenderedAhead {
-            switcher,
-            before: before.to_owned(),
-            after: after.to_owned(),
-        })
-    }
-
-    /// The page for `session`, if it is the one rendered ahead for the
-    /// current page's language and switcher (rendered now, if it is the
-    /// first in its language).
-    pub fn answer(&self, session: &Session) -> Option<Response> {
-        if session.authorization.is_some() {
-            return None;
-        }
-        let token = session.csrf_token();
-        if !ahead::is_token(token) {
-            return None;
-        }
-        let switcher = i18n::switcher();
-        let ahead = self
-            .rendered(i18n::current())
-            .filter(|a| a.switcher == switcher)?;
-        let mut html = String::with_capacity(ahead.before.len() + token.len() + ahead.after.len());
-        html.push_str(&ahead.before);
-        html.push_str(token);
-        html.push_str(&ahead.after);
-        Some(html_response(html))
+        KIT.try_with(|kit| kit.phone_forms.answer(&self))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| with_form_target(&self, self.form_target.as_ref()))
     }
 }
 
@@ -465,100 +364,5 @@ impl IntoResponse for ProblemPage {
             .ok()
             .flatten()
             .unwrap_or_else(|| with_form_target(&self, None))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::phone::CountryPolicy;
-
-    /// A page's HTML, for the tests here and in `ahead`.
-    pub(super) async fn body(response: Response) -> String {
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("a body in memory");
-        String::from_utf8(bytes.to_vec()).expect("UTF-8")
-    }
-
-    #[tokio::test]
-    async fn the_phone_form_rendered_ahead_is_byte_for_byte_the_one_rendered_per_request() {
-        let rules = PhoneRules {
-            default_country: "+44".parse().expect("+44"),
-            countries: CountryPolicy::parse(&["GB".into()]).expect("GB"),
-        };
-        let branding = Arc::new(Branding {
-            name: Some("Acme <Shop> & Co".into()),
-            ..Branding::default()
-        });
-        let languages = Arc::new(i18n::Languages::default());
-        let ahead = FreshPhoneForms::new(languages.clone(), branding.clone(), &rules);
-        assert_eq!(
-            ahead.ahead.len(),
-            languages.offered().len(),
-            "one per language"
-        );
-        // The default language's at start; the others' at their first visitor.
-        let rendered = |ahead: &FreshPhoneForms| {
-            let cells = ahead.ahead.iter().filter(|(_, made)| made.get().is_some());
-            cells.map(|(l, _)| *l).collect::<Vec<_>>()
-        };
-        assert_eq!(rendered(&ahead), [languages.default_language()]);
-        let session = Session::new();
-        for &language in languages.offered() {
-            for here in ["/", "/verify"] {
-                let speaking = languages.page(language, here);
-                let kit = PageKit {
-                    branding: branding.clone(),
-                    ..PageKit::default()
-                };
-                let (fast, rendered) = branded(
-                    Arc::new(kit),
-                    i18n::speaking(speaking, async {
-                        let fast = ahead.answer(&session);
-                        let rendered = PhoneFormPage::new(&session, &rules).into_response();
-                        (fast, rendered)
-                    }),
-                )
-                .await;
-                let rendered = body(rendered).await;
-                assert!(rendered.contains(session.csrf_token()));
-                match (here, fast) {
-                    ("/", Some(fast)) => assert_eq!(body(fast).await, rendered, "{language:?}"),
-                    ("/", None) => panic!("{language:?}: not rendered ahead"),
-                    // Another page's switcher: rendered per request.
-                    (_, fast) => assert!(fast.is_none(), "{language:?} {here}"),
-                }
-            }
-        }
-        assert_eq!(rendered(&ahead), languages.offered());
-    }
-
-    #[tokio::test]
-    async fn a_sign_in_under_way_gets_its_phone_form_rendered_per_request() {
-        let rules = PhoneRules {
-            default_country: "+1".parse().expect("+1"),
-            countries: CountryPolicy::parse(&["US".into()]).expect("US"),
-        };
-        let languages = Arc::new(i18n::Languages::default());
-        let ahead = FreshPhoneForms::new(languages.clone(), Arc::default(), &rules);
-        let mut session = Session::new();
-        session.authorization = Some(crate::oidc::AuthorizationRequest {
-            client_id: "shop".into(),
-            client_name: "Shop".into(),
-            redirect_uri: "https://shop.example/back".into(),
-            state: None,
-            nonce: None,
-            code_challenge: None,
-            phone_scope: false,
-            login_hint: None,
-            ui_locales: None,
-        });
-        let speaking = languages.page(i18n::Language::ENGLISH, "/");
-        assert!(
-            i18n::speaking(speaking, async { ahead.answer(&session) })
-                .await
-                .is_none()
-        );
     }
 }

@@ -25,7 +25,7 @@ use crate::limits::LimitRules;
 use crate::metrics::Metrics;
 use crate::oidc::Provider;
 use crate::otp::{Alphabet, CodeFormat};
-use crate::pages::{FreshPhoneForms, PageKit};
+use crate::pages::PageKit;
 use crate::phone::PhoneRules;
 use crate::pumping::PumpingRules;
 use crate::routes::{MAX_BODY_BYTES, router};
@@ -160,8 +160,6 @@ impl Application {
         )?;
         let branding = Arc::new(settings.branding.clone());
         let languages = Arc::new(settings.languages.clone());
-        let fresh_phone_forms =
-            FreshPhoneForms::new(languages.clone(), branding.clone(), &rules.phone);
         let state = Arc::new(AppState {
             verifier: Verifier::new(store, sms, keys.codes, clock, rules, metrics),
             cookies: SessionCookies::new(keys.cookies, settings.server.is_https(), code_format),
@@ -176,7 +174,6 @@ impl Application {
             events,
             page_kit: Arc::new(PageKit::new(branding, &languages)),
             languages,
-            fresh_phone_forms,
         });
         Ok(Self {
             listener,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::api::Api;
 use crate::i18n::Languages;
 use crate::oidc::Provider;
-use crate::pages::{FreshPhoneForms, PageKit};
+use crate::pages::PageKit;
 use crate::session::SessionCookies;
 use crate::settings::ForwardedFor;
 use crate::verifier::Verifier;
@@ -43,6 +43,4 @@ pub struct AppState {
     pub page_kit: Arc<PageKit>,
     /// The languages the pages offer, and the one they default to.
     pub languages: Arc<Languages>,
-    /// `GET /`'s page, rendered ahead in each of them.
-    pub fresh_phone_forms: FreshPhoneForms,
 }

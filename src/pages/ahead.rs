@@ -2,12 +2,14 @@
 //! as well), with marks where a request's own values go, then cut at the
 //! marks. Answering one copies its pieces with the request's values
 //! between them, where rendering it made a dozen messages and escaped a
-//! dozen values: a wrong code's page was a sixth of the request.
+//! dozen values: a wrong code's page was a sixth of the request, a new
+//! visitor's phone form a fifth. Each is made when the first request in
+//! its language asks for it, so a language no one speaks costs nothing.
 //!
-//! A page whose parts are not all covered (a sign-in under way, a notice, a
-//! wait before resending, a switcher other than the one it was rendered
-//! with) is rendered per request, as before; the tests below compare the
-//! two byte for byte.
+//! A page whose parts are not all covered (a sign-in under way, something
+//! typed, a notice, a wait before resending, a switcher other than the one
+//! it was rendered with) is rendered per request, as before; the tests
+//! below compare the two byte for byte.
 
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +17,7 @@ use askama::Template;
 use askama::filters::{Escaper, Html};
 use axum::response::Response;
 
-use super::{CodeFormPage, ProblemPage, html_response};
+use super::{CodeFormPage, PhoneFormPage, ProblemPage, html_response};
 use crate::i18n::{self, Language, Languages};
 use crate::verification::Delivery;
 
@@ -94,7 +96,7 @@ fn escaped(text: &str) -> String {
 
 /// A CSRF token of ours (base64url, from a sealed cookie): it is the same
 /// escaped. Anything else is rendered.
-pub(super) fn is_token(text: &str) -> bool {
+fn is_token(text: &str) -> bool {
     text.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
@@ -135,22 +137,80 @@ impl<T, const N: usize> PerLanguage<T, N> {
 /// What `CodeFormPage::lead` gives when the page is rendered ahead.
 pub(super) const LEAD_MARK: &str = "LeadGoesHere0x7f3b";
 
+/// Where a request's value goes in a form page: the phone form has only
+/// the token; the code page has all three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CodeHole {
+enum FormHole {
     Csrf,
     Lead,
     Error,
 }
 
-impl Hole for CodeHole {
-    const ALL: &'static [Self] = &[CodeHole::Csrf, CodeHole::Lead, CodeHole::Error];
+impl Hole for FormHole {
+    const ALL: &'static [Self] = &[FormHole::Csrf, FormHole::Lead, FormHole::Error];
 
     fn mark(self) -> &'static str {
         match self {
-            CodeHole::Csrf => "CsrfTokenGoesHere0x7f3b",
-            CodeHole::Lead => LEAD_MARK,
-            CodeHole::Error => "ErrorGoesHere0x7f3b",
+            FormHole::Csrf => "CsrfTokenGoesHere0x7f3b",
+            FormHole::Lead => LEAD_MARK,
+            FormHole::Error => "ErrorGoesHere0x7f3b",
         }
+    }
+}
+
+/// The phone form as a new visitor sees it at `GET /`, with the example
+/// number it was rendered with.
+#[derive(Debug)]
+struct RenderedPhoneForm {
+    cut: Cut<FormHole>,
+    example: String,
+}
+
+/// The phone form with nothing typed, no error and no sign-in under way:
+/// every new visitor's first page.
+#[derive(Debug, Default)]
+pub(super) struct PhoneFormsAhead(PerLanguage<RenderedPhoneForm, 1>);
+
+impl PhoneFormsAhead {
+    pub(super) fn new(languages: &Languages) -> Self {
+        Self(PerLanguage::new(languages))
+    }
+
+    /// `page` from its pieces, if it has only the parts they cover.
+    pub(super) fn answer(&self, page: &PhoneFormPage) -> Option<Response> {
+        let covered = page.client.is_none()
+            && page.form_target.is_none()
+            && page.typed.is_empty()
+            && page.error.is_none()
+            && is_token(&page.csrf);
+        if !covered {
+            return None;
+        }
+        let ahead = self.0.get(0, || {
+            let marked = PhoneFormPage {
+                csrf: FormHole::Csrf.mark().to_owned(),
+                example: page.example.clone(),
+                client: None,
+                form_target: None,
+                typed: String::new(),
+                error: None,
+            };
+            let cut = Cut::new(&marked.render().ok()?, i18n::switcher(), |hole| {
+                usize::from(hole == FormHole::Csrf)
+            })?;
+            Some(RenderedPhoneForm {
+                cut,
+                example: marked.example,
+            })
+        })?;
+        if !(ahead.example == page.example && ahead.cut.fits_this_page()) {
+            return None;
+        }
+        Some(ahead.cut.fill(|hole| match hole {
+            FormHole::Csrf => &page.csrf,
+            // Not in this page: its cut counted none.
+            FormHole::Lead | FormHole::Error => "",
+        }))
     }
 }
 
@@ -171,7 +231,7 @@ fn code_shape(page: &CodeFormPage) -> usize {
 /// A code page rendered ahead, with the code format it was rendered for.
 #[derive(Debug)]
 struct RenderedCodePage {
-    cut: Cut<CodeHole>,
+    cut: Cut<FormHole>,
     code_length: usize,
     numeric: bool,
     pattern: String,
@@ -208,9 +268,9 @@ impl CodeFormsAhead {
         let lead = page.lead();
         let error = page.error.as_deref().map(escaped).unwrap_or_default();
         Some(ahead.cut.fill(|hole| match hole {
-            CodeHole::Csrf => &page.csrf,
-            CodeHole::Lead => &lead,
-            CodeHole::Error => &error,
+            FormHole::Csrf => &page.csrf,
+            FormHole::Lead => &lead,
+            FormHole::Error => &error,
         }))
     }
 }
@@ -218,11 +278,11 @@ impl CodeFormsAhead {
 /// A page of `page`'s shape and format, with marks for its holes.
 fn render_code_form(page: &CodeFormPage) -> Option<RenderedCodePage> {
     let marked = CodeFormPage {
-        csrf: CodeHole::Csrf.mark().to_owned(),
+        csrf: FormHole::Csrf.mark().to_owned(),
         error: page
             .error
             .as_ref()
-            .map(|_| CodeHole::Error.mark().to_owned()),
+            .map(|_| FormHole::Error.mark().to_owned()),
         lead_is_marked: true,
         client: None,
         form_target: None,
@@ -237,9 +297,9 @@ fn render_code_form(page: &CodeFormPage) -> Option<RenderedCodePage> {
     Some(RenderedCodePage {
         cut: Cut::new(&html, i18n::switcher(), |hole| match hole {
             // In the form and in the resend form.
-            CodeHole::Csrf => 2,
-            CodeHole::Lead => 1,
-            CodeHole::Error => usize::from(page.error.is_some()),
+            FormHole::Csrf => 2,
+            FormHole::Lead => 1,
+            FormHole::Error => usize::from(page.error.is_some()),
         })?,
         code_length: page.code_length,
         numeric: page.numeric,
@@ -307,10 +367,16 @@ mod tests {
 
     use super::*;
     use crate::otp::{Alphabet, CodeFormat};
-    use crate::pages::tests::body;
     use crate::pages::{Branding, FormTarget, PageKit, branded, with_form_target};
-    use crate::phone::{DefaultCountry, PhoneNumber};
+    use crate::phone::{CountryPolicy, DefaultCountry, PhoneNumber, PhoneRules};
     use crate::session::Session;
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body in memory");
+        String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    }
 
     fn kit(languages: &Languages) -> Arc<PageKit> {
         let branding = Branding {
@@ -360,6 +426,85 @@ mod tests {
         (fast, body(rendered).await)
     }
 
+    fn phone_form() -> PhoneFormPage {
+        let rules = PhoneRules {
+            default_country: "+44".parse().expect("+44"),
+            countries: CountryPolicy::parse(&["GB".into()]).expect("GB"),
+        };
+        PhoneFormPage::new(&Session::new(), &rules)
+    }
+
+    /// `page` from its pieces (if they cover it), and rendered, in
+    /// `language` on the page at `here`.
+    async fn both_phone_forms(
+        kit: &Arc<PageKit>,
+        languages: &Languages,
+        language: Language,
+        here: &str,
+        page: PhoneFormPage,
+    ) -> (Option<String>, String) {
+        let (fast, rendered) = branded(
+            kit.clone(),
+            i18n::speaking(languages.page(language, here), async {
+                let fast = kit.phone_forms.answer(&page);
+                (fast, with_form_target(&page, page.form_target.as_ref()))
+            }),
+        )
+        .await;
+        let fast = match fast {
+            Some(fast) => Some(body(fast).await),
+            None => None,
+        };
+        (fast, body(rendered).await)
+    }
+
+    #[tokio::test]
+    async fn every_new_visitors_phone_form_from_its_pieces_is_byte_for_byte_the_one_rendered() {
+        let languages = Languages::default();
+        let kit = kit(&languages);
+        for &language in languages.offered() {
+            // Twice, with other tokens: the pieces keep none of the first.
+            for _ in 0..2 {
+                let page = phone_form();
+                let csrf = page.csrf.clone();
+                let (fast, rendered) =
+                    both_phone_forms(&kit, &languages, language, "/", page).await;
+                assert_eq!(fast.as_deref(), Some(rendered.as_str()), "{language:?}");
+                assert!(rendered.contains(&csrf));
+            }
+            // Made with `/`'s switcher: another page's is rendered.
+            let (fast, _) =
+                both_phone_forms(&kit, &languages, language, "/verify", phone_form()).await;
+            assert!(fast.is_none(), "{language:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_phone_form_with_parts_its_pieces_do_not_cover_is_rendered_per_request() {
+        let languages = Languages::default();
+        let kit = kit(&languages);
+        let english = Language::ENGLISH;
+        let (fast, _) = both_phone_forms(&kit, &languages, english, "/", phone_form()).await;
+        assert!(fast.is_some());
+        type Change = fn(&mut PhoneFormPage);
+        let uncovered: [(&str, Change); 6] = [
+            ("a sign-in", |p| p.client = Some("Shop".into())),
+            ("a form target", |p| {
+                p.form_target = Some(FormTarget("https://shop.example".into()))
+            }),
+            ("something typed", |p| p.typed = "020 7946 0000".into()),
+            ("an error", |p| p.error = Some("Not a number".into())),
+            ("a token not of ours", |p| p.csrf = "a\"b".into()),
+            ("another example", |p| p.example = "(201) 555-0123".into()),
+        ];
+        for (what, change) in uncovered {
+            let mut page = phone_form();
+            change(&mut page);
+            let (fast, _) = both_phone_forms(&kit, &languages, english, "/", page).await;
+            assert!(fast.is_none(), "{what}");
+        }
+    }
+
     #[tokio::test]
     async fn every_code_page_from_its_pieces_is_byte_for_byte_the_one_rendered_per_request() {
         let languages = Languages::default();
@@ -404,7 +549,7 @@ mod tests {
                         let shape = format!("{language:?} {delivery:?} {watch_delivery} {error:?}");
                         assert_eq!(fast.as_deref(), Some(rendered.as_str()), "{shape}");
                         assert!(rendered.contains(&csrf), "{shape}");
-                        for hole in CodeHole::ALL {
+                        for hole in FormHole::ALL {
                             assert!(!rendered.contains(hole.mark()), "{shape}");
                         }
                     }
@@ -472,7 +617,7 @@ mod tests {
     async fn a_mark_in_the_operators_brand_name_gets_the_page_it_cuts_rendered_per_request() {
         let languages = Languages::default();
         let english = Language::ENGLISH;
-        let code_marks = CodeHole::ALL.iter().map(|hole| hole.mark());
+        let code_marks = FormHole::ALL.iter().map(|hole| hole.mark());
         let problem_marks = ProblemHole::ALL.iter().map(|hole| hole.mark());
         for mark in code_marks.clone().chain(problem_marks.clone()) {
             let branding = Branding {
@@ -482,6 +627,12 @@ mod tests {
             let kit = Arc::new(PageKit::new(Arc::new(branding), &languages));
             let page = code_page("2015550123", DIGITS);
             let (fast, rendered) = both(&kit, &languages, english, "/verify", page).await;
+            match fast {
+                Some(fast) => assert_eq!(fast, rendered, "{mark}"),
+                None => assert!(code_marks.clone().any(|m| m == mark), "{mark}"),
+            }
+            let (fast, rendered) =
+                both_phone_forms(&kit, &languages, english, "/", phone_form()).await;
             match fast {
                 Some(fast) => assert_eq!(fast, rendered, "{mark}"),
                 None => assert!(code_marks.clone().any(|m| m == mark), "{mark}"),

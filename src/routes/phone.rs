@@ -33,9 +33,7 @@ pub async fn show_form(
     CurrentSession(mut session): CurrentSession,
 ) -> (SessionCookie, Response) {
     session.authorization = None;
-    let page = app.fresh_phone_forms.answer(&session).unwrap_or_else(|| {
-        PhoneFormPage::new(&session, &app.verifier.rules().phone).into_response()
-    });
+    let page = PhoneFormPage::new(&session, &app.verifier.rules().phone).into_response();
     (app.cookies.write(&session), page)
 }
 
