@@ -18,6 +18,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::csrf::CsrfLayer;
 
 use crate::api;
+use crate::around::AroundLayer;
 use crate::assets;
 use crate::errors::{AppError, status_page_if_needed};
 use crate::i18n;
@@ -51,33 +52,37 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
 /// the layers every response goes through.
 pub fn router(state: Arc<AppState>) -> Router {
     let hsts = state.hsts;
-    // One stack, applied once: each `Router::layer` call would wrap (and
-    // per request clone) every route again. The first layer is the outermost.
-    // The request's id on every log line it causes, the HTTP metrics by
-    // route, and what every response gets on its way out. The request log
-    // itself is at debug: under a flood of wrong codes, a line per request
-    // costs more than the request.
+    // Each face's stack is applied once, in one `Router::layer` call: each
+    // call wraps every route it finds in a boxed service of its own, which
+    // is cloned (boxed again) per request at every level, so a stack laid
+    // on in two calls costs every request a level of boxing for nothing.
+    // The first layer is the outermost. The request's id on every log line
+    // it causes, the HTTP metrics by route, and what every response gets on
+    // its way out. The request log itself is at debug: under a flood of
+    // wrong codes, a line per request costs more than the request.
     let observe = ops::Observe::layer(state.clone(), hsts);
-    let app = pages(&state)
-        .merge(api::router(state.api.is_some()))
-        .merge(ops::health())
-        .merge(webhooks::receipts::router(state.receipts.is_some()));
+    let app = pages(&state, observe.clone()).merge(
+        api::router(state.api.is_some())
+            .merge(ops::health())
+            .merge(webhooks::receipts::router(state.receipts.is_some()))
+            .layer(observe.clone()),
+    );
     let app = if state.oidc.is_some() {
         // For browser-based clients: any origin, never with cookies.
         let cors = CorsLayer::new()
             .allow_origin(Any)
             .allow_methods([Method::GET, Method::POST])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
-        app.merge(oidc::router().layer(cors))
+        app.merge(oidc::router().layer(ServiceBuilder::new().layer(observe).layer(cors)))
     } else {
         app
     };
-    app.layer(observe).with_state(state)
+    app.with_state(state)
 }
 
-/// The pages, behind the cross-site check: tower-http's `CsrfLayer`, which
-/// trusts `server.public_url`'s origin.
-fn pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+/// The pages, behind `observe` and then the cross-site check: tower-http's
+/// `CsrfLayer`, which trusts `server.public_url`'s origin.
+fn pages(state: &Arc<AppState>, observe: AroundLayer<ops::Observe>) -> Router<Arc<AppState>> {
     let mut csrf = CsrfLayer::new();
     if let Some(origin) = &state.public_origin {
         match csrf.clone().add_trusted_origin(origin.clone()) {
@@ -102,10 +107,11 @@ fn pages(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/static/{file}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        // One `Router::layer`, as in `router`: the language outermost, then
-        // the cross-site check.
+        // One `Router::layer`, as in `router`: what every response gets,
+        // then the language, then the cross-site check.
         .layer(
             ServiceBuilder::new()
+                .layer(observe)
                 .layer(language::Speak::layer(state.clone()))
                 .layer(csrf),
         )
