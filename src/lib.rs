@@ -16,6 +16,7 @@ mod assets;
 mod body;
 mod clock;
 mod errors;
+mod header_timer;
 mod i18n;
 mod keys;
 mod limits;

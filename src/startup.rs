@@ -11,7 +11,7 @@ use axum::http::Request;
 use http_body_util::Limited;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -20,6 +20,7 @@ use tower::ServiceExt;
 
 use crate::api::Api;
 use crate::clock::Clock;
+use crate::header_timer::HeaderTimer;
 use crate::keys::Keys;
 use crate::limits::LimitRules;
 use crate::metrics::Metrics;
@@ -305,7 +306,7 @@ fn serve_connection(
         request
     });
     http1::Builder::new()
-        .timer(TokioTimer::new())
+        .timer(HeaderTimer::new())
         .header_read_timeout(client_timeout)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
 }

@@ -238,6 +238,26 @@ async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
 }
 
 #[tokio::test]
+async fn a_keep_alive_client_that_sends_its_next_requests_headers_too_slowly_is_cut_off() {
+    let app = spawn_app_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
+    let mut stream = raw_connection(&app.address).await;
+    stream
+        .write_all(b"GET /health/alive HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    // The first request is answered and the connection kept; the second
+    // request's headers start...
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .expect("write");
+    // ...and never finish.
+    let received = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert!(received.contains("alive"), "{received}");
+}
+
+#[tokio::test]
 async fn a_client_that_sends_its_body_too_slowly_gets_a_408_page() {
     let app = spawn_app_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
     let mut stream = raw_connection(&app.address).await;
