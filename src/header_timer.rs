@@ -26,8 +26,12 @@ use hyper::rt::{Sleep, Timer};
 /// Later than any deadline hyper asks for.
 const UNSET: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
-/// One connection's timer, for `http1::Builder::timer`.
-#[derive(Clone)]
+/// One connection's timer, for `http1::Builder::timer`: made for each
+/// connection, never shared between two. The connection's sleep wakes
+/// whichever task polled it last; hyper polls it only from the
+/// connection's task, one request's sleep at a time, but sleeps of two
+/// connections on one timer could leave one of them never woken (so it is
+/// not `Clone`, and `serve_connection` makes a builder per connection).
 pub struct HeaderTimer(Arc<Mutex<Pin<Box<tokio::time::Sleep>>>>);
 
 impl HeaderTimer {
@@ -150,16 +154,33 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn two_sleeps_of_one_connection_each_end_at_their_own_deadline() {
+    async fn a_task_waiting_on_a_later_requests_sleep_is_woken_at_its_deadline() {
         let timer = HeaderTimer::new();
         let mut first = timer.sleep(TIMEOUT);
-        let mut second = timer.sleep(TIMEOUT * 2);
         assert!(!done(&mut first).await);
-        assert!(!done(&mut second).await);
-        tokio::time::advance(TIMEOUT).await;
-        assert!(done(&mut first).await);
-        assert!(!done(&mut second).await);
-        tokio::time::advance(TIMEOUT).await;
-        assert!(done(&mut second).await);
+        drop(first);
+        tokio::time::advance(TIMEOUT / 2).await;
+        let second = timer.sleep(TIMEOUT);
+        let started = tokio::time::Instant::now();
+        // Awaited in a task of its own, as hyper's connection awaits it:
+        // the clock runs on by itself, and the task must be woken again
+        // after the first request's deadline wakes it for nothing.
+        let waited = tokio::spawn(async move {
+            second.await;
+            started.elapsed()
+        });
+        assert_eq!(waited.await.expect("the task ends"), TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_waiting_on_a_first_sleep_is_woken_at_its_deadline() {
+        let timer = HeaderTimer::new();
+        let sleep = timer.sleep(TIMEOUT);
+        let started = tokio::time::Instant::now();
+        let waited = tokio::spawn(async move {
+            sleep.await;
+            started.elapsed()
+        });
+        assert_eq!(waited.await.expect("the task ends"), TIMEOUT);
     }
 }
