@@ -373,11 +373,7 @@ impl TryFrom<RawSettings> for Settings {
                 raw.server.trust_forwarded_for,
                 raw.server.trusted_proxies.unwrap_or_default(),
             )?,
-            client_timeout: seconds(
-                "server.client_timeout_secs",
-                raw.server.client_timeout_secs,
-                1,
-            )?,
+            client_timeout: client_timeout(raw.server.client_timeout_secs)?,
             max_connections: usize::try_from(count(
                 "server.max_connections",
                 raw.server.max_connections,
@@ -533,6 +529,17 @@ fn seconds(key: &'static str, secs: u64, least: u64) -> Result<Duration, Invalid
         return Err(Invalid::value(key, format!("must be at least {least}")));
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// The time a client has for a request's headers, and again for its body:
+/// at most an hour (hyper adds it to the clock for every request, and a
+/// slow client should not hold a connection for longer anyway).
+fn client_timeout(secs: u64) -> Result<Duration, Invalid> {
+    const KEY: &str = "server.client_timeout_secs";
+    if secs > 3600 {
+        return Err(Invalid::value(KEY, "must be at most 3600"));
+    }
+    seconds(KEY, secs, 1)
 }
 
 /// A count of things, from 1 up.

@@ -499,6 +499,17 @@ fn limits_of_zero_are_refused_except_the_cooldown() {
 }
 
 #[test]
+fn a_client_timeout_of_more_than_an_hour_is_refused() {
+    let problem = error(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "9000000000000000000")]);
+    assert!(problem.contains("must be at most 3600"), "{problem}");
+    let problem = error(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "3601")]);
+    assert!(problem.contains("must be at most 3600"), "{problem}");
+    let settings = load(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "3600")]).expect("an hour");
+    assert_eq!(settings.server.client_timeout, Duration::from_secs(3600));
+    assert!(error(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "0")]).contains("must be at least 1"));
+}
+
+#[test]
 fn the_redis_backend_needs_a_usable_url_and_warns_without_a_cookie_key() {
     let settings = load(&[]).expect("defaults");
     assert!(matches!(settings.store, StoreSettings::Memory));
