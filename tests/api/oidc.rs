@@ -931,3 +931,72 @@ async fn a_sign_in_asked_for_in_spanish_or_arabic_meets_no_english_word_from_lin
         assert_no_english(page, tag, &[]);
     }
 }
+
+/// Every face's layers are laid on per face (`routes::router`): each must
+/// still answer with the security headers and a request id, and only the
+/// OpenID Connect endpoints with CORS.
+#[tokio::test]
+async fn every_face_answers_with_the_security_headers_and_an_id_and_only_oidc_allows_any_origin() {
+    let receipts_key = crate::receipts::telnyx_public_key();
+    let app = provider_with(&[
+        ("TWOFA_API__KEYS", "face-test-key-0123456789abcdef"),
+        ("TWOFA_TELNYX__PUBLIC_KEY", receipts_key.as_str()),
+    ])
+    .await;
+    let client = reqwest::Client::new();
+    let origin = "https://elsewhere.example";
+    let answers = [
+        ("GET", "/", "the phone form"),
+        ("DELETE", "/", "a page's 405"),
+        ("GET", "/nope", "the pages' 404"),
+        ("GET", "/v2/verify_profiles", "the Verify API"),
+        ("DELETE", "/v2/verify_profiles", "the Verify API's 405"),
+        ("GET", "/v2/nope", "the Verify API's 404"),
+        ("GET", "/health/alive", "the liveness probe"),
+        ("POST", "/webhooks/telnyx", "the receipts' webhook"),
+        ("GET", "/.well-known/openid-configuration", "discovery"),
+        ("GET", "/jwks.json", "the keys"),
+        ("POST", "/token", "the token endpoint"),
+    ];
+    for (method, path, what) in answers {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let response = client
+            .request(method, format!("{}{path}", app.address))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("an answer");
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            header("content-security-policy").contains("default-src 'self'"),
+            "{what}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        assert!(!header("x-request-id").is_empty(), "{what}");
+        let cors = header("access-control-allow-origin");
+        let oidc = path.starts_with("/.well-known") || path == "/jwks.json" || path == "/token";
+        assert_eq!(cors == "*", oidc, "{what}: {cors:?}");
+    }
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, format!("{}/token", app.address))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+}

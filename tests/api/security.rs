@@ -241,6 +241,10 @@ async fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
 async fn a_keep_alive_client_that_sends_its_next_requests_headers_too_slowly_is_cut_off() {
     let app = spawn_app_with(&[("TWOFA_SERVER__CLIENT_TIMEOUT_SECS", "1")]).await;
     let mut stream = raw_connection(&app.address).await;
+    // Long enough for the server to wait on the first request's headers,
+    // so that its deadline is the one the connection's timer is set for
+    // when the second request's begins (`header_timer`).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     stream
         .write_all(b"GET /health/alive HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
