@@ -373,7 +373,13 @@ impl TryFrom<RawSettings> for Settings {
                 raw.server.trust_forwarded_for,
                 raw.server.trusted_proxies.unwrap_or_default(),
             )?,
-            client_timeout: client_timeout(raw.server.client_timeout_secs)?,
+            // A slow client should not hold a connection for over an hour.
+            client_timeout: seconds_within(
+                "server.client_timeout_secs",
+                raw.server.client_timeout_secs,
+                1,
+                3600,
+            )?,
             max_connections: usize::try_from(count(
                 "server.max_connections",
                 raw.server.max_connections,
@@ -524,22 +530,31 @@ fn one_of<T: Copy>(key: &'static str, text: &str, choices: &[(&str, T)]) -> Resu
         })
 }
 
+/// A year: the longest any duration may be. Every duration is added to a
+/// clock or turned into microseconds somewhere (hyper's header deadline,
+/// the limits' arithmetic), where a value near `u64::MAX` seconds
+/// overflows: a panic on every connection, or a cooldown that no longer
+/// holds.
+const LONGEST_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// A duration in seconds, from `least` up to a year.
 fn seconds(key: &'static str, secs: u64, least: u64) -> Result<Duration, Invalid> {
+    seconds_within(key, secs, least, LONGEST_SECS)
+}
+
+fn seconds_within(
+    key: &'static str,
+    secs: u64,
+    least: u64,
+    most: u64,
+) -> Result<Duration, Invalid> {
     if secs < least {
         return Err(Invalid::value(key, format!("must be at least {least}")));
     }
-    Ok(Duration::from_secs(secs))
-}
-
-/// The time a client has for a request's headers, and again for its body:
-/// at most an hour (hyper adds it to the clock for every request, and a
-/// slow client should not hold a connection for longer anyway).
-fn client_timeout(secs: u64) -> Result<Duration, Invalid> {
-    const KEY: &str = "server.client_timeout_secs";
-    if secs > 3600 {
-        return Err(Invalid::value(KEY, "must be at most 3600"));
+    if secs > most {
+        return Err(Invalid::value(key, format!("must be at most {most}")));
     }
-    seconds(KEY, secs, 1)
+    Ok(Duration::from_secs(secs))
 }
 
 /// A count of things, from 1 up.

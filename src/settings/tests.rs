@@ -510,6 +510,25 @@ fn a_client_timeout_of_more_than_an_hour_is_refused() {
 }
 
 #[test]
+fn a_duration_of_more_than_a_year_is_refused() {
+    for key in [
+        "TWOFA_OTP__TTL_SECS",
+        "TWOFA_LIMITS__RESEND_COOLDOWN_SECS",
+        "TWOFA_SERVER__SHUTDOWN_GRACE_SECS",
+        "TWOFA_TELNYX__TIMEOUT_SECS",
+        "TWOFA_PUMPING__WINDOW_SECS",
+        "TWOFA_PUMPING__BLOCK_SECS",
+    ] {
+        let problem = error(&[(key, "9000000000000000000")]);
+        assert!(
+            problem.contains("must be at most 31536000"),
+            "{key}: {problem}"
+        );
+    }
+    assert!(load(&[("TWOFA_LIMITS__RESEND_COOLDOWN_SECS", "31536000")]).is_ok());
+}
+
+#[test]
 fn the_redis_backend_needs_a_usable_url_and_warns_without_a_cookie_key() {
     let settings = load(&[]).expect("defaults");
     assert!(matches!(settings.store, StoreSettings::Memory));
