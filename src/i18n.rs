@@ -8,6 +8,7 @@
 //! ending in `-html` may hold markup; their arguments are escaped.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
@@ -907,17 +908,28 @@ pub struct PageLanguage {
 }
 
 tokio::task_local! {
-    static PAGE: PageLanguage;
+    /// Changed in place by `speak_from_here`: a layer that chooses the
+    /// person's language needs no scope (and no copy of the request's
+    /// future) of its own.
+    static PAGE: RefCell<PageLanguage>;
 }
 
 /// Answers `request` in `page`'s language.
 pub fn speaking<F: Future>(page: PageLanguage, request: F) -> impl Future<Output = F::Output> {
-    PAGE.scope(page, request)
+    PAGE.scope(RefCell::new(page), request)
+}
+
+/// The rest of the request being answered speaks `page`'s language (the
+/// pages' layer, which runs inside `speaking`). Outside `speaking`, false
+/// and nothing changes.
+pub fn speak_from_here(page: PageLanguage) -> bool {
+    PAGE.try_with(|current| *current.borrow_mut() = page)
+        .is_ok()
 }
 
 /// The language of the page being answered (the default outside one).
 pub fn current() -> Language {
-    PAGE.try_with(|page| page.language)
+    PAGE.try_with(|page| page.borrow().language)
         .unwrap_or(Language::ENGLISH)
 }
 
@@ -934,7 +946,7 @@ pub fn h(id: &str) -> askama::filters::Safe<Cow<'static, str>> {
 
 /// The current page's language switcher, as HTML.
 pub fn switcher() -> Arc<str> {
-    PAGE.try_with(|page| page.switcher.clone())
+    PAGE.try_with(|page| page.borrow().switcher.clone())
         .unwrap_or_else(|_| Arc::from(""))
 }
 
@@ -1039,6 +1051,28 @@ mod tests {
             .collect()
     }
 
+    #[tokio::test]
+    async fn a_language_chosen_inside_a_page_holds_for_the_rest_of_it_and_nowhere_else() {
+        let page = |language| PageLanguage {
+            language,
+            switcher: Arc::from(""),
+        };
+        let other = Language::all()
+            .find(|l| *l != Language::ENGLISH)
+            .expect("a second language");
+        assert!(!speak_from_here(page(other)), "outside a page");
+        assert_eq!(current(), Language::ENGLISH);
+        let spoken = speaking(page(Language::ENGLISH), async {
+            let before = current();
+            assert!(speak_from_here(page(other)));
+            tokio::task::yield_now().await;
+            (before, current())
+        })
+        .await;
+        assert_eq!(spoken, (Language::ENGLISH, other));
+        assert_eq!(current(), Language::ENGLISH);
+    }
+
     #[test]
     fn a_plain_message_escaped_once_at_start_reads_as_escaping_it_now() {
         let mut escaped_something = false;
@@ -1059,7 +1093,7 @@ mod tests {
                 switcher: Arc::from(""),
             };
             assert_eq!(
-                PAGE.sync_scope(page, || h("phone-lead").to_string()),
+                PAGE.sync_scope(RefCell::new(page), || h("phone-lead").to_string()),
                 *escape(&language.text("phone-lead"))
             );
         }

@@ -104,7 +104,8 @@ async fn observe<S: Behind>(
     let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = request.method().clone();
     // Pages made outside the pages' own layer (a JSON face's bare 405)
-    // speak the default language; the pages' layer chooses the person's.
+    // speak the default language; inside it, `Speak` switches this scope
+    // to the person's for the rest of the request.
     let default_language = app
         .languages
         .page(app.languages.default_language(), "/verify");

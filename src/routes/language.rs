@@ -78,15 +78,16 @@ async fn speak<S: Behind>(app: Arc<AppState>, mut request: Request, next: Inner<
         .languages
         .page(language, here(request.method(), request.uri().path()));
     request.extensions_mut().insert(SessionRead(session));
-    let response = i18n::speaking(page, async move {
-        let mut response = status_page_if_needed(next.answer(request).await);
-        response.headers_mut().insert(
-            header::CONTENT_LANGUAGE,
-            HeaderValue::from_static(language.tag()),
-        );
-        response
-    })
-    .await;
+    // `Observe`, around every face, opened the page's scope; what is
+    // answered from here on (error pages included) speaks `language`.
+    if !i18n::speak_from_here(page) {
+        tracing::warn!("the pages' language layer ran outside Observe: pages speak the default");
+    }
+    let mut response = status_page_if_needed(next.answer(request).await);
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(language.tag()),
+    );
     Ok(response)
 }
 
