@@ -112,6 +112,21 @@ impl Field {
     }
 }
 
+/// What a try at a code writes: the status, the wrong tries and the last
+/// change. They lie side by side, so a script writes them as one piece:
+/// this is its place (from 1, as Lua counts) and width, as `Field::lua`.
+pub(super) fn try_record_lua() -> String {
+    let start = Field::Status.start();
+    let end = Field::Updated.start() + Field::Updated.width();
+    format!("{}, {}", start + 1, end - start)
+}
+
+const _: () = assert!(
+    Field::Status.start() + Field::Status.width() == Field::WrongTries.start()
+        && Field::WrongTries.start() + Field::WrongTries.width() == Field::Updated.start(),
+    "a try's fields must lie side by side, in this order"
+);
+
 /// Where the profile starts: after every fixed field.
 pub(super) const PROFILE_START: usize = Field::Message.start() + Field::Message.width();
 
@@ -254,6 +269,7 @@ mod tests {
         }
         assert_eq!(PROFILE_START, at);
         assert_eq!(Field::Status.lua(), "16, 1");
+        assert_eq!(try_record_lua(), "16, 26");
     }
 
     fn verification(profile: Option<&str>) -> Verification {

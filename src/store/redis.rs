@@ -121,9 +121,13 @@ end
 local function trimmed(text)
     return (string.gsub(text, ' ', ''))
 end
--- Now in milliseconds, as wide as a verification's times (as packed.rs).
+-- Now in milliseconds, as a verification's times hold it (as packed.rs),
+-- and as wide as they are.
+local function millis_number(now)
+    return math.min(math.floor(now / 1000), $LAST_MILLIS)
+end
 local function millis(now)
-    return string.format('$FORMAT_OF_MILLIS', math.min(math.floor(now / 1000), $LAST_MILLIS))
+    return string.format('$FORMAT_OF_MILLIS', millis_number(now))
 end
 -- The pumping breaker's counts of one destination, as in pumping.rs.
 local function pump_read(key)
@@ -222,6 +226,7 @@ fn substitutions() -> Vec<(&'static str, String)> {
         ),
         ("$NO_MESSAGE", " ".repeat(Field::Message.width())),
         ("$LAST_MILLIS", packed::LAST_MILLIS.to_string()),
+        ("$TRY_RECORD", packed::try_record_lua()),
         (
             "$KEPT_AFTER_EXPIRY",
             KEPT_AFTER_EXPIRY.as_millis().to_string(),
@@ -390,13 +395,12 @@ local function check_found(key, v, digest, now, first)
     local interval = tonumber(ARGV[3])
     local wait, tat = gcra_wait(KEYS[2], interval, tonumber(ARGV[4]), now)
     if wait > 0 then return {'limited', string.format('%.0f', wait)} end
-    local stamp = millis(now)
     local matched = false
     local last = #ARGV
     if KEYS[3] then last = last - 4 end
     for i = first, last do matched = equal(digest, ARGV[i]) or matched end
     if matched then
-        v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, stamp)
+        v = put(put(v, $STATUS, '$IS_USED'), $UPDATED, millis(now))
         redis.call('SET', key, v, 'KEEPTTL')
         local phone = trimmed(field(v, $PHONE))
         if KEYS[3] and ARGV[last + 1] == phone then
@@ -419,8 +423,13 @@ local function check_found(key, v, digest, now, first)
         return {'verified', v}
     end
     local wrong = tonumber(field(v, $WRONG)) + 1
-    v = put(put(v, $WRONG, string.format('$FORMAT_OF_WRONG', wrong)), $UPDATED, stamp)
-    if wrong >= tonumber(ARGV[2]) then v = put(v, $STATUS, '$IS_LOCKED') end
+    local status = field(v, $STATUS)
+    if wrong >= tonumber(ARGV[2]) then status = '$IS_LOCKED' end
+    -- The status, the wrong tries and the last change lie side by side: one
+    -- piece, made by one format (each format and each piece put in costs
+    -- Redis about as much as one of the script's commands).
+    local tried = string.format('%s$FORMAT_OF_WRONG$FORMAT_OF_MILLIS', status, wrong, millis_number(now))
+    v = put(v, $TRY_RECORD, tried)
     redis.call('SET', key, v, 'KEEPTTL')
     gcra_set(KEYS[2], tat + interval, now)
     return {'wrong', v}

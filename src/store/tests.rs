@@ -237,13 +237,15 @@ async fn wrong_codes_count_down_to_a_lock_that_the_right_code_cannot_open() {
     each_store(|store| async move {
         let id = with_one(&store).await;
         for left in (0..5).rev() {
-            match check(&store, &id, "999999", START).await {
+            let now = at(u64::from(5 - left));
+            match check(&store, &id, "999999", now).await {
                 CheckOutcome::Wrong {
                     tries_left,
                     verification,
                 } => {
                     assert_eq!(tries_left, left);
                     assert_eq!(verification.wrong_tries, 5 - left);
+                    assert_eq!(verification.updated, now);
                 }
                 other => panic!("{other:?}"),
             }
