@@ -920,11 +920,17 @@ pub fn speaking<F: Future>(page: PageLanguage, request: F) -> impl Future<Output
 }
 
 /// The rest of the request being answered speaks `page`'s language (the
-/// pages' layer, which runs inside `speaking`). Outside `speaking`, false
-/// and nothing changes.
-pub fn speak_from_here(page: PageLanguage) -> bool {
-    PAGE.try_with(|current| *current.borrow_mut() = page)
-        .is_ok()
+/// pages' layer, which runs inside `speaking`). Outside `speaking`,
+/// nothing changes and `page` comes back.
+pub fn speak_from_here(page: PageLanguage) -> Result<(), PageLanguage> {
+    let mut page = Some(page);
+    // Outside a scope the closure is not run, and `page` is still there.
+    let _ = PAGE.try_with(|current| {
+        if let Some(page) = page.take() {
+            *current.borrow_mut() = page;
+        }
+    });
+    page.map_or(Ok(()), Err)
 }
 
 /// The language of the page being answered (the default outside one).
@@ -1060,16 +1066,31 @@ mod tests {
         let other = Language::all()
             .find(|l| *l != Language::ENGLISH)
             .expect("a second language");
-        assert!(!speak_from_here(page(other)), "outside a page");
+        let outside = speak_from_here(page(other));
+        assert_eq!(
+            outside.map_err(|p| p.language),
+            Err(other),
+            "outside a page"
+        );
         assert_eq!(current(), Language::ENGLISH);
-        let spoken = speaking(page(Language::ENGLISH), async {
+        // Two requests answered at once on one task, as a connection's
+        // futures are: one switching must not reach the other.
+        let switching = speaking(page(Language::ENGLISH), async {
             let before = current();
-            assert!(speak_from_here(page(other)));
+            assert!(speak_from_here(page(other)).is_ok());
+            tokio::task::yield_now().await;
             tokio::task::yield_now().await;
             (before, current())
-        })
-        .await;
-        assert_eq!(spoken, (Language::ENGLISH, other));
+        });
+        let staying = speaking(page(Language::ENGLISH), async {
+            tokio::task::yield_now().await;
+            let between = current();
+            tokio::task::yield_now().await;
+            (between, current())
+        });
+        let (switched, stayed) = tokio::join!(switching, staying);
+        assert_eq!(switched, (Language::ENGLISH, other));
+        assert_eq!(stayed, (Language::ENGLISH, Language::ENGLISH));
         assert_eq!(current(), Language::ENGLISH);
     }
 

@@ -78,12 +78,18 @@ async fn speak<S: Behind>(app: Arc<AppState>, mut request: Request, next: Inner<
         .languages
         .page(language, here(request.method(), request.uri().path()));
     request.extensions_mut().insert(SessionRead(session));
-    // `Observe`, around every face, opened the page's scope; what is
-    // answered from here on (error pages included) speaks `language`.
-    if !i18n::speak_from_here(page) {
-        tracing::warn!("the pages' language layer ran outside Observe: pages speak the default");
-    }
-    let mut response = status_page_if_needed(next.answer(request).await);
+    // `Observe`, around every face, opened the page's scope: what is
+    // answered from here on (error pages included) speaks `language`,
+    // without a scope of our own (which would move the request's whole
+    // future once more). Without `Observe` around it, it opens one, boxed
+    // so that the common case's future does not grow by it.
+    let mut response = match i18n::speak_from_here(page) {
+        Ok(()) => status_page_if_needed(next.answer(request).await),
+        Err(page) => {
+            let answered = async move { status_page_if_needed(next.answer(request).await) };
+            Box::pin(i18n::speaking(page, answered)).await
+        }
+    };
     response.headers_mut().insert(
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(language.tag()),

@@ -122,7 +122,8 @@ pub(super) fn try_record_lua() -> String {
 }
 
 const _: () = assert!(
-    Field::Status.start() + Field::Status.width() == Field::WrongTries.start()
+    Field::Status.width() == 1
+        && Field::Status.start() + Field::Status.width() == Field::WrongTries.start()
         && Field::WrongTries.start() + Field::WrongTries.width() == Field::Updated.start(),
     "a try's fields must lie side by side, in this order"
 );
