@@ -426,8 +426,7 @@ local function check_found(key, v, digest, now, first)
     local status = field(v, $STATUS)
     if wrong >= tonumber(ARGV[2]) then status = '$IS_LOCKED' end
     -- The status, the wrong tries and the last change lie side by side: one
-    -- piece, made by one format (each format and each piece put in costs
-    -- Redis about as much as one of the script's commands).
+    -- piece, made by one format and put in once.
     local tried = string.format('%s$FORMAT_OF_WRONG$FORMAT_OF_MILLIS', status, wrong, millis_number(now))
     v = put(v, $TRY_RECORD, tried)
     redis.call('SET', key, v, 'KEEPTTL')
